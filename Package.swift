@@ -1,0 +1,71 @@
+// swift-tools-version:6.2
+//
+// The PoUW node: one package, layers pointing one way (see Docs/ARCHITECTURE.md).
+//   C system libraries → one safe wrapper module each → PoUWCore → PoUWStore → domain (chain, ML, economics)
+//   → protocol → node → PoUWCommands → thin executables under Tools/.
+
+import PackageDescription
+
+let package = Package(
+    name: "pouw",
+    products: [
+        .executable(name: "pouw", targets: ["pouw"]),
+        .executable(name: "pouw-inspect", targets: ["pouw-inspect"]),
+        .executable(name: "pouw-bench", targets: ["pouw-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    ],
+    targets: [
+        // MARK: C libraries (found by pkg-config; only the wrapper named next to each may import it)
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),  // PoUWLMDB
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),  // PoUWZstd
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),  // PoUWCrypto
+
+        // MARK: primitives
+        .target(name: "PoUWCrypto", dependencies: ["COpenSSL"]),
+        .target(name: "PoUWCore", dependencies: ["PoUWCrypto"]),
+        .testTarget(name: "PoUWCryptoTests", dependencies: ["PoUWCrypto", "PoUWCore"]),
+        .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore"]),
+
+        // MARK: store (issue 2)
+
+        // MARK: ML engine (issue 4)
+
+        // MARK: chain (issue 3)
+
+        // MARK: commands and tools
+        .target(
+            name: "PoUWCommands",
+            dependencies: [
+                "PoUWCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "pouw",
+            dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/pouw"
+        ),
+        .executableTarget(
+            name: "pouw-inspect",
+            dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/pouw-inspect"
+        ),
+        .executableTarget(
+            name: "pouw-bench",
+            dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/pouw-bench"
+        ),
+    ]
+)
+
+// Settings shared by every target we own, as swift-log and hummingbird do.
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    settings.append(.treatAllWarnings(as: .error))
+    target.swiftSettings = settings
+}

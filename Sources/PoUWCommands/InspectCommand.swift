@@ -1,0 +1,16 @@
+public import ArgumentParser
+
+/// `pouw-inspect`: read-only views of a node's data directory (and export/import/backup of it).
+public struct InspectCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pouw-inspect",
+        abstract: "Inspect, verify, export and back up a PoUW node's data directory.",
+        discussion: "Human tables by default; add --json to any subcommand for machine-readable output.",
+        version: PouwVersion.string,
+        subcommands: [
+            // Subcommands, one per line.
+        ]
+    )
+
+    public init() {}
+}

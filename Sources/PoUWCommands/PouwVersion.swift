@@ -1,0 +1,4 @@
+/// The version string every tool prints for `--version`.
+enum PouwVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,21 @@
+/// The first byte of every canonical record: one registry for the whole node so that no two record types can
+/// ever share a tag. A tag, once used in a stored or hashed format, is never reassigned.
+public enum RecordTag: UInt8, Sendable, CaseIterable {
+    // Store (0x01–0x0f)
+    case storeExport = 0x01
+
+    // Chain (0x10–0x2f)
+    case blockHeader = 0x10
+    case block = 0x11
+    case transaction = 0x12
+
+    // Training (0x30–0x4f)
+    case taskDefinition = 0x30
+    case modelState = 0x31
+    case sparseUpdate = 0x32
+    case batch = 0x33
+
+    // Protocol (0x50–0x6f)
+    case iterationMessage = 0x50
+    case historyCheckpoint = 0x51
+}
