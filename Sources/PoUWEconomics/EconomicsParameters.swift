@@ -16,7 +16,7 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
     /// The ticket price changes only at heights that are multiples of this window (`nStakeDiffWindowSize`).
     public var priceWindow: UInt32
     /// Lower clamp of the ticket price, base units (`nMinimumStakeDiff`).
-    public var minimumTicketPrice: UInt64
+    public var minimumTicketPrice: Amount
     /// At most this many tickets may be bought in one block (`nMaxFreshStakePerBlock`).
     public var maxFreshTicketsPerBlock: UInt32
     /// A ticket's weight in selection is `floor(stake / price)` lots, capped here (our addition, see Docs).
@@ -26,9 +26,9 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
     /// Share of the client's fee reserved for supervisors and evaluators, split equally among their seats.
     public var supervisorEvaluatorQuotaBps: UInt32
     /// What a miner pays a verifier for each of its blocks the verifier checked, base units.
-    public var verifierFeePerBlock: UInt64
+    public var verifierFeePerBlock: Amount
     /// Block subsidy at height 0, base units; halves every `subsidyHalvingInterval` blocks.
-    public var initialBlockSubsidy: UInt64
+    public var initialBlockSubsidy: Amount
     public var subsidyHalvingInterval: UInt64
 
     public init(
@@ -37,13 +37,13 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
         ticketMaturity: UInt32,
         ticketExpiry: UInt32,
         priceWindow: UInt32,
-        minimumTicketPrice: UInt64,
+        minimumTicketPrice: Amount,
         maxFreshTicketsPerBlock: UInt32,
         maxLotsPerTicket: UInt32,
         qualityWeightBps: UInt32,
         supervisorEvaluatorQuotaBps: UInt32,
-        verifierFeePerBlock: UInt64,
-        initialBlockSubsidy: UInt64,
+        verifierFeePerBlock: Amount,
+        initialBlockSubsidy: Amount,
         subsidyHalvingInterval: UInt64
     ) {
         self.ticketPoolTarget = ticketPoolTarget
@@ -70,13 +70,13 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
         ticketMaturity: 256,
         ticketExpiry: 40960,
         priceWindow: 144,
-        minimumTicketPrice: 2 * BaseUnits.perCoin,
+        minimumTicketPrice: Amount(units: 2 * Amount.unitsPerPAI),
         maxFreshTicketsPerBlock: 20,
         maxLotsPerTicket: 64,
         qualityWeightBps: 5000,
         supervisorEvaluatorQuotaBps: 1000,
-        verifierFeePerBlock: BaseUnits.perCoin / 10,
-        initialBlockSubsidy: 1500 * BaseUnits.perCoin,
+        verifierFeePerBlock: Amount(units: Amount.unitsPerPAI / 10),
+        initialBlockSubsidy: Amount(units: 1500 * Amount.unitsPerPAI),
         subsidyHalvingInterval: 210_000
     )
 
@@ -88,13 +88,13 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
         ticketMaturity: 8,
         ticketExpiry: 320,
         priceWindow: 8,
-        minimumTicketPrice: BaseUnits.perCoin / 5,
+        minimumTicketPrice: Amount(units: Amount.unitsPerPAI / 5),
         maxFreshTicketsPerBlock: 20,
         maxLotsPerTicket: 16,
         qualityWeightBps: 5000,
         supervisorEvaluatorQuotaBps: 1000,
-        verifierFeePerBlock: BaseUnits.perCoin / 100,
-        initialBlockSubsidy: 1500 * BaseUnits.perCoin,
+        verifierFeePerBlock: Amount(units: Amount.unitsPerPAI / 100),
+        initialBlockSubsidy: Amount(units: 1500 * Amount.unitsPerPAI),
         subsidyHalvingInterval: 10_000
     )
 
@@ -112,11 +112,15 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
         try require(ticketsPerBlock > 0, "ticketsPerBlock", "must be positive")
         try require(ticketExpiry > 0, "ticketExpiry", "must be positive")
         try require(priceWindow > 0, "priceWindow", "must be positive")
-        try require(minimumTicketPrice > 0, "minimumTicketPrice", "must be positive")
+        try require(minimumTicketPrice.units > 0, "minimumTicketPrice", "must be positive")
         try require(maxFreshTicketsPerBlock > 0, "maxFreshTicketsPerBlock", "must be positive")
         try require(maxLotsPerTicket > 0, "maxLotsPerTicket", "must be positive")
         try require(qualityWeightBps <= 10_000, "qualityWeightBps", "more than 10000 basis points")
-        try require(supervisorEvaluatorQuotaBps <= 10_000, "supervisorEvaluatorQuotaBps", "more than 10000 basis points")
+        try require(
+            supervisorEvaluatorQuotaBps <= 10_000,
+            "supervisorEvaluatorQuotaBps",
+            "more than 10000 basis points"
+        )
         try require(subsidyHalvingInterval > 0, "subsidyHalvingInterval", "must be positive")
     }
 
@@ -127,13 +131,13 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
         writer.u32(ticketMaturity)
         writer.u32(ticketExpiry)
         writer.u32(priceWindow)
-        writer.u64(minimumTicketPrice)
+        writer.u64(minimumTicketPrice.units)
         writer.u32(maxFreshTicketsPerBlock)
         writer.u32(maxLotsPerTicket)
         writer.u32(qualityWeightBps)
         writer.u32(supervisorEvaluatorQuotaBps)
-        writer.u64(verifierFeePerBlock)
-        writer.u64(initialBlockSubsidy)
+        writer.u64(verifierFeePerBlock.units)
+        writer.u64(initialBlockSubsidy.units)
         writer.u64(subsidyHalvingInterval)
     }
 
@@ -145,13 +149,13 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
             ticketMaturity: try reader.u32(),
             ticketExpiry: try reader.u32(),
             priceWindow: try reader.u32(),
-            minimumTicketPrice: try reader.u64(),
+            minimumTicketPrice: Amount(units: try reader.u64()),
             maxFreshTicketsPerBlock: try reader.u32(),
             maxLotsPerTicket: try reader.u32(),
             qualityWeightBps: try reader.u32(),
             supervisorEvaluatorQuotaBps: try reader.u32(),
-            verifierFeePerBlock: try reader.u64(),
-            initialBlockSubsidy: try reader.u64(),
+            verifierFeePerBlock: Amount(units: try reader.u64()),
+            initialBlockSubsidy: Amount(units: try reader.u64()),
             subsidyHalvingInterval: try reader.u64()
         )
         try validate()

@@ -33,7 +33,7 @@ public struct MatchScore: Sendable, Hashable, Comparable, CustomStringConvertibl
 
     /// Decimal with six places, for tables.
     public var description: String {
-        let micro = q32 * 1_000_000 >> 32
+        let micro = (q32 * 1_000_000) >> 32
         let fraction = String(micro % 1_000_000)
         return "\(micro / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }

@@ -16,9 +16,16 @@ public struct SelectionEntry: Sendable, Hashable {
 /// A seat won: which ticket, which of its lots, and the draw that won it.
 public struct Seat: Sendable, Hashable {
     public let ticket: Hash256
-    public let owner: AccountID
+    public let owner: Address
     public let lot: UInt32
     public let draw: Hash256
+
+    public init(ticket: Hash256, owner: Address, lot: UInt32, draw: Hash256) {
+        self.ticket = ticket
+        self.owner = owner
+        self.lot = lot
+        self.draw = draw
+    }
 }
 
 /// Why an entry took no part in a selection.
@@ -126,23 +133,35 @@ public enum Selection {
                 excluded.append(.noMatch(ticket: ticket.id))
                 continue
             }
-            var eligible: UInt32 = 0
-            for lot in 0..<ticket.lots {
-                let value = draw(beta: entry.beta, lot: lot)
-                if score.admits(ratioQ64: value.w0) {
-                    eligible += 1
-                    lots.append(Seat(ticket: ticket.id, owner: ticket.owner, lot: lot, draw: value))
-                }
-            }
-            candidates.append(SelectionCandidate(ticket: ticket.id, score: score, eligibleLots: eligible))
+            let eligible = eligibleLots(ticket: ticket, beta: entry.beta, score: score)
+            lots.append(contentsOf: eligible)
+            candidates.append(
+                SelectionCandidate(ticket: ticket.id, score: score, eligibleLots: UInt32(eligible.count))
+            )
         }
-        lots.sort { ($0.draw, $0.ticket, $0.lot) < ($1.draw, $1.ticket, $1.lot) }
         return SelectionOutcome(
             context: context,
-            seats: Array(lots.prefix(max(0, seats))),
+            seats: fill(seats: seats, from: lots),
             candidates: candidates,
             excluded: excluded
         )
+    }
+
+    /// Steps 1–2 for one ticket whose VRF output has been verified: its eligible lots with their draws.
+    public static func eligibleLots(ticket: Ticket, beta: [UInt8], score: MatchScore) -> [Seat] {
+        var out: [Seat] = []
+        for lot in 0..<ticket.lots {
+            let value = draw(beta: beta, lot: lot)
+            if score.admits(ratioQ64: value.w0) {
+                out.append(Seat(ticket: ticket.id, owner: ticket.owner, lot: lot, draw: value))
+            }
+        }
+        return out
+    }
+
+    /// Step 3: the first `seats` eligible lots in (draw, ticket, lot) order.
+    public static func fill(seats: Int, from lots: [Seat]) -> [Seat] {
+        Array(lots.sorted { ($0.draw, $0.ticket, $0.lot) < ($1.draw, $1.ticket, $1.lot) }.prefix(max(0, seats)))
     }
 
     /// Re-checks a claimed seat list against the entries: anyone holding the chain data can run this.

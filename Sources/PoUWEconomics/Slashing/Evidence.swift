@@ -21,12 +21,12 @@ public struct Evidence: Sendable, Hashable, CanonicalCodable {
 
     public let kind: EvidenceKind
     public let taskId: Hash256
-    public let offender: AccountID
+    public let offender: Address
     /// The ticket whose stake the offence forfeits.
     public let offenderTicket: Hash256
     public let payload: [UInt8]
 
-    public init(kind: EvidenceKind, taskId: Hash256, offender: AccountID, offenderTicket: Hash256, payload: [UInt8]) {
+    public init(kind: EvidenceKind, taskId: Hash256, offender: Address, offenderTicket: Hash256, payload: [UInt8]) {
         self.kind = kind
         self.taskId = taskId
         self.offender = offender
@@ -55,7 +55,7 @@ public struct Evidence: Sendable, Hashable, CanonicalCodable {
         self.init(
             kind: kind,
             taskId: try reader.hash(),
-            offender: try AccountID.decode(from: &reader),
+            offender: try Address(from: &reader),
             offenderTicket: try reader.hash(),
             payload: try reader.lengthPrefixed(field: "evidence.payload", limit: Evidence.maxPayload)
         )

@@ -9,7 +9,7 @@ public enum SlashingRejection: Error, Sendable, Hashable, CustomStringConvertibl
     /// The offender's ticket holds no stake (already slashed or returned).
     case nothingToSlash(ticket: Hash256)
     /// The offender is listed among the honest participants.
-    case offenderListedAsHonest(AccountID)
+    case offenderListedAsHonest(Address)
 
     public var description: String {
         switch self {
@@ -25,12 +25,12 @@ public enum SlashingRejection: Error, Sendable, Hashable, CustomStringConvertibl
 /// = confiscated` exactly.
 public struct SlashOutcome: Sendable, Hashable {
     public let evidenceId: Hash256
-    public let offender: AccountID
-    public let confiscated: UInt64
+    public let offender: Address
+    public let confiscated: Amount
     /// Shares in account order.
-    public let shares: [(account: AccountID, amount: UInt64)]
+    public let shares: [(account: Address, amount: Amount)]
     /// Burned when no honest participant exists (counts against supply).
-    public let burned: UInt64
+    public let burned: Amount
 
     public static func == (lhs: SlashOutcome, rhs: SlashOutcome) -> Bool {
         lhs.evidenceId == rhs.evidenceId && lhs.offender == rhs.offender && lhs.confiscated == rhs.confiscated
@@ -53,23 +53,23 @@ public enum SlashingRules {
     public static func confiscate(
         _ evidence: Evidence,
         usedEvidence: Set<Hash256>,
-        offenderTicketStake: UInt64,
-        honestParticipants: [AccountID],
+        offenderTicketStake: Amount,
+        honestParticipants: [Address],
         checker: some EvidenceChecker
     ) throws(SlashingRejection) -> SlashOutcome {
         let id = evidence.id
         guard !usedEvidence.contains(id) else { throw .evidenceReused(id) }
-        guard offenderTicketStake > 0 else { throw .nothingToSlash(ticket: evidence.offenderTicket) }
+        guard offenderTicketStake.units > 0 else { throw .nothingToSlash(ticket: evidence.offenderTicket) }
         let honest = Array(Set(honestParticipants)).sorted()
         guard !honest.contains(evidence.offender) else { throw .offenderListedAsHonest(evidence.offender) }
         if case .notProven(let reason) = checker.check(evidence) { throw .notProven(reason: reason) }
-        let split = ExactSplit.equal(offenderTicketStake, among: honest)
+        let split = ExactSplit.equal(offenderTicketStake.units, among: honest)
         return SlashOutcome(
             evidenceId: id,
             offender: evidence.offender,
             confiscated: offenderTicketStake,
-            shares: honest.map { (account: $0, amount: split?[$0] ?? 0) },
-            burned: split == nil ? offenderTicketStake : 0
+            shares: honest.map { (account: $0, amount: Amount(units: split?[$0] ?? 0)) },
+            burned: split == nil ? offenderTicketStake : .zero
         )
     }
 }

@@ -20,9 +20,9 @@ public enum TicketStatus: String, Sendable, Hashable {
 public struct Ticket: Sendable, Hashable {
     /// The ticket's identity (the chain derives it from the BUY_TICKETS transaction id and output index).
     public let id: Hash256
-    public let owner: AccountID
+    public let owner: Address
     public let role: Role
-    public let stake: UInt64
+    public let stake: Amount
     public let lots: UInt32
     public let purchaseHeight: UInt64
     public let preferences: Preferences
@@ -31,9 +31,9 @@ public struct Ticket: Sendable, Hashable {
 
     public init(
         id: Hash256,
-        owner: AccountID,
+        owner: Address,
         role: Role,
-        stake: UInt64,
+        stake: Amount,
         lots: UInt32,
         purchaseHeight: UInt64,
         preferences: Preferences,

@@ -3,9 +3,9 @@ public import PoUWCore
 /// Why a ticket purchase or use is rejected. Each case names one rule.
 public enum TicketRejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// BUY_TICKETS locked less than the price in force.
-    case stakeBelowPrice(stake: UInt64, price: UInt64)
+    case stakeBelowPrice(stake: Amount, price: Amount)
     /// The stake buys more than `maxLotsPerTicket` lots; buy several tickets instead.
-    case stakeAboveLotCap(stake: UInt64, cap: UInt64)
+    case stakeAboveLotCap(stake: Amount, cap: Amount)
     /// The preferences are not the kind the role declares (compute for miners, evaluators, verifiers;
     /// storage for supervisors).
     case preferencesDoNotMatchRole(role: Role, kind: PreferenceKind)
@@ -40,8 +40,8 @@ public enum TicketRejection: Error, Sendable, Hashable, CustomStringConvertible 
 /// Stake that goes back to its owner (an unused ticket reached expiry).
 public struct StakeRelease: Sendable, Hashable {
     public let ticket: Hash256
-    public let owner: AccountID
-    public let amount: UInt64
+    public let owner: Address
+    public let amount: Amount
 }
 
 /// The ticket rules the chain enforces: purchase, use and expiry. Pure functions; the chain supplies the price
@@ -50,23 +50,23 @@ public enum TicketRules {
     /// Validates a BUY_TICKETS output and returns the ticket it creates.
     public static func purchase(
         id: Hash256,
-        owner: AccountID,
+        owner: Address,
         role: Role,
-        stake: UInt64,
+        stake: Amount,
         preferences: Preferences,
         vrfPublicKey: [UInt8],
         height: UInt64,
-        price: UInt64,
+        price: Amount,
         parameters: EconomicsParameters
     ) throws(TicketRejection) -> Ticket {
         guard preferences.kind == role.preferenceKind else {
             throw .preferencesDoNotMatchRole(role: role, kind: preferences.kind)
         }
-        guard stake >= price, price > 0 else { throw .stakeBelowPrice(stake: stake, price: price) }
-        let lots = stake / price
+        guard stake >= price, price.units > 0 else { throw .stakeBelowPrice(stake: stake, price: price) }
+        let lots = stake.units / price.units
         guard lots <= UInt64(parameters.maxLotsPerTicket) else {
-            let cap = UInt64(parameters.maxLotsPerTicket).multipliedReportingOverflow(by: price)
-            throw .stakeAboveLotCap(stake: stake, cap: cap.overflow ? UInt64.max : cap.partialValue)
+            let cap = UInt64(parameters.maxLotsPerTicket).multipliedReportingOverflow(by: price.units)
+            throw .stakeAboveLotCap(stake: stake, cap: Amount(units: cap.overflow ? UInt64.max : cap.partialValue))
         }
         return Ticket(
             id: id,
