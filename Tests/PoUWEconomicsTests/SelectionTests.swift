@@ -101,6 +101,17 @@ struct SelectionTests {
         }
     }
 
+    @Test("worked example (Docs/economics.md): 4 tickets, 2 seats")
+    func workedExample() throws {
+        let outcome = run(try fourTickets())
+        // alice 1 lot, score 0.666666, ratio 0.394 → eligible; bob 3 lots, score 0.349609, ratios 0.578, 0.912,
+        // 0.227 → lot 2 eligible; carol score 0.141276, ratio 0.753 → not; dave cannot train an MLP.
+        #expect(outcome.candidates.map(\.eligibleLots) == [1, 0, 1])  // in ticket id order: alice, carol, bob
+        #expect(outcome.seats.map(\.ticket) == [hashOf("bob"), hashOf("alice")])
+        #expect(outcome.seats.map(\.lot) == [2, 0])
+        #expect(outcome.seats.map(\.draw.short) == ["3a2d5fb490ce", "64fc88254455"])
+    }
+
     @Test("a holder cannot change its output: a different beta or a forged proof is excluded")
     func grinding() throws {
         var entries = try fourTickets()
