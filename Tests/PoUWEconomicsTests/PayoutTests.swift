@@ -209,3 +209,24 @@ struct PayoutTests {
         }
     }
 }
+
+@Suite("TASK_RESULT signers")
+struct TaskResultTests {
+    let seats = [1, 2, 3].map { Seat(ticket: hashOf("e\($0)"), owner: address(UInt8($0)), lot: 0, draw: .zero) }
+
+    @Test("a strict majority of the selected evaluators must sign, and nobody else")
+    func signers() {
+        #expect(throws: Never.self) {
+            try TaskResultRules.checkSigners([address(1), address(3)], evaluatorSeats: seats)
+        }
+        #expect(throws: TaskResultRejection.tooFewEvaluatorSignatures(signed: 1, needed: 2)) {
+            try TaskResultRules.checkSigners([address(2)], evaluatorSeats: seats)
+        }
+        #expect(throws: TaskResultRejection.signerNotSelected(address(9))) {
+            try TaskResultRules.checkSigners([address(1), address(2), address(9)], evaluatorSeats: seats)
+        }
+        #expect(throws: TaskResultRejection.tooFewEvaluatorSignatures(signed: 0, needed: 1)) {
+            try TaskResultRules.checkSigners([], evaluatorSeats: [])
+        }
+    }
+}
