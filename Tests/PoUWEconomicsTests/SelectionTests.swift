@@ -8,7 +8,7 @@ struct SelectionTests {
     let params = EconomicsParameters.local
     let context = SelectionContext(selectionHash: hashOf("block 120"), taskId: hashOf("task 7"), role: .miner)
 
-    /// Four miner tickets with real (Ed25519-based test) VRF proofs over the context's alpha.
+    /// Four miner tickets with real ECVRF-P256 proofs over the context's alpha.
     func fourTickets() throws -> [SelectionEntry] {
         let specs: [(String, UInt8, UInt32, Preferences)] = [
             ("alice", 1, 1, computePreferences(["mlp"], maxDataset: 100 << 20)),
@@ -17,9 +17,9 @@ struct SelectionTests {
             ("dave", 4, 2, computePreferences(["cnn"])),  // cannot train an MLP: score 0
         ]
         return try specs.map { name, n, lots, prefs in
-            let key = try Ed25519.PrivateKey(seed: Hash256.sha256(Array(name.utf8)).bytes)
+            let key = try vrfKey(name)
             let t = ticket(name, owner: address(n), lots: lots, preferences: prefs, vrfKey: key.publicKey.bytes)
-            let (beta, proof) = Ed25519TestVRF.prove(key, alpha: context.alpha)
+            let (beta, proof) = prove(key, alpha: context.alpha)
             return SelectionEntry(ticket: t, beta: beta, proof: proof)
         }
     }
@@ -40,7 +40,7 @@ struct SelectionTests {
             height: height,
             usedTickets: used,
             parameters: params,
-            verifier: Ed25519TestVRF()
+            verifier: ECVRFVerifier()
         )
     }
 
@@ -74,7 +74,7 @@ struct SelectionTests {
             height: 120,
             usedTickets: [],
             parameters: params,
-            verifier: Ed25519TestVRF()
+            verifier: ECVRFVerifier()
         )
         // A claim that swaps in a seat for a losing lot is rejected.
         var forged = first.seats
@@ -89,7 +89,7 @@ struct SelectionTests {
                 height: 120,
                 usedTickets: [],
                 parameters: params,
-                verifier: Ed25519TestVRF()
+                verifier: ECVRFVerifier()
             )
         }
         // Seats are ordered by draw, and the draw of lot 0 is beta itself.
@@ -104,12 +104,13 @@ struct SelectionTests {
     @Test("worked example (Docs/economics.md): 4 tickets, 2 seats")
     func workedExample() throws {
         let outcome = run(try fourTickets())
-        // alice 1 lot, score 0.666666, ratio 0.394 → eligible; bob 3 lots, score 0.349609, ratios 0.578, 0.912,
-        // 0.227 → lot 2 eligible; carol score 0.141276, ratio 0.753 → not; dave cannot train an MLP.
-        #expect(outcome.candidates.map(\.eligibleLots) == [1, 0, 1])  // in ticket id order: alice, carol, bob
-        #expect(outcome.seats.map(\.ticket) == [hashOf("bob"), hashOf("alice")])
+        // alice 1 lot, score 0.666666, ratio 0.498 → eligible; bob 3 lots, score 0.349609, ratios 0.322, 0.793,
+        // 0.263 → lots 0 and 2 eligible; carol score 0.141276, ratio 0.793 → not; dave cannot train an MLP.
+        #expect(outcome.candidates.map(\.eligibleLots) == [1, 0, 2])  // ticket id order: alice, carol, bob
+        #expect(outcome.seats.map(\.ticket) == [hashOf("bob"), hashOf("bob")])
         #expect(outcome.seats.map(\.lot) == [2, 0])
-        #expect(outcome.seats.map(\.draw.short) == ["3a2d5fb490ce", "64fc88254455"])
+        #expect(outcome.seats.map(\.draw.short) == ["433c440ec6d1", "528114447ecd"])
+        #expect(outcome.excluded == [.noMatch(ticket: hashOf("dave"))])
     }
 
     @Test("a holder cannot change its output: a different beta or a forged proof is excluded")
@@ -123,9 +124,9 @@ struct SelectionTests {
         entries[0] = SelectionEntry(ticket: alice.ticket, beta: alice.beta, proof: badProof)
         #expect(run(entries).excluded.contains(.invalidProof(ticket: alice.ticket.id)))
         // A proof for another task does not verify for this one.
-        let key = try Ed25519.PrivateKey(seed: Hash256.sha256(Array("alice".utf8)).bytes)
+        let key = try vrfKey("alice")
         let other = SelectionContext(selectionHash: hashOf("block 120"), taskId: hashOf("task 8"), role: .miner)
-        let (beta, proof) = Ed25519TestVRF.prove(key, alpha: other.alpha)
+        let (beta, proof) = prove(key, alpha: other.alpha)
         entries[0] = SelectionEntry(ticket: alice.ticket, beta: beta, proof: proof)
         #expect(run(entries).excluded.contains(.invalidProof(ticket: alice.ticket.id)))
     }
@@ -153,7 +154,7 @@ struct SelectionTests {
             height: 120,
             usedTickets: [],
             parameters: params,
-            verifier: Ed25519TestVRF()
+            verifier: ECVRFVerifier()
         )
         #expect(outcome.seats.isEmpty && outcome.excluded.count == 4)
     }

@@ -21,22 +21,15 @@ struct SplitMix64: RandomNumberGenerator {
     }
 }
 
-/// A verifiable random function built from Ed25519 for tests, until ECVRF-P256 lands in PoUWCrypto: the proof
-/// is the (deterministic, RFC 8032) signature of alpha, the output SHA-256 of the proof. Verification is real
-/// (a forged or altered proof is rejected); unlike ECVRF it is not unique against a malicious key holder, which
-/// the tests here do not rely on.
-struct Ed25519TestVRF: VRFVerifying {
-    static func prove(_ key: Ed25519.PrivateKey, alpha: [UInt8]) -> (beta: [UInt8], proof: [UInt8]) {
-        let proof = key.sign(alpha)
-        return (Hash256.sha256(proof).bytes, proof)
-    }
+/// A VRF key for a test participant, derived from its name (deterministic, so worked examples are stable).
+func vrfKey(_ name: String) throws -> VRF.SecretKey {
+    try VRF.SecretKey(bytes: Hash256.sha256(Array("vrf key g \(hashOf(name).short)".utf8)).bytes)
+}
 
-    func verifiedOutput(publicKey: [UInt8], alpha: [UInt8], proof: [UInt8]) -> [UInt8]? {
-        guard let key = try? Ed25519.PublicKey(bytes: publicKey), key.isValidSignature(proof, for: alpha) else {
-            return nil
-        }
-        return Hash256.sha256(proof).bytes
-    }
+/// A ticket holder's published VRF result for `alpha`.
+func prove(_ key: VRF.SecretKey, alpha: [UInt8]) -> (beta: [UInt8], proof: [UInt8]) {
+    let proof = key.prove(alpha: alpha)
+    return (proof.output, proof.bytes)
 }
 
 func address(_ n: UInt8) -> Address {
