@@ -29,4 +29,5 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     case taskRequirements = 0x72
     case evidence = 0x73
     case payoutTable = 0x74
+    case ticket = 0x75
 }

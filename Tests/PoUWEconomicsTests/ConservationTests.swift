@@ -67,7 +67,7 @@ struct ConservationTests {
                         role: Role.allCases[Int(rng.next() % 4)] == .supervisor ? .evaluator : .miner,
                         stake: Amount(units: stake),
                         preferences: computePreferences(),
-                        vrfPublicKey: [],
+                        vrfPublicKey: testVRFPublicKey,
                         height: height,
                         price: price,
                         parameters: params

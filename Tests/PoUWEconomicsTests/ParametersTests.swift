@@ -82,6 +82,19 @@ struct ParametersTests {
             ),
             ("payout.example", table.canonicalBytes),
             (
+                "ticket.example",
+                Ticket(
+                    id: hashOf("alice"),
+                    owner: address(1),
+                    role: .miner,
+                    stake: pai(3),
+                    lots: 3,
+                    purchaseHeight: 42,
+                    preferences: computePreferences(["mlp"], maxDataset: 100 << 20),
+                    vrfPublicKey: testVRFPublicKey
+                ).canonicalBytes
+            ),
+            (
                 "alpha.task7.miner",
                 SelectionContext(selectionHash: hashOf("block 120"), taskId: hashOf("task 7"), role: .miner).alpha
             ),

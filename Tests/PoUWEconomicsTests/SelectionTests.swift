@@ -211,7 +211,7 @@ struct SelectionTests {
                     role: .miner,
                     stake: Amount(units: part),
                     preferences: computePreferences(),
-                    vrfPublicKey: [],
+                    vrfPublicKey: testVRFPublicKey,
                     height: 0,
                     price: price,
                     parameters: params

@@ -26,6 +26,9 @@ func vrfKey(_ name: String) throws -> VRF.SecretKey {
     try VRF.SecretKey(bytes: Hash256.sha256(Array("vrf key g \(hashOf(name).short)".utf8)).bytes)
 }
 
+/// A valid VRF public key for tickets whose draws a test does not need.
+let testVRFPublicKey: [UInt8] = try! vrfKey("test").publicKey.bytes
+
 /// A ticket holder's published VRF result for `alpha`.
 func prove(_ key: VRF.SecretKey, alpha: [UInt8]) -> (beta: [UInt8], proof: [UInt8]) {
     let proof = key.prove(alpha: alpha)

@@ -20,7 +20,7 @@ struct TicketLifecycleTests {
             role: role,
             stake: stake,
             preferences: preferences,
-            vrfPublicKey: [],
+            vrfPublicKey: testVRFPublicKey,
             height: 100,
             price: price,
             parameters: params
@@ -49,6 +49,31 @@ struct TicketLifecycleTests {
             try TicketRules.checkFreshCount(21, parameters: params)
         }
         #expect(throws: Never.self) { try TicketRules.checkFreshCount(20, parameters: params) }
+        #expect(throws: TicketRejection.invalidVRFKey) {
+            try TicketRules.purchase(
+                id: hashOf("t"),
+                owner: address(1),
+                role: .miner,
+                stake: price,
+                preferences: computePreferences(),
+                vrfPublicKey: [0x05] + [UInt8](repeating: 2, count: 32),  // not a SEC1 compressed prefix
+                height: 100,
+                price: price,
+                parameters: params
+            )
+        }
+    }
+
+    @Test("tickets round-trip through their canonical record; zero lots are rejected")
+    func ticketCoding() throws {
+        let t = try buy(stake: Amount(units: price.units * 3))
+        #expect(try Ticket(canonicalBytes: t.canonicalBytes) == t)
+        var noLots = t.canonicalBytes
+        let lotsOffset = 2 + 32 + 20 + 1 + 8
+        noLots.replaceSubrange(lotsOffset..<lotsOffset + 4, with: [0, 0, 0, 0])
+        #expect(throws: CanonicalDecodingError.invalidValue(field: "ticket.lots", reason: "zero lots")) {
+            try Ticket(canonicalBytes: noLots)
+        }
     }
 
     @Test("lifecycle: immature, live, expired; used wins")

@@ -1,4 +1,5 @@
 public import PoUWCore
+import PoUWCrypto
 
 /// Why a ticket purchase or use is rejected. Each case names one rule.
 public enum TicketRejection: Error, Sendable, Hashable, CustomStringConvertible {
@@ -19,6 +20,8 @@ public enum TicketRejection: Error, Sendable, Hashable, CustomStringConvertible 
     case doubleUse(ticket: Hash256)
     /// The ticket was offered for a seat of another role.
     case wrongRole(ticket: Hash256, ticketRole: Role, seatRole: Role)
+    /// The VRF public key is not a valid P-256 point (such a ticket could never prove a draw).
+    case invalidVRFKey
 
     public var description: String {
         switch self {
@@ -33,6 +36,7 @@ public enum TicketRejection: Error, Sendable, Hashable, CustomStringConvertible 
         case .doubleUse(let ticket): "ticket \(ticket.short) was already used"
         case .wrongRole(let ticket, let ticketRole, let seatRole):
             "ticket \(ticket.short) is a \(ticketRole) ticket, not \(seatRole)"
+        case .invalidVRFKey: "the VRF public key is not a valid compressed P-256 point"
         }
     }
 }
@@ -62,6 +66,7 @@ public enum TicketRules {
         guard preferences.kind == role.preferenceKind else {
             throw .preferencesDoNotMatchRole(role: role, kind: preferences.kind)
         }
+        guard (try? VRF.PublicKey(bytes: vrfPublicKey)) != nil else { throw .invalidVRFKey }
         guard stake >= price, price.units > 0 else { throw .stakeBelowPrice(stake: stake, price: price) }
         let lots = stake.units / price.units
         guard lots <= UInt64(parameters.maxLotsPerTicket) else {
