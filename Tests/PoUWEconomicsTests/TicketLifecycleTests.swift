@@ -124,4 +124,15 @@ struct TicketLifecycleTests {
         }
         #expect(released == [a.id: 1, c.id: 1])
     }
+
+    @Test("at settlement every seated ticket's stake returns once, except a slashed one")
+    func settlementReleases() {
+        let a = ticket("a", owner: address(1), lots: 3)
+        let b = ticket("b", owner: address(2))
+        let c = ticket("c", owner: address(3))
+        let released = TicketRules.releasesAtSettlement(seated: [a, b, a, c], slashed: [c.id])
+        #expect(Set(released.map(\.ticket)) == [a.id, b.id])
+        #expect(released.count == 2)
+        #expect(released.first { $0.ticket == a.id }?.amount == a.stake)
+    }
 }

@@ -124,4 +124,13 @@ public enum TicketRules {
             .sorted { $0.id < $1.id }
             .map { StakeRelease(ticket: $0.id, owner: $0.owner, amount: $0.stake) }
     }
+
+    /// The stakes returned when a task settles: every ticket that held a seat in it, except those whose stake a
+    /// proven EVIDENCE confiscated, in ticket id order (each ticket once, however many seats it held).
+    public static func releasesAtSettlement(seated: [Ticket], slashed: Set<Hash256>) -> [StakeRelease] {
+        var seen = Set<Hash256>()
+        return seated.filter { !slashed.contains($0.id) && seen.insert($0.id).inserted }
+            .sorted { $0.id < $1.id }
+            .map { StakeRelease(ticket: $0.id, owner: $0.owner, amount: $0.stake) }
+    }
 }
