@@ -34,12 +34,17 @@ let package = Package(
 
         // MARK: chain (issue 3)
 
+        // MARK: economics (issue 6)
+        .target(name: "PoUWEconomics", dependencies: ["PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWEconomicsTests", dependencies: ["PoUWEconomics", "PoUWCore", "PoUWCrypto"]),
+
         // MARK: commands and tools
         .target(
             name: "PoUWCommands",
             dependencies: [
                 "PoUWCore",
                 "PoUWCrypto",
+                "PoUWEconomics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,7 +8,8 @@ public struct BenchCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
-            BenchCryptoCommand.self
+            BenchCryptoCommand.self,
+            EconomicsBenchCommand.self,
         ]
     )
 
