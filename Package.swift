@@ -29,6 +29,12 @@ let package = Package(
         .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore"]),
 
         // MARK: store (issue 2)
+        .target(name: "PoUWLMDB", dependencies: ["CLMDB"]),
+        .target(name: "PoUWZstd", dependencies: ["CZstd"]),
+        .target(name: "PoUWStore", dependencies: ["PoUWLMDB", "PoUWZstd", "PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWLMDBTests", dependencies: ["PoUWLMDB"]),
+        .testTarget(name: "PoUWZstdTests", dependencies: ["PoUWZstd"]),
+        .testTarget(name: "PoUWStoreTests", dependencies: ["PoUWStore", "PoUWCore", "PoUWZstd"]),
 
         // MARK: ML engine (issue 4)
 
@@ -39,6 +45,7 @@ let package = Package(
             name: "PoUWCommands",
             dependencies: [
                 "PoUWCore",
+                "PoUWStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
