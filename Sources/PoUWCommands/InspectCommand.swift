@@ -9,6 +9,12 @@ public struct InspectCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            InspectStatsCommand.self,
+            InspectVerifyCommand.self,
+            InspectObjectCommand.self,
+            InspectExportCommand.self,
+            InspectImportCommand.self,
+            InspectBackupCommand.self,
         ]
     )
 

@@ -206,28 +206,35 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Grows the map when fewer than `bytes` (plus headroom) remain free in it.
+    /// Grows the map when fewer than `bytes` plus a fifth of the map remain free in it. At the maximum size, the
+    /// write proceeds as long as `bytes` still fit.
     private func ensureRoom(for bytes: Int) throws {
         let now = info()
-        let headroom = max(now.mapSize / 5, 1 << 20)
-        if now.mapSize - now.usedBytes >= bytes + headroom { return }
-        try grow(toFit: bytes + headroom, current: now)
-    }
-
-    private func grow(toFit bytes: Int, current: EnvironmentInfo) throws {
-        let step = max(min(current.mapSize, 1 << 30), 2 * bytes, 16 << 20)
-        let unit = 1 << 20
-        let target = (current.mapSize + step + unit - 1) / unit * unit
-        guard target <= maximumMapSize else {
+        let free = now.mapSize - now.usedBytes
+        if free >= bytes + now.mapSize / 5 { return }
+        if now.mapSize >= maximumMapSize {
+            if free >= bytes { return }
             throw LMDBError(
                 code: MDB_MAP_FULL, operation: "grow map",
-                context: "growing to \(target) bytes would exceed the maximum map size of \(maximumMapSize) bytes")
+                context: "the map is at its maximum size of \(maximumMapSize) bytes")
+        }
+        try grow(toFit: bytes + now.mapSize / 5, diskNeeded: bytes + (1 << 20), current: now)
+    }
+
+    private func grow(toFit bytes: Int, diskNeeded: Int, current: EnvironmentInfo) throws {
+        let step = max(min(current.mapSize, 1 << 30), 2 * bytes, 16 << 20)
+        let unit = 1 << 20
+        let target = min((current.mapSize + step + unit - 1) / unit * unit, maximumMapSize)
+        guard target > current.mapSize else {
+            throw LMDBError(
+                code: MDB_MAP_FULL, operation: "grow map",
+                context: "the map is at its maximum size of \(maximumMapSize) bytes")
         }
         let free = try freeDiskBytes()
-        guard free >= bytes + options.minimumFreeDisk else {
+        guard free >= diskNeeded + options.minimumFreeDisk else {
             throw LMDBError(
                 code: ENOSPC, operation: "grow map",
-                context: "\(free) bytes free on the file system of \(path); need \(bytes) plus a reserve of "
+                context: "\(free) bytes free on the file system of \(path); need \(diskNeeded) plus a reserve of "
                     + "\(options.minimumFreeDisk)")
         }
         try resizeLock.withExclusive {
