@@ -18,5 +18,8 @@ public struct InspectCommand: AsyncParsableCommand {
         ]
     )
 
+    /// `--data-dir` may come before the subcommand (`pouw-inspect --data-dir DIR stats`) or after it.
+    @OptionGroup public var data: DataDirOptions
+
     public init() {}
 }

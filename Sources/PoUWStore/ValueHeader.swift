@@ -53,7 +53,9 @@ public struct ValueHeader: Sendable, Equatable {
         var offset = 3
         let rawLength = try leb128(raw, &offset, key: key)
         let dictionary = try leb128(raw, &offset, key: key)
-        guard offset < raw.count else { throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key) }
+        guard offset < raw.count else {
+            throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key)
+        }
         let stored = raw[offset]
         var computed: UInt8 = 0
         for i in 0..<offset { computed = Self.crcTable[Int(computed ^ raw[i])] }
@@ -68,7 +70,11 @@ public struct ValueHeader: Sendable, Equatable {
             throw StoreError(.corruptValue, "dictionary id \(dictionary) does not fit codec \(codec)", hash: key)
         }
         let header = ValueHeader(
-            kind: kind, codec: codec, rawLength: Int(rawLength), dictionaryID: UInt32(dictionary))
+            kind: kind,
+            codec: codec,
+            rawLength: Int(rawLength),
+            dictionaryID: UInt32(dictionary)
+        )
         return (header, offset)
     }
 

@@ -56,7 +56,11 @@ struct EnvironmentTests {
     @Test("map grows on demand: a transaction larger than the whole map still commits")
     func growth() throws {
         try withDirectory { dir in
-            let env = try Environment(path: dir, databases: ["big"], options: EnvironmentOptions(initialMapSize: 1 << 20))
+            let env = try Environment(
+                path: dir,
+                databases: ["big"],
+                options: EnvironmentOptions(initialMapSize: 1 << 20)
+            )
             let big = env.database("big")
             let value = [UInt8](repeating: 3, count: 64 << 10)
             try env.write { txn in
@@ -77,9 +81,15 @@ struct EnvironmentTests {
                 try env.copy(to: dir + "/copy")
             }
             let reader = try Environment(path: dir, databases: ["a"], options: EnvironmentOptions(readOnly: true))
-            let error = #expect(throws: LMDBError.self) { try reader.write { try $0.put(reader.database("a"), [3], [4]) } }
+            let error = #expect(throws: LMDBError.self) {
+                try reader.write { try $0.put(reader.database("a"), [3], [4]) }
+            }
             #expect(error?.kind == .permissionDenied)
-            let copy = try Environment(path: dir + "/copy", databases: ["a"], options: EnvironmentOptions(readOnly: true))
+            let copy = try Environment(
+                path: dir + "/copy",
+                databases: ["a"],
+                options: EnvironmentOptions(readOnly: true)
+            )
             #expect(try copy.read { try $0.get(copy.database("a"), [1]) } == [2])
         }
     }

@@ -89,7 +89,9 @@ struct CollectionTests {
                 #expect(try view.latestCheckpoint(task: task, miner: [0x01]) == nil)
                 #expect(try view.datasetBatch(root: root, index: 7) == Hash256.sha256([9, 9, 9]))
                 #expect(
-                    try view.transactionLocation(Hash256.sha256([3])) == TransactionLocation(block: root, position: 70_000))
+                    try view.transactionLocation(Hash256.sha256([3]))
+                        == TransactionLocation(block: root, position: 70_000)
+                )
                 #expect(try view.blockRecord(root) == [1, 2, 3])
                 var balances: [[UInt8]] = []
                 try view.forEachState(prefix: Array("balance/".utf8)) { _, value in

@@ -15,7 +15,10 @@ struct ConcurrencyTests {
                     for round in 0..<200 {
                         try store.write { batch throws in
                             for i in 0..<20 {
-                                let message = try batch.put(.message, Array("round \(round) message \(i)".utf8) + [UInt8](repeating: 1, count: 300))
+                                let message = try batch.put(
+                                    .message,
+                                    Array("round \(round) message \(i)".utf8) + [UInt8](repeating: 1, count: 300)
+                                )
                                 try batch.appendHistory(task: task, messageHash: message)
                             }
                         }

@@ -17,7 +17,10 @@ func patchStoredValue(_ dir: String, _ hash: Hash256, _ transform: ([UInt8]) -> 
 
 /// Stores one object, closes the store, patches its value, reopens and returns the error `get` throws.
 func errorAfterPatch(
-    _ kind: ObjectKind, _ bytes: [UInt8], options: StoreOptions = .init(), _ transform: ([UInt8]) -> [UInt8]
+    _ kind: ObjectKind,
+    _ bytes: [UInt8],
+    options: StoreOptions = .init(),
+    _ transform: ([UInt8]) -> [UInt8]
 ) throws -> StoreError? {
     try withTemporaryDirectory { dir in
         let hash = try Store.open(at: dir).put(kind, bytes)
@@ -128,8 +131,13 @@ struct ErrorTests {
     func missingDictionary() throws {
         let error = try errorAfterPatch(.message, compressible) { value in
             let headerSize = ValueHeader(kind: .message, codec: .zstd, rawLength: compressible.count).bytes.count
-            return ValueHeader(kind: .message, codec: .zstdDictionary, rawLength: compressible.count, dictionaryID: 424_242)
-                .bytes + value.dropFirst(headerSize)
+            return ValueHeader(
+                kind: .message,
+                codec: .zstdDictionary,
+                rawLength: compressible.count,
+                dictionaryID: 424_242
+            )
+            .bytes + value.dropFirst(headerSize)
         }
         #expect(error?.code == .missingDictionary)
     }
@@ -138,7 +146,9 @@ struct ErrorTests {
     func diskFull() throws {
         try withTemporaryDirectory { dir in
             let store = try Store.open(
-                at: dir, options: StoreOptions(initialMapSize: 1 << 20, minimumFreeDisk: Int.max / 4))
+                at: dir,
+                options: StoreOptions(initialMapSize: 1 << 20, minimumFreeDisk: Int.max / 4)
+            )
             var random = TestRandom(1)
             let error = #expect(throws: StoreError.self) {
                 for _ in 0..<20 { try store.put(.blob, random.bytes(256 << 10)) }
@@ -200,7 +210,9 @@ struct ErrorTests {
             let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
             var altered = good
             altered[good.count / 2] ^= 0x10
-            let variants: [[UInt8]] = [altered, Array(good.prefix(good.count - 10)), [0x77, 1] + good.dropFirst(2), [1]]
+            let variants: [[UInt8]] = [
+                altered, Array(good.prefix(good.count - 10)), [0x77, 1] + good.dropFirst(2), [1],
+            ]
             for (i, bytes) in variants.enumerated() {
                 let path = dir + "/bad\(i)"
                 try Data(bytes).write(to: URL(fileURLWithPath: path))

@@ -23,7 +23,8 @@ struct RoundTripTests {
                 #expect(try store.get(hash) == bytes)
                 #expect(try store.kind(of: hash) == kind)
                 #expect(try store.contains(hash))
-                let (header, stored) = try store.read { view in (try view.header(of: hash), try view.storedValue(hash)) }
+                let (header, stored) = try store.read { view in (try view.header(of: hash), try view.storedValue(hash))
+                }
                 let value = try #require(stored)
                 let rawHeader = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
                 #expect(value.count <= rawHeader.count + bytes.count, "never more than raw + header")

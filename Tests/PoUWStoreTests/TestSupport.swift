@@ -3,7 +3,7 @@ import PoUWCore
 import PoUWStore
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// A fresh temporary directory for one test, removed afterwards.
@@ -29,7 +29,11 @@ func toolPath(_ name: String) -> String? {
 
 /// Runs an executable and returns its exit status and output.
 @discardableResult
-func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws -> (
+func run(
+    _ executable: String,
+    _ arguments: [String],
+    stdin: Data? = nil
+) throws -> (
     status: Int32, stdout: Data, stderr: String
 ) {
     let process = Process()
@@ -52,7 +56,9 @@ func run(_ executable: String, _ arguments: [String], stdin: Data? = nil) throws
 
 /// Which system tool path exists (`/usr/bin/zstd` …), or nil.
 func systemTool(_ name: String) -> String? {
-    ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    ["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + name }.first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 }
 
 /// Deterministic bytes.

@@ -31,7 +31,9 @@ struct ZstdTests {
     @Test("truncated frames, trailing bytes, corrupt checksums, garbage: named errors")
     func defects() throws {
         let frame = try Zstd.compress(text, level: 3)
-        #expect(throws: ZstdError.truncatedFrame) { try Zstd.decompress(Array(frame.prefix(frame.count - 3)), limit: 1 << 20) }
+        #expect(throws: ZstdError.truncatedFrame) {
+            try Zstd.decompress(Array(frame.prefix(frame.count - 3)), limit: 1 << 20)
+        }
         #expect(throws: ZstdError.truncatedFrame) { try Zstd.decompress(Array(frame.prefix(3)), limit: 1 << 20) }
         #expect(throws: ZstdError.truncatedFrame) { try Zstd.decompress([], limit: 1 << 20) }
         #expect(throws: ZstdError.trailingBytes(count: 2)) { try Zstd.decompress(frame + [0, 0], limit: 1 << 20) }
@@ -45,7 +47,9 @@ struct ZstdTests {
     func dictionaries() throws {
         var samples: [[UInt8]] = []
         for i in 0..<2000 {
-            samples.append(Array("{\"task\":\"mnist\",\"miner\":\(i % 7),\"epoch\":\(i / 50),\"loss\":0.\(i % 91)}".utf8))
+            samples.append(
+                Array("{\"task\":\"mnist\",\"miner\":\(i % 7),\"epoch\":\(i / 50),\"loss\":0.\(i % 91)}".utf8)
+            )
         }
         let dictionary = try ZstdDictionary.train(samples: samples, capacity: 4096)
         let id = ZstdDictionary.id(of: dictionary)
@@ -70,7 +74,9 @@ struct ZstdTests {
         func zstd(_ arguments: [String]) throws -> [UInt8] {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", "printf 'hello hello hello hello' | /usr/bin/zstd -q -c " + arguments.joined(separator: " ")]
+            process.arguments = [
+                "-c", "printf 'hello hello hello hello' | /usr/bin/zstd -q -c " + arguments.joined(separator: " "),
+            ]
             let out = Pipe()
             process.standardOutput = out
             try process.run()

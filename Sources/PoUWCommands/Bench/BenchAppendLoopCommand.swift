@@ -14,7 +14,8 @@ struct BenchAppendLoopCommand: ParsableCommand {
             every 16th commit also stores a 64 KiB dense tensor. After each commit returns, "i\\n" is appended to \
             the ack file. The map starts small so that it grows during the run.
             """,
-        shouldDisplay: false)
+        shouldDisplay: false
+    )
 
     @OptionGroup var data: DataDirOptions
     @Option(help: "File that receives one committed sequence number per line.") var ack: String
@@ -23,7 +24,9 @@ struct BenchAppendLoopCommand: ParsableCommand {
 
     func run() throws {
         let store = try Store.open(
-            at: data.dataDir, options: StoreOptions(initialMapSize: initialMapBytes, autoTrainThreshold: nil))
+            at: data.dataDir,
+            options: StoreOptions(initialMapSize: initialMapBytes, autoTrainThreshold: nil)
+        )
         let task = AppendLoop.task
         var next = try store.read { try $0.historyCount(task: task) }
         let fd = open(ack, O_WRONLY | O_CREAT | O_APPEND, 0o644)
@@ -56,7 +59,8 @@ enum AppendLoop {
     /// "append-loop record i" followed by 200 + (i·97 mod 2800) bytes, byte j = (i·31 + j·7) mod 256.
     static func record(_ i: UInt64) -> [UInt8] {
         let padding = 200 + Int(i &* 97 % 2800)
-        return Array("append-loop record \(i)".utf8) + (0..<padding).map { UInt8(truncatingIfNeeded: i &* 31 &+ UInt64($0) &* 7) }
+        return Array("append-loop record \(i)".utf8)
+            + (0..<padding).map { UInt8(truncatingIfNeeded: i &* 31 &+ UInt64($0) &* 7) }
     }
 
     /// 64 KiB of float32 values i + k/1000.

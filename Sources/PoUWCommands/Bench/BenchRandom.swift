@@ -38,7 +38,7 @@ struct BenchRandom {
 }
 
 #if canImport(Glibc)
-    internal import Glibc
-    @inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
-    @inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
+internal import Glibc
+@inline(__always) func _log(_ x: Double) -> Double { Glibc.log(x) }
+@inline(__always) func _cos(_ x: Double) -> Double { Glibc.cos(x) }
 #endif

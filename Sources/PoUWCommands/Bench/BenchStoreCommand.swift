@@ -14,7 +14,8 @@ struct BenchStoreCommand: ParsableCommand {
             messages, 0.2 %-dense ±τ sparse updates. Build in release first.
 
             Example: swift run -c release pouw-bench store --json
-            """)
+            """
+    )
 
     @Flag(help: "Print one JSON object (the only output format; kept for symmetry with other benches).")
     var json = false
@@ -61,7 +62,10 @@ struct BenchStoreCommand: ParsableCommand {
         var sparseRaw = 0
         for i in 0..<20 {
             let update = StoreBenchData.sparseUpdate(
-                parameters: StoreBenchData.mlpParameters, density: 0.002, seed: UInt64(100 + i))
+                parameters: StoreBenchData.mlpParameters,
+                density: 0.002,
+                seed: UInt64(100 + i)
+            )
             let key = try dense.put(.sparseUpdate, update)
             sparseStored += try dense.read { try $0.storedValue(key)?.count ?? 0 }
             sparseRaw += update.count
@@ -94,7 +98,9 @@ struct BenchStoreCommand: ParsableCommand {
         let after = try messages.statistics().kinds.first { $0.kind == "message" }
         if let before, let after {
             result["ratio_messages_dict"] = round(
-                Double(after.rawBytes - before.rawBytes) / Double(after.storedBytes - before.storedBytes), 3)
+                Double(after.rawBytes - before.rawBytes) / Double(after.storedBytes - before.storedBytes),
+                3
+            )
         }
         var durableSeconds = 0.0
         let durableCount = n(400)
@@ -126,7 +132,9 @@ struct BenchStoreCommand: ParsableCommand {
             try plain.write { writer in for m in batch { try writer.put(.message, m) } }
         }
         result["ratio_messages_nodict"] = round(
-            try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0, 3)
+            try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
+            3
+        )
 
         // A full verify of the dense store (checkpoints and sparse updates), one core.
         let verifyStart = Clock.now()

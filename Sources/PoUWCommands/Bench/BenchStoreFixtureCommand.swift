@@ -15,7 +15,8 @@ struct BenchStoreFixtureCommand: ParsableCommand {
 
             Example: swift run pouw-bench store-fixture --out Fixtures/store
             """,
-        shouldDisplay: false)
+        shouldDisplay: false
+    )
 
     @Option(help: "Output directory.") var out: String
 
@@ -36,7 +37,10 @@ struct BenchStoreFixtureCommand: ParsableCommand {
             var blocks: [Hash256] = []
             for height in 0..<3 {
                 _ = try add(.blockHeader, Array("header \(height) ".utf8) + random.bytes(80))
-                let block = try add(.block, Array("block \(height) ".utf8) + random.bytes(200) + [UInt8](repeating: 7, count: 100))
+                let block = try add(
+                    .block,
+                    Array("block \(height) ".utf8) + random.bytes(200) + [UInt8](repeating: 7, count: 100)
+                )
                 blocks.append(block)
                 try batch.appendBlock(height: UInt64(height), hash: block)
                 try batch.putBlockRecord(block, [UInt8(height), 0, 0, 1])
@@ -54,15 +58,30 @@ struct BenchStoreFixtureCommand: ParsableCommand {
             for iteration in 0..<2 {
                 let weights = StoreBenchData.bytes(StoreBenchData.trainedWeights(count: 4096, seed: UInt64(iteration)))
                 let checkpoint = try add(.checkpoint, weights)
-                try batch.putCheckpoint(task: task, miner: [0x02, 0xAB, UInt8(iteration)], iteration: UInt64(iteration), object: checkpoint)
+                try batch.putCheckpoint(
+                    task: task,
+                    miner: [0x02, 0xAB, UInt8(iteration)],
+                    iteration: UInt64(iteration),
+                    object: checkpoint
+                )
             }
             _ = try add(.denseTensor, StoreBenchData.bytes((0..<1000).map { Float($0) * 0.5 }))
             for seed in 0..<2 {
-                _ = try add(.sparseUpdate, StoreBenchData.sparseUpdate(parameters: StoreBenchData.mlpParameters, density: 0.002, seed: UInt64(seed)))
+                _ = try add(
+                    .sparseUpdate,
+                    StoreBenchData.sparseUpdate(
+                        parameters: StoreBenchData.mlpParameters,
+                        density: 0.002,
+                        seed: UInt64(seed)
+                    )
+                )
             }
             let root = Hash256.sha256(Array("fixture dataset".utf8))
             for index in 0..<2 {
-                let batchObject = try add(.batch, (0..<2048).map { UInt8(truncatingIfNeeded: ($0 * (index + 3)) % 251) })
+                let batchObject = try add(
+                    .batch,
+                    (0..<2048).map { UInt8(truncatingIfNeeded: ($0 * (index + 3)) % 251) }
+                )
                 try batch.putDatasetBatch(root: root, index: UInt64(index), object: batchObject)
             }
             _ = try add(.blob, random.bytes(1024))

@@ -15,7 +15,9 @@ enum StoreBenchData {
         while weights.count < count {
             for (fanIn, fanOut) in mlpLayers where weights.count < count {
                 let scale = (2.0 / Double(fanIn)).squareRoot()
-                for _ in 0..<min(fanIn * fanOut, count - weights.count) { weights.append(Float(random.gaussian() * scale)) }
+                for _ in 0..<min(fanIn * fanOut, count - weights.count) {
+                    weights.append(Float(random.gaussian() * scale))
+                }
                 for _ in 0..<min(fanOut, count - weights.count) { weights.append(Float(random.gaussian() * 0.01)) }
             }
         }

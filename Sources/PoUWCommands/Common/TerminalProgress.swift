@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// A one-line progress display on stderr, shown only when stderr is a terminal (and throttled).

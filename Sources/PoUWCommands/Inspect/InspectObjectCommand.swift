@@ -13,7 +13,8 @@ struct InspectObjectCommand: ParsableCommand {
             stdout unchanged (redirect them to a file); with --stored the stored value (header + zstd frame).
 
             Example: pouw-inspect --data-dir ./pouw-data object 9f86d0…  --raw > object.bin
-            """)
+            """
+    )
 
     @OptionGroup var data: DataDirOptions
     @Argument(help: ArgumentHelp("The object's SHA-256 (64 hex digits).", valueName: "hash")) var hash: String

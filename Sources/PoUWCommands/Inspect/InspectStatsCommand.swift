@@ -12,7 +12,8 @@ struct InspectStatsCommand: ParsableCommand {
             collection: entries and bytes of LMDB pages. Also the map size and how much of it is used.
 
             Example: pouw-inspect --data-dir ./pouw-data stats --json
-            """)
+            """
+    )
 
     @OptionGroup var data: DataDirOptions
     @Flag(help: "Print one JSON object instead of tables.") var json = false
@@ -28,14 +29,17 @@ struct InspectStatsCommand: ParsableCommand {
         for kind in stats.kinds {
             print(
                 pad(kind.kind, 12) + lpad("\(kind.count)", 9) + lpad("\(kind.rawBytes)", 17)
-                    + lpad("\(kind.storedBytes)", 17) + lpad(String(format: "%.2f", kind.ratio), 8))
+                    + lpad("\(kind.storedBytes)", 17) + lpad(String(format: "%.2f", kind.ratio), 8)
+            )
         }
         print("\ncollection      entries     page bytes")
         for collection in stats.collections {
             print(pad(collection.name, 12) + lpad("\(collection.entries)", 11) + lpad("\(collection.bytes)", 15))
         }
         print("\nmap: \(stats.usedBytes) of \(stats.mapSize) bytes used (page size \(stats.pageSize))")
-        print("dictionaries: \(stats.dictionaries.isEmpty ? "none" : stats.dictionaries.map(String.init).joined(separator: ", "))")
+        print(
+            "dictionaries: \(stats.dictionaries.isEmpty ? "none" : stats.dictionaries.map(String.init).joined(separator: ", "))"
+        )
     }
 }
 

@@ -11,7 +11,8 @@ struct InspectExportCommand: ParsableCommand {
             with a SHA-256 of its contents (format: Docs/store-format.md). Safe while a node writes.
 
             Example: pouw-inspect --data-dir ./pouw-data export node.pouwexp
-            """)
+            """
+    )
 
     @OptionGroup var data: DataDirOptions
     @Argument(help: ArgumentHelp("Stream file to write.", valueName: "file")) var file: String
@@ -36,7 +37,8 @@ struct InspectImportCommand: ParsableCommand {
             Objects already present are skipped.
 
             Example: pouw-inspect --data-dir ./restored import node.pouwexp
-            """)
+            """
+    )
 
     @OptionGroup var data: DataDirOptions
     @Argument(help: ArgumentHelp("Stream file to read.", valueName: "file")) var file: String
@@ -61,7 +63,8 @@ struct InspectBackupCommand: ParsableCommand {
             a data directory of its own.
 
             Example: pouw-inspect --data-dir ./pouw-data backup /backups/pouw-2026-11-25
-            """)
+            """
+    )
 
     @OptionGroup var data: DataDirOptions
     @Argument(help: ArgumentHelp("Destination directory.", valueName: "dest")) var destination: String
@@ -74,7 +77,9 @@ struct InspectBackupCommand: ParsableCommand {
         let stats = try copy.statistics()
         let objects = stats.collections.first { $0.name == "objects" }?.entries ?? 0
         if json {
-            try JSONOutput.print(object: ["destination": destination, "objects": objects, "used_bytes": stats.usedBytes])
+            try JSONOutput.print(object: [
+                "destination": destination, "objects": objects, "used_bytes": stats.usedBytes,
+            ])
         } else {
             print("backed up \(objects) objects to \(destination) (\(stats.usedBytes) bytes)")
         }
@@ -87,6 +92,7 @@ func printTransfer(_ report: TransferReport, verb: String, json: Bool) throws {
     } else {
         print(
             "\(verb) \(report.objects) objects, \(report.entries) index entries, \(report.dictionaries) dictionaries "
-                + "(\(report.bytes) stream bytes)")
+                + "(\(report.bytes) stream bytes)"
+        )
     }
 }

@@ -13,7 +13,8 @@ struct InspectVerifyCommand: ParsableCommand {
             An interrupted run can continue with --resume-after KEY (the last key shown in progress).
 
             Example: pouw-inspect --data-dir ./pouw-data verify
-            """)
+            """
+    )
 
     @OptionGroup var data: DataDirOptions
     @Option(help: ArgumentHelp("Continue after this object key (64 hex digits).", valueName: "hash"))
@@ -42,7 +43,8 @@ struct InspectVerifyCommand: ParsableCommand {
             }
             print(
                 "\(report.ok ? "OK" : "FAILED"): \(report.objectsChecked) objects (\(report.bytesDecoded) bytes) and "
-                    + "\(report.indexEntriesChecked) index entries checked, \(report.problems.count) problem(s)")
+                    + "\(report.indexEntriesChecked) index entries checked, \(report.problems.count) problem(s)"
+            )
         }
         if !report.ok { throw ExitCode.failure }
     }
