@@ -46,6 +46,7 @@ let package = Package(
             dependencies: [
                 "PoUWCore",
                 "PoUWStore",
+                "PoUWLMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
