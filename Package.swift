@@ -29,6 +29,12 @@ let package = Package(
         .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore", "PoUWCrypto"]),
 
         // MARK: store (issue 2)
+        .target(name: "PoUWLMDB", dependencies: ["CLMDB"]),
+        .target(name: "PoUWZstd", dependencies: ["CZstd"]),
+        .target(name: "PoUWStore", dependencies: ["PoUWLMDB", "PoUWZstd", "PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWLMDBTests", dependencies: ["PoUWLMDB"]),
+        .testTarget(name: "PoUWZstdTests", dependencies: ["PoUWZstd"]),
+        .testTarget(name: "PoUWStoreTests", dependencies: ["PoUWStore", "PoUWCore", "PoUWZstd", "PoUWLMDB"]),
 
         // MARK: ML engine (issue 4)
 
@@ -45,6 +51,8 @@ let package = Package(
                 "PoUWCore",
                 "PoUWCrypto",
                 "PoUWEconomics",
+                "PoUWStore",
+                "PoUWLMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

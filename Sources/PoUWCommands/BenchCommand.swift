@@ -10,6 +10,9 @@ public struct BenchCommand: AsyncParsableCommand {
             // Subcommands, one per line.
             BenchCryptoCommand.self,
             EconomicsBenchCommand.self,
+            BenchStoreCommand.self,
+            BenchAppendLoopCommand.self,
+            BenchStoreFixtureCommand.self,
         ]
     )
 
