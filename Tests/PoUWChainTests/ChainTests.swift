@@ -382,3 +382,27 @@ struct ChainTests {
         try expectRejected(t, last!, .reorgBeyondUndoHorizon(id: last!.id, depth: 5, horizon: 3))
     }
 }
+
+@Suite("Reindex (verify-chain)")
+struct ReindexTests {
+    @Test(arguments: [1, 2, 3]) func reindexMatchesWithAnyThreadCount(threads: Int) throws {
+        let t = try TestChain(storage: StoreChainStorage(directory: TemporaryDirectory.make()))
+        try DemoChainBuilder.extend(t.chain, blocks: 6, transfersPerBlock: 9)
+        let report = try ChainVerifier.reindex(source: t.chain.storage, threads: threads)
+        #expect(report.ok, "\(report.failure ?? "")")
+        #expect(report.blocks == 7 && report.transactions == 54)
+        #expect(report.tip == t.chain.tip.id)
+        #expect(report.replayedStateHash == report.storedStateHash)
+    }
+
+    @Test func reindexNamesTamperedState() throws {
+        let storage = MemoryChainStorage()
+        let t = try TestChain(storage: storage)
+        try DemoChainBuilder.extend(t.chain, blocks: 2, transfersPerBlock: 3)
+        var commit = ChainCommit()
+        commit.state = [(StateKey.account(DevKeys.address(0)), AccountState(balance: Amount(units: 1)).canonicalBytes)]
+        try storage.commit(commit)
+        let report = try ChainVerifier.reindex(source: storage)
+        #expect(report.failure?.contains("differs from the stored") == true)
+    }
+}
