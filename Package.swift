@@ -49,6 +49,7 @@ let package = Package(
                 "PoUWCore",
                 "PoUWCrypto",
                 "PoUWStore",
+                "PoUWChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -62,8 +62,15 @@ public final class Blockchain: Sendable {
     /// Validates `block` and adds it to the chain (or side chains, or the orphan pool).
     @discardableResult
     public func process(_ block: Block) throws(ChainError) -> ProcessReport {
-        let size = block.canonicalBytes.count
-        return try engine.withLock { e throws(ChainError) in try e.process(block, encodedSize: size) }
+        let bytes = block.canonicalBytes
+        return try engine.withLock { e throws(ChainError) in try e.process(block, bytes: bytes) }
+    }
+
+    /// Processes a block whose canonical bytes the caller already has (`canonicalBytes` must be exactly
+    /// `block.canonicalBytes`; the reindex passes the stored bytes to avoid re-encoding).
+    @discardableResult
+    public func process(_ block: Block, canonicalBytes: [UInt8]) throws(ChainError) -> ProcessReport {
+        try engine.withLock { e throws(ChainError) in try e.process(block, bytes: canonicalBytes) }
     }
 
     /// Decodes and processes a block received as bytes.
@@ -75,7 +82,7 @@ public final class Blockchain: Sendable {
         } catch {
             throw .undecodable(.invalidValue(field: "block", reason: "\(error)"))
         }
-        return try engine.withLock { e throws(ChainError) in try e.process(block, encodedSize: bytes.count) }
+        return try engine.withLock { e throws(ChainError) in try e.process(block, bytes: bytes) }
     }
 
     /// The best chain's tip.

@@ -74,8 +74,8 @@ struct ChainEngine {
 
     // MARK: processing
 
-    mutating func process(_ block: Block, encodedSize: Int) throws(ChainError) -> ProcessReport {
-        let outcome = try processOne(block, encodedSize: encodedSize)
+    mutating func process(_ block: Block, bytes: [UInt8]) throws(ChainError) -> ProcessReport {
+        let outcome = try processOne(block, bytes: bytes)
         var adopted: [BlockOutcome] = []
         var queue: [Hash256] = []
         if case .orphan = outcome {} else { queue.append(block.id) }
@@ -83,7 +83,7 @@ struct ChainEngine {
             for orphanId in orphanOrder where orphans[orphanId]?.header.prev == parent {
                 guard let orphan = removeOrphan(orphanId) else { continue }
                 // An orphan that turns out invalid is dropped; the chain stays as it was.
-                if let o = try? processOne(orphan, encodedSize: orphan.canonicalBytes.count) {
+                if let o = try? processOne(orphan, bytes: orphan.canonicalBytes) {
                     adopted.append(o)
                     queue.append(orphanId)
                 }
@@ -92,18 +92,21 @@ struct ChainEngine {
         return ProcessReport(outcome: outcome, adoptedOrphans: adopted)
     }
 
-    private mutating func processOne(_ block: Block, encodedSize: Int) throws(ChainError) -> BlockOutcome {
+    /// `bytes` must be `block`'s canonical encoding.
+    private mutating func processOne(_ block: Block, bytes: [UInt8]) throws(ChainError) -> BlockOutcome {
         let id = block.id
         let header = block.header
         if invalid.contains(id) { throw .knownInvalid(id: id) }
         if try indexRecord(id) != nil || orphans[id] != nil { throw .alreadyKnown(id: id) }
-        do {
-            try BlockChecks.check(block, encodedSize: encodedSize, parameters: parameters, threads: threads)
-        } catch { throw .invalidBlock(id: id, error) }
+        // Work first: it is cheap, and a header without work must not cost us signature checks.
         let target = try target(header.bits, id: id)
         do { try work.validateWork(header: header, id: id, target: target) } catch {
             throw .invalidBlock(id: id, error)
         }
+        let ids: [Hash256]
+        do {
+            ids = try BlockChecks.check(block, encodedSize: bytes.count, parameters: parameters, threads: threads)
+        } catch { throw .invalidBlock(id: id, error) }
         if invalid.contains(header.prev) {
             invalid.insert(id)
             throw .knownInvalid(id: id)
@@ -115,7 +118,7 @@ struct ChainEngine {
         try checkHeaderContext(header, id: id, parentId: header.prev, parent: parent)
         let (chainWork, overflow) = parent.chainWork.addingReportingOverflow(CompactTarget.work(forTarget: target))
         precondition(!overflow, "cumulative work beyond 2^256")
-        let body = block.canonicalBytes
+        let body = bytes
         let record = BlockIndexRecord(
             height: parent.height + 1,
             chainWork: chainWork,
@@ -126,14 +129,14 @@ struct ChainEngine {
 
         if header.prev == tip {
             var overlay = LedgerOverlay(base: storage)
-            let undo = try connectBody(block, id: id, height: record.height, ledger: &overlay)
+            let undo = try connectBody(block, id: id, txIds: ids, height: record.height, ledger: &overlay)
             var commit = ChainCommit()
             commit.blockBodies = [body]
             commit.index = [(id, record)]
             commit.appendMainChain = [(record.height, id)]
             commit.state = overlay.netChanges()
             commit.putUndo = [(record.height, undo)]
-            addTransactions(block, id: id, height: record.height, to: &commit)
+            addTransactions(ids, block: id, to: &commit)
             try storage.commit(commit)
             index[id] = record
             tip = id
@@ -147,11 +150,13 @@ struct ChainEngine {
             index[id] = record
             return .sideChain(id: id, height: record.height)
         }
-        return try reorganize(to: block, id: id, record: record)
+        return try reorganize(to: block, bytes: bytes, txIds: ids, id: id, record: record)
     }
 
     private mutating func reorganize(
         to block: Block,
+        bytes: [UInt8],
+        txIds: [Hash256],
         id: Hash256,
         record: BlockIndexRecord
     ) throws(ChainError)
@@ -196,18 +201,21 @@ struct ChainEngine {
         commit.deleteUndoFrom = forkHeight + 1
         for (i, (bid, brecord)) in branch.enumerated() {
             let b: Block
+            let ids: [Hash256]
             if bid == id {
                 b = block
+                ids = txIds
             } else {
                 guard let stored = try loadBlock(bid) else {
                     throw .corruptState(key: bid.hex, reason: "side-chain block body missing")
                 }
                 b = stored
+                ids = stored.transactions.map(\.id)
             }
             var blockLedger = LedgerOverlay(base: working)
             let undo: BlockUndo
             do {
-                undo = try connectBody(b, id: bid, height: brecord.height, ledger: &blockLedger)
+                undo = try connectBody(b, id: bid, txIds: ids, height: brecord.height, ledger: &blockLedger)
             } catch {
                 for later in branch[i...] { invalid.insert(later.id) }
                 throw error
@@ -215,9 +223,9 @@ struct ChainEngine {
             for entry in blockLedger.netChanges() { try working.set(entry.key, entry.value) }
             commit.putUndo.append((brecord.height, undo))
             commit.appendMainChain.append((brecord.height, bid))
-            addTransactions(b, id: bid, height: brecord.height, to: &commit)
+            addTransactions(ids, block: bid, to: &commit)
         }
-        commit.blockBodies = [block.canonicalBytes]
+        commit.blockBodies = [bytes]
         commit.index = [(id, record)]
         commit.state = working.netChanges()
         try storage.commit(commit)
@@ -232,6 +240,7 @@ struct ChainEngine {
     mutating func connectBody(
         _ block: Block,
         id: Hash256,
+        txIds: [Hash256],
         height: UInt64,
         ledger: inout LedgerOverlay
     )
@@ -239,8 +248,7 @@ struct ChainEngine {
     {
         do throws(ChainError) {
             var fees = Amount.zero
-            for tx in block.transactions.dropFirst() {
-                let txId = tx.id
+            for (tx, txId) in zip(block.transactions, txIds).dropFirst() {
                 let fee = try TransactionApplier.apply(tx, id: txId, height: height, ledger: &ledger, rules: rules)
                 fees = try TransactionApplier.add(fees, fee, txId)
             }
@@ -250,7 +258,7 @@ struct ChainEngine {
             if coinbase.height != height {
                 throw ChainError.invalidBlock(id: id, .coinbaseHeight(expected: height, found: coinbase.height))
             }
-            let coinbaseId = block.transactions[0].id
+            let coinbaseId = txIds[0]
             let expected = try TransactionApplier.add(
                 Amount(units: parameters.subsidy(atHeight: height)),
                 fees,
@@ -351,11 +359,9 @@ struct ChainEngine {
         return r
     }
 
-    func addTransactions(_ block: Block, id: Hash256, height: UInt64, to commit: inout ChainCommit) {
-        for (i, tx) in block.transactions.enumerated() {
-            commit.putTransactions.append(
-                (tx.id, TransactionLocation(block: id, position: UInt32(i)))
-            )
+    func addTransactions(_ ids: [Hash256], block: Hash256, to commit: inout ChainCommit) {
+        for (i, txId) in ids.enumerated() {
+            commit.putTransactions.append((txId, TransactionLocation(block: block, position: UInt32(i))))
         }
     }
 

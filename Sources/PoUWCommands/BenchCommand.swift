@@ -8,6 +8,8 @@ public struct BenchCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            ChainBenchCommand.self,
+            ChainMakeCommand.self,
         ]
     )
 

@@ -9,6 +9,12 @@ public struct InspectCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            ChainBlocksCommand.self,
+            ChainBlockCommand.self,
+            ChainTxCommand.self,
+            ChainAccountsCommand.self,
+            ChainSupplyCommand.self,
+            ChainVerifyCommand.self,
         ]
     )
 

@@ -6,14 +6,22 @@ import PoUWCrypto
 ///
 /// Guarantees: pure (same transaction, same answer); the first failing rule is reported.
 public enum TransactionChecks {
-    /// Checks `tx` (already decoded from `encodedSize` bytes) against the size limit, field rules and signatures.
+    /// Checks `tx` against the size limit, field rules and signatures.
     public static func check(_ tx: Transaction, encodedSize: Int, parameters: ChainParameters) throws(ValidationError) {
-        let id = tx.id
-        if encodedSize > parameters.maxTransactionBytes {
-            throw .transactionTooLarge(tx: id, bytes: encodedSize, limit: parameters.maxTransactionBytes)
+        let bytes = tx.canonicalBytes
+        try check(tx, id: Hash256.sha256(bytes), encoded: bytes, parameters: parameters)
+    }
+
+    /// Checks `tx` whose canonical bytes and id the caller already has (block validation computes them once).
+    public static func check(_ tx: Transaction, id: Hash256, encoded: [UInt8], parameters: ChainParameters)
+        throws(ValidationError)
+    {
+        if encoded.count > parameters.maxTransactionBytes {
+            throw .transactionTooLarge(tx: id, bytes: encoded.count, limit: parameters.maxTransactionBytes)
         }
         try checkForm(tx, id: id)
-        try checkSignatures(tx, id: id)
+        // The signature is the last field, so the signed bytes are the encoding without its last 64 bytes.
+        try checkSignatures(tx, id: id, signingBytes: tx.isCoinbase ? [] : Array(encoded.dropLast(Ed25519.signatureByteCount)))
     }
 
     /// Field rules that need neither signatures nor the ledger.
@@ -58,8 +66,12 @@ public enum TransactionChecks {
 
     /// Verifies the signer's signature and, for a task result, every evaluator signature.
     public static func checkSignatures(_ tx: Transaction, id: Hash256) throws(ValidationError) {
+        try checkSignatures(tx, id: id, signingBytes: tx.isCoinbase ? [] : tx.signingBytes)
+    }
+
+    static func checkSignatures(_ tx: Transaction, id: Hash256, signingBytes: [UInt8]) throws(ValidationError) {
         guard let auth = tx.authorization else { return }
-        guard verify(publicKey: auth.signer, signature: auth.signature, message: tx.signingBytes) else {
+        guard verify(publicKey: auth.signer, signature: auth.signature, message: signingBytes) else {
             throw .badSignature(tx: id)
         }
         if case .taskResult(let r) = tx.body {
