@@ -33,11 +33,12 @@ public enum BlockChecks {
         let results = Mutex<[Int: [(id: Hash256, error: ValidationError?)]]>([:])
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             var local: [(id: Hash256, error: ValidationError?)] = []
+            var keys = PublicKeyCache()
             for i in (w * chunk)..<min(txs.count, (w + 1) * chunk) {
                 let bytes = txs[i].canonicalBytes
                 let id = Hash256.sha256(bytes)
                 do throws(ValidationError) {
-                    try TransactionChecks.check(txs[i], id: id, encoded: bytes, parameters: parameters)
+                    try TransactionChecks.check(txs[i], id: id, encoded: bytes, parameters: parameters, keys: &keys)
                     local.append((id, nil))
                 } catch {
                     local.append((id, error))

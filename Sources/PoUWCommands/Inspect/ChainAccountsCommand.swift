@@ -7,7 +7,8 @@ struct ChainAccountsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "accounts",
         abstract: "List every account at the tip: address, balance, locked stake and next sequence number.",
-        discussion: "Amounts are PAI in tables and base units (1 PAI = 10^8) in JSON.\nExample: pouw-inspect accounts --data-dir ~/.pouw"
+        discussion:
+            "Amounts are PAI in tables and base units (1 PAI = 10^8) in JSON.\nExample: pouw-inspect accounts --data-dir ~/.pouw"
     )
 
     @OptionGroup var options: ChainDataOptions

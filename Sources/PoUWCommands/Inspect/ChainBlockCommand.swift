@@ -51,10 +51,17 @@ struct ChainBlockCommand: ParsableCommand {
         )
         if options.json { return try printJSON(out) }
         print("block \(out.summary.id)  height \(record.height)\(out.mainChain ? "" : " (side chain)")")
-        print("  prev \(out.summary.prev)\n  txRoot \(out.txRoot)\n  time \(out.summary.time)  bits \(out.summary.bits)")
-        print("  nonce \(out.nonce)\n  msgHash \(out.msgHash)\n  historyRoot \(out.historyRoot)\n  chainWork \(out.chainWork)")
+        print(
+            "  prev \(out.summary.prev)\n  txRoot \(out.txRoot)\n  time \(out.summary.time)  bits \(out.summary.bits)"
+        )
+        print(
+            "  nonce \(out.nonce)\n  msgHash \(out.msgHash)\n  historyRoot \(out.historyRoot)\n  chainWork \(out.chainWork)"
+        )
         for tx in out.transactions {
-            print("  \(tx.id.prefix(12))  \(tx.kind)  fee \(tx.fee)  " + tx.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            print(
+                "  \(tx.id.prefix(12))  \(tx.kind)  fee \(tx.fee)  "
+                    + tx.details.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            )
         }
     }
 }

@@ -38,11 +38,16 @@ struct ChainBlocksCommand: ParsableCommand {
         }
         print("height  id            time        bits        txs  bytes")
         for r in rows {
-            print("\(r.height)".padding(8) + r.id.prefix(12) + "  \(r.time)  \(r.bits)  " + "\(r.transactions)".padding(5) + "\(r.bytes)")
+            print(
+                "\(r.height)".padding(8) + r.id.prefix(12) + "  \(r.time)  \(r.bits)  " + "\(r.transactions)".padding(5)
+                    + "\(r.bytes)"
+            )
         }
     }
 }
 
 extension String {
-    func padding(_ width: Int) -> String { count >= width ? self + " " : self + String(repeating: " ", count: width - count) }
+    func padding(_ width: Int) -> String {
+        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
+    }
 }

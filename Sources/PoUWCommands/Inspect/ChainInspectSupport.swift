@@ -66,7 +66,10 @@ struct TransactionSummary: Codable {
         fee = tx.fee.units
         switch tx.body {
         case .coinbase(let c):
-            details = ["height": "\(c.height)", "outputs": c.outputs.map { "\($0.to.hex):\($0.amount.units)" }.joined(separator: ",")]
+            details = [
+                "height": "\(c.height)",
+                "outputs": c.outputs.map { "\($0.to.hex):\($0.amount.units)" }.joined(separator: ","),
+            ]
         case .transfer(let t):
             details = ["to": t.to.hex, "amount": "\(t.amount.units)"]
         case .payForTask(let p):
@@ -78,11 +81,14 @@ struct TransactionSummary: Codable {
             details = ["role": b.role.description, "count": "\(b.count)", "stake": "\(b.stake.units)"]
         case .taskResult(let r):
             details = [
-                "task": r.taskId.hex, "payouts": r.payouts.map { "\($0.to.hex):\($0.amount.units)" }.joined(separator: ","),
+                "task": r.taskId.hex,
+                "payouts": r.payouts.map { "\($0.to.hex):\($0.amount.units)" }.joined(separator: ","),
                 "evaluators": "\(r.evaluatorSignatures.count)",
             ]
         case .evidence(let e):
-            details = ["kind": "\(e.kind)", "offender": e.offender.hex, "task": e.taskId.hex, "slash": "\(e.slash.units)"]
+            details = [
+                "kind": "\(e.kind)", "offender": e.offender.hex, "task": e.taskId.hex, "slash": "\(e.slash.units)",
+            ]
         }
     }
 }

@@ -22,16 +22,31 @@ struct ChainSupplyCommand: ParsableCommand {
             var balanced: Bool
         }
         let out = Output(
-            height: s.height, balances: s.balances, locked: s.locked, escrowed: s.escrowed, held: s.held,
-            genesis: s.genesis, subsidies: s.subsidies, burned: s.burned, expected: s.expected,
-            balanced: s.held == s.expected)
+            height: s.height,
+            balances: s.balances,
+            locked: s.locked,
+            escrowed: s.escrowed,
+            held: s.held,
+            genesis: s.genesis,
+            subsidies: s.subsidies,
+            burned: s.burned,
+            expected: s.expected,
+            balanced: s.held == s.expected
+        )
         if options.json {
             try printJSON(out)
         } else {
             print("height \(s.height)")
-            print("  balances \(pai(s.balances))  locked \(pai(s.locked))  escrowed \(pai(s.escrowed))  = held \(pai(s.held))")
-            print("  genesis \(pai(s.genesis))  + subsidies \(pai(s.subsidies))  − burned \(pai(s.burned))  = expected \(pai(s.expected))")
-            print(out.balanced ? "balanced" : "MISMATCH: held − expected = \(Int64(bitPattern: s.held &- s.expected)) base units")
+            print(
+                "  balances \(pai(s.balances))  locked \(pai(s.locked))  escrowed \(pai(s.escrowed))  = held \(pai(s.held))"
+            )
+            print(
+                "  genesis \(pai(s.genesis))  + subsidies \(pai(s.subsidies))  − burned \(pai(s.burned))  = expected \(pai(s.expected))"
+            )
+            print(
+                out.balanced
+                    ? "balanced" : "MISMATCH: held − expected = \(Int64(bitPattern: s.held &- s.expected)) base units"
+            )
         }
         if !out.balanced { throw ExitCode.failure }
     }

@@ -44,16 +44,24 @@ struct ChainVerifyCommand: ParsableCommand {
             var failure: String?
         }
         let out = Output(
-            ok: report.ok, network: report.network, blocks: report.blocks, transactions: report.transactions,
-            seconds: report.seconds, txPerSecond: report.transactionsPerSecond,
-            storedStateHash: report.storedStateHash.hex, replayedStateHash: report.replayedStateHash?.hex,
-            failure: report.failure)
+            ok: report.ok,
+            network: report.network,
+            blocks: report.blocks,
+            transactions: report.transactions,
+            seconds: report.seconds,
+            txPerSecond: report.transactionsPerSecond,
+            storedStateHash: report.storedStateHash.hex,
+            replayedStateHash: report.replayedStateHash?.hex,
+            failure: report.failure
+        )
         if options.json {
             try printJSON(out)
         } else if let failure = report.failure {
             print("chain verification FAILED: \(failure)")
         } else {
-            print("chain OK: \(report.blocks) blocks, \(report.transactions) transactions re-validated in \(report.seconds) s; state hash \(report.storedStateHash.hex)")
+            print(
+                "chain OK: \(report.blocks) blocks, \(report.transactions) transactions re-validated in \(report.seconds) s; state hash \(report.storedStateHash.hex)"
+            )
         }
         if !report.ok { throw ExitCode.failure }
     }
