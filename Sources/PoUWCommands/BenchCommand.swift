@@ -8,6 +8,9 @@ public struct BenchCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            BenchStoreCommand.self,
+            BenchAppendLoopCommand.self,
+            BenchStoreFixtureCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
         ]

@@ -9,6 +9,12 @@ public struct InspectCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            InspectStatsCommand.self,
+            InspectVerifyCommand.self,
+            InspectObjectCommand.self,
+            InspectExportCommand.self,
+            InspectImportCommand.self,
+            InspectBackupCommand.self,
             ChainBlocksCommand.self,
             ChainBlockCommand.self,
             ChainTxCommand.self,
@@ -17,6 +23,9 @@ public struct InspectCommand: AsyncParsableCommand {
             ChainVerifyCommand.self,
         ]
     )
+
+    /// `--data-dir` may come before the subcommand (`pouw-inspect --data-dir DIR stats`) or after it.
+    @OptionGroup public var data: DataDirOptions
 
     public init() {}
 }

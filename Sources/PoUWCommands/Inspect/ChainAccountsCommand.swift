@@ -8,13 +8,14 @@ struct ChainAccountsCommand: ParsableCommand {
         commandName: "accounts",
         abstract: "List every account at the tip: address, balance, locked stake and next sequence number.",
         discussion:
-            "Amounts are PAI in tables and base units (1 PAI = 10^8) in JSON.\nExample: pouw-inspect accounts --data-dir ~/.pouw"
+            "Amounts are PAI in tables and base units (1 PAI = 10^8) in JSON.\nExample: pouw-inspect --data-dir ./pouw-data accounts"
     )
 
-    @OptionGroup var options: ChainDataOptions
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var options: ChainOutputOptions
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try data.openChain()
         struct Row: Codable {
             var address: String
             var balance: UInt64

@@ -9,15 +9,16 @@ struct ChainBlockCommand: ParsableCommand {
         abstract: "Show one block (header fields and transactions) by id or main-chain height.",
         discussion: """
             A 64-digit hex argument is a block id (side-chain blocks too); a decimal number is a main-chain height.
-            Example: pouw-inspect block 0 --data-dir ~/.pouw --json
+            Example: pouw-inspect --data-dir ./pouw-data block 0 --json
             """
     )
 
-    @OptionGroup var options: ChainDataOptions
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var options: ChainOutputOptions
     @Argument(help: "Block id (hex) or height.") var which: String
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try data.openChain()
         let block: Block?
         if let id = Hash256(hex: which) {
             block = try chain.block(id)

@@ -9,16 +9,17 @@ struct ChainBlocksCommand: ParsableCommand {
         abstract: "List main-chain blocks (height, id, time, bits, transaction count).",
         discussion: """
             Heights are inclusive; by default the last 20 blocks are listed.
-            Example: pouw-inspect blocks --data-dir ~/.pouw --from 0 --to 10 --json
+            Example: pouw-inspect --data-dir ./pouw-data blocks --from 0 --to 10 --json
             """
     )
 
-    @OptionGroup var options: ChainDataOptions
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var options: ChainOutputOptions
     @Option(help: "First height to list.") var from: UInt64?
     @Option(help: "Last height to list (default: the tip).") var to: UInt64?
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try data.openChain()
         let tip = chain.tip.height
         let last = min(to ?? tip, tip)
         let first = from ?? (last >= 19 ? last - 19 : 0)

@@ -4,17 +4,19 @@ import PoUWChain
 import PoUWCore
 import PoUWStore
 
-/// Options shared by the chain views of `pouw-inspect`.
-struct ChainDataOptions: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "The node's data directory.")
-    var dataDirectory: String
-
+/// Options shared by the chain views of `pouw-inspect` (with `DataDirOptions` for `--data-dir`).
+struct ChainOutputOptions: ParsableArguments {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
+}
+
+extension DataDirOptions {
+    /// The chain storage of the data directory, opened read-only.
+    func openChainStorage() throws -> StoreChainStorage { StoreChainStorage(store: try openStore(readOnly: true)) }
 
     /// Opens the chain in the data directory read-only (the preset is recognised from the stored genesis).
     func openChain() throws -> Blockchain {
-        let storage = try StoreChainStorage(directory: dataDirectory, options: StoreOptions(readOnly: true))
+        let storage = try openChainStorage()
         let parameters = try ChainVerifier.detectParameters(storage)
         return try Blockchain(storage: storage, parameters: parameters, work: TargetOnlyWorkValidator())
     }

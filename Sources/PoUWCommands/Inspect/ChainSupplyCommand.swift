@@ -9,14 +9,15 @@ struct ChainSupplyCommand: ParsableCommand {
         abstract: "Check supply: balances + locked stakes + open escrows against genesis + subsidies − burns.",
         discussion: """
             Exits non-zero if the two sides differ (a ledger bug or a damaged store).
-            Example: pouw-inspect supply --data-dir ~/.pouw --json
+            Example: pouw-inspect --data-dir ./pouw-data supply --json
             """
     )
 
-    @OptionGroup var options: ChainDataOptions
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var options: ChainOutputOptions
 
     func run() throws {
-        let s = try options.openChain().supply()
+        let s = try data.openChain().supply()
         struct Output: Codable {
             var height, balances, locked, escrowed, held, genesis, subsidies, burned, expected: UInt64
             var balanced: Bool

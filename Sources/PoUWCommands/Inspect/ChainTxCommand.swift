@@ -7,15 +7,16 @@ struct ChainTxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tx",
         abstract: "Show a main-chain transaction by id: kind, signer, sequence, fee, payload, block and height.",
-        discussion: "Example: pouw-inspect tx 3f2a…(64 hex digits) --data-dir ~/.pouw --json"
+        discussion: "Example: pouw-inspect --data-dir ./pouw-data tx 3f2a…(64 hex digits) --json"
     )
 
-    @OptionGroup var options: ChainDataOptions
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var options: ChainOutputOptions
     @Argument(help: "Transaction id (64 hex digits).") var id: String
 
     func run() throws {
         guard let hash = Hash256(hex: id) else { throw ValidationError("'\(id)' is not a 64-digit hex id") }
-        let chain = try options.openChain()
+        let chain = try data.openChain()
         guard let found = try chain.transaction(hash) else { throw ChainError.notFound("transaction \(id)") }
         struct Output: Codable {
             var transaction: TransactionSummary

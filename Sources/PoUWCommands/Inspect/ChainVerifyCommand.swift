@@ -16,15 +16,16 @@ struct ChainVerifyCommand: ParsableCommand {
             Every block is decoded from the store and checked with full validation (signatures on --threads threads;
             proof of work with the target-only check until the PoUW verifier is installed). Progress goes to stderr
             on a terminal. Exits non-zero naming the first bad block, or if the state hashes differ.
-            Example: pouw-inspect verify-chain --data-dir ~/.pouw --json
+            Example: pouw-inspect --data-dir ./pouw-data verify-chain --json
             """
     )
 
-    @OptionGroup var options: ChainDataOptions
+    @OptionGroup var data: DataDirOptions
+    @OptionGroup var options: ChainOutputOptions
     @Option(help: "Signature-checking threads.") var threads = 2
 
     func run() throws {
-        let storage = try StoreChainStorage(directory: options.dataDirectory, options: StoreOptions(readOnly: true))
+        let storage = try data.openChainStorage()
         let showProgress = isatty(2) != 0 && !options.json
         let report = try ChainVerifier.reindex(source: storage, threads: threads) { height, tip in
             if showProgress && (height % 100 == 0 || height == tip) {
