@@ -13,6 +13,7 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchStoreFixtureCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
+            BenchCryptoCommand.self,
         ]
     )
 
