@@ -406,3 +406,42 @@ struct ReindexTests {
         #expect(report.failure?.contains("differs from the stored") == true)
     }
 }
+
+@Suite("Block checks are independent of the thread count")
+struct BlockCheckThreadTests {
+    @Test func firstFailureByIndexWhateverTheThreads() throws {
+        let t = try TestChain()
+        let bob = Address(bytes: [UInt8](repeating: 0xb0, count: 20))!
+        var txs = (0..<9).map { TestChain.transfer(from: $0 % 4, to: bob, units: 5, sequence: UInt64($0 / 4)) }
+        txs[6].authorization!.signature[0] ^= 1  // a bad signature late in the block
+        txs[2] = Transaction(  // and a zero-amount transfer earlier: this one must be reported
+            body: .transfer(Transfer(to: bob, amount: .zero)),
+            signer: TestChain.key(2).publicKey,
+            sequence: 0,
+            fee: Amount(units: 1)
+        ).signed(with: TestChain.key(2))
+        let block = try t.block(txs)
+        let expected = ValidationError.invalidField(tx: txs[2].id, field: "transfer.amount", reason: "must be positive")
+        for threads in 1...5 {
+            #expect(throws: expected) {
+                try BlockChecks.check(
+                    block,
+                    encodedSize: block.canonicalBytes.count,
+                    parameters: .local,
+                    threads: threads
+                )
+            }
+        }
+        var good = txs
+        good[2] = TestChain.transfer(from: 2, to: bob, units: 5, sequence: 0)
+        good[6] = TestChain.transfer(from: 2, to: bob, units: 5, sequence: 1)
+        let ok = try t.block(good)
+        let ids = ok.transactions.map(\.id)
+        for threads in 1...5 {
+            #expect(
+                try BlockChecks.check(ok, encodedSize: ok.canonicalBytes.count, parameters: .local, threads: threads)
+                    == ids
+            )
+        }
+    }
+}
