@@ -74,6 +74,19 @@ struct TestChain {
         return b
     }
 
+    /// Asserts that processing `block` fails with `expected` and leaves tip and state exactly as before.
+    func expectRejected(
+        _ block: Block,
+        _ expected: ChainError,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let before = (chain.tip, try chain.stateHash(), try mainChain())
+        #expect(throws: expected, sourceLocation: sourceLocation) { try chain.process(block) }
+        #expect(chain.tip == before.0, sourceLocation: sourceLocation)
+        #expect(try chain.stateHash() == before.1, sourceLocation: sourceLocation)
+        #expect(try mainChain() == before.2, sourceLocation: sourceLocation)
+    }
+
     /// The main chain's ids, genesis first.
     func mainChain() throws -> [Hash256] {
         try (0...chain.tip.height).map { try chain.mainChainId(atHeight: $0)! }
