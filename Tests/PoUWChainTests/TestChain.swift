@@ -1,6 +1,8 @@
+import Foundation
 import PoUWCore
 import PoUWCrypto
 import PoUWStore
+import Synchronization
 import Testing
 
 @testable import PoUWChain
@@ -110,12 +112,25 @@ enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 enum TemporaryDirectory {
-    /// A fresh directory under the system temporary directory.
+    /// Directories made by this test process, removed when it exits.
+    static let made = Mutex<[String]>([])
+    static let cleanup: Void = {
+        atexit {
+            for dir in TemporaryDirectory.made.withLock({ $0 }) {
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+        }
+    }()
+
+    /// A fresh directory under the system temporary directory (removed at process exit).
     static func make() throws -> String {
+        _ = cleanup
         var template = Array("/tmp/pouw-chain-test-XXXXXX".utf8CString)
         guard let path = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw ChainError.storage("mkdtemp failed")
         }
-        return String(cString: path)
+        let dir = String(cString: path)
+        made.withLock { $0.append(dir) }
+        return dir
     }
 }
