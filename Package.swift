@@ -39,6 +39,8 @@ let package = Package(
         // MARK: ML engine (issue 4)
 
         // MARK: chain (issue 3)
+        .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore"]),
+        .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto", "PoUWStore"]),
 
         // MARK: economics (issue 6)
         .target(name: "PoUWEconomics", dependencies: ["PoUWCore", "PoUWCrypto"]),
@@ -52,6 +54,7 @@ let package = Package(
                 "PoUWCrypto",
                 "PoUWEconomics",
                 "PoUWStore",
+                "PoUWChain",
                 "PoUWLMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -71,7 +74,10 @@ let package = Package(
             dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/pouw-bench"
         ),
-        .testTarget(name: "PoUWCommandsTests", dependencies: ["PoUWCore", "PoUWCrypto", "pouw", "pouw-bench"]),
+        .testTarget(
+            name: "PoUWCommandsTests",
+            dependencies: ["PoUWCore", "PoUWCrypto", "pouw", "pouw-inspect", "pouw-bench"]
+        ),
     ]
 )
 

@@ -13,6 +13,8 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchStoreCommand.self,
             BenchAppendLoopCommand.self,
             BenchStoreFixtureCommand.self,
+            ChainBenchCommand.self,
+            ChainMakeCommand.self,
         ]
     )
 

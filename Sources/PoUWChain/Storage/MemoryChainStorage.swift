@@ -1,0 +1,78 @@
+public import PoUWCore
+public import PoUWStore
+import Synchronization
+
+/// A `ChainStorage` held in memory: for ephemeral nodes and tests that need no data directory. It keeps values
+/// as canonical bytes, exactly as `StoreChainStorage` does, and follows the same rules.
+///
+/// Guarantees: commits are atomic (applied under one lock); thread-safe; nothing survives the process.
+public final class MemoryChainStorage: ChainStorage {
+    struct Contents {
+        var objects: [Hash256: [UInt8]] = [:]
+        var index: [Hash256: [UInt8]] = [:]
+        var mainChain: [Hash256] = []
+        var state: [[UInt8]: [UInt8]] = [:]
+        var undo: [UInt64: [UInt8]] = [:]
+        var transactions: [Hash256: TransactionLocation] = [:]
+    }
+
+    private let contents = Mutex(Contents())
+
+    public init() {}
+
+    public func stateValue(forKey key: [UInt8]) throws(ChainError) -> [UInt8]? {
+        contents.withLock { $0.state[key] }
+    }
+
+    public func object(_ hash: Hash256) throws(ChainError) -> [UInt8]? { contents.withLock { $0.objects[hash] } }
+
+    public func blockIndexRecord(_ id: Hash256) throws(ChainError) -> BlockIndexRecord? {
+        guard let bytes = contents.withLock({ $0.index[id] }) else { return nil }
+        return try decodeState(BlockIndexRecord.self, bytes, key: id.bytes)
+    }
+
+    public func mainChainCount() throws(ChainError) -> UInt64 { UInt64(contents.withLock { $0.mainChain.count }) }
+
+    public func mainChainId(atHeight height: UInt64) throws(ChainError) -> Hash256? {
+        contents.withLock { height < $0.mainChain.count ? $0.mainChain[Int(height)] : nil }
+    }
+
+    public func undo(atHeight height: UInt64) throws(ChainError) -> BlockUndo? {
+        guard let bytes = contents.withLock({ $0.undo[height] }) else { return nil }
+        return try decodeState(BlockUndo.self, bytes, key: Array("undo/\(height)".utf8))
+    }
+
+    public func transactionLocation(_ id: Hash256) throws(ChainError) -> TransactionLocation? {
+        contents.withLock { $0.transactions[id] }
+    }
+
+    public func stateEntries(prefix: [UInt8]) throws(ChainError) -> [(key: [UInt8], value: [UInt8])] {
+        contents.withLock { c in
+            c.state.filter { $0.key.starts(with: prefix) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                .map { ($0.key, $0.value) }
+        }
+    }
+
+    public func commit(_ commit: ChainCommit) throws(ChainError) {
+        try contents.withLock { c throws(ChainError) in
+            var next = c
+            for body in commit.blockBodies { next.objects[Hash256.sha256(body)] = body }
+            for r in commit.index { next.index[r.id] = r.record.canonicalBytes }
+            if let from = commit.truncateMainChain, from < next.mainChain.count {
+                next.mainChain.removeSubrange(Int(from)...)
+            }
+            for a in commit.appendMainChain {
+                guard a.height == next.mainChain.count else {
+                    throw .storage("main chain append at height \(a.height), expected \(next.mainChain.count)")
+                }
+                next.mainChain.append(a.id)
+            }
+            for s in commit.state { next.state[s.key] = s.value }
+            if let from = commit.deleteUndoFrom { next.undo = next.undo.filter { $0.key < from } }
+            for u in commit.putUndo { next.undo[u.height] = u.undo.canonicalBytes }
+            for t in commit.deleteTransactions { next.transactions[t] = nil }
+            for t in commit.putTransactions { next.transactions[t.id] = t.location }
+            c = next
+        }
+    }
+}
