@@ -31,6 +31,8 @@ let package = Package(
         // MARK: store (issue 2)
 
         // MARK: ML engine (issue 4)
+        .target(name: "PoUWML", dependencies: ["PoUWCore"]),
+        .testTarget(name: "PoUWMLTests", dependencies: ["PoUWML", "PoUWCore"]),
 
         // MARK: chain (issue 3)
 
@@ -39,6 +41,7 @@ let package = Package(
             name: "PoUWCommands",
             dependencies: [
                 "PoUWCore",
+                "PoUWML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
