@@ -133,7 +133,8 @@ public final class Trainer {
         let any = values.withUnsafeBufferPointer { p in
             p.withMemoryRebound(to: UInt32.self) { bits in
                 var flag: UInt32 = 0
-                for b in bits { flag |= ((b & 0x7f80_0000) &+ 0x0080_0000) & 0x8000_0000 }  // bit 31 iff exponent is all ones
+                // Bit 31 of the sum is set iff the exponent field is all ones.
+                for b in bits { flag |= ((b & 0x7f80_0000) &+ 0x0080_0000) & 0x8000_0000 }
                 return flag != 0
             }
         }
