@@ -121,7 +121,12 @@ private final class SpinEngine: @unchecked Sendable {
                 body(t)
                 t += helpers + 1
             }
-            while pending.load(ordering: .acquiring) > 0 { spinPause() }
+            // Spin briefly, then yield the core so a descheduled helper can finish (shared machines).
+            var spins = 0
+            while pending.load(ordering: .acquiring) > 0 {
+                spins += 1
+                if spins > 2_000 { sched_yield() }
+            }
             job = nil
         }
     }
@@ -133,8 +138,8 @@ private final class SpinEngine: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
-                if spins < 20_000 {
-                    spinPause()
+                if spins < 4_000 {
+                    if spins > 1_000 { sched_yield() }
                 } else {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
@@ -159,9 +164,6 @@ private final class SpinEngine: @unchecked Sendable {
         }
     }
 
-    /// One iteration of a busy wait (the atomic load around it is what waits).
-    @inline(__always)
-    private func spinPause() {}
 }
 
 private final class HelperContext {
