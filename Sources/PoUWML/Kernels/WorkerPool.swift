@@ -138,8 +138,8 @@ private final class SpinEngine: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
-                if spins < 4_000 {
-                    if spins > 1_000 { sched_yield() }
+                if spins < 200_000 {
+                    // Busy-wait (a few hundred microseconds at most): steps issue kernels back to back.
                 } else {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)
