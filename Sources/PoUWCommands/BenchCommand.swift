@@ -15,6 +15,7 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchStoreFixtureCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
+            TrainBenchCommand.self,
         ]
     )
 
