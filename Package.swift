@@ -34,6 +34,10 @@ let package = Package(
 
         // MARK: chain (issue 3)
 
+        // MARK: protocol (issue 5)
+        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWProtocolTests", dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto"]),
+
         // MARK: commands and tools
         .target(
             name: "PoUWCommands",
