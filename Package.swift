@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "PoUWCrypto", dependencies: ["COpenSSL"]),
         .target(name: "PoUWCore", dependencies: ["PoUWCrypto"]),
         .testTarget(name: "PoUWCryptoTests", dependencies: ["PoUWCrypto", "PoUWCore"]),
-        .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore"]),
+        .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore", "PoUWCrypto"]),
 
         // MARK: store (issue 2)
 
@@ -43,6 +43,7 @@ let package = Package(
             name: "PoUWCommands",
             dependencies: [
                 "PoUWCore",
+                "PoUWCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,6 +1,10 @@
 /// The first byte of every canonical record: one registry for the whole node so that no two record types can
 /// ever share a tag. A tag, once used in a stored or hashed format, is never reassigned.
 public enum RecordTag: UInt8, Sendable, CaseIterable {
+    // Core primitives (0xe0–0xef): proofs over RFC 6962 Merkle trees (PoUWCore/MerkleProofs.swift).
+    case merkleInclusionProof = 0xe0
+    case merkleConsistencyProof = 0xe1
+
     // Store (0x01–0x0f)
     case storeExport = 0x01
 
