@@ -33,6 +33,8 @@ let package = Package(
         // MARK: ML engine (issue 4)
 
         // MARK: chain (issue 3)
+        .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto"]),
 
         // MARK: protocol (issue 5)
         .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto"]),
