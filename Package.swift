@@ -37,8 +37,11 @@ let package = Package(
         .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto"]),
 
         // MARK: protocol (issue 5)
-        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto"]),
-        .testTarget(name: "PoUWProtocolTests", dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto"]),
+        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWChain"]),
+        .testTarget(
+            name: "PoUWProtocolTests",
+            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWChain"]
+        ),
 
         // MARK: commands and tools
         .target(

@@ -35,8 +35,8 @@ extension UnsignedIterationMessage: CanonicalCodable {
     public init(from reader: inout ByteReader) throws {
         try reader.header(tag: .iterationMessage, versions: Self.formatVersion...Self.formatVersion)
         let taskID = try reader.hash()
-        let keyBytes = try reader.raw(MinerKey.byteCount)
-        let minerKey = try Self.field("minerKey") { () throws(IterationMessageError) in try MinerKey(bytes: keyBytes) }
+        let keyBytes = try reader.raw(NodeKey.byteCount)
+        let minerKey = try Self.field("minerKey") { () throws(IterationMessageError) in try NodeKey(bytes: keyBytes) }
         let epoch = try reader.u32()
         let sequence = try reader.u64()
         let previousMessage = try reader.hash()

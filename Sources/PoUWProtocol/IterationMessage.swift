@@ -15,7 +15,7 @@ public struct UnsignedIterationMessage: Sendable, Hashable {
     /// The task (id of its PAY_FOR_TASK or filler-task definition).
     public var taskID: Hash256
     /// The miner's Ed25519 public key, 32 bytes.
-    public var minerKey: MinerKey
+    public var minerKey: NodeKey
     /// Training epoch the batch belongs to.
     public var epoch: UInt32
     /// Position in this miner's own message chain for the task, 0 for its first message.
@@ -56,7 +56,7 @@ public struct UnsignedIterationMessage: Sendable, Hashable {
     /// Checks the context-free rules; throws `IterationMessageError` naming the first one broken.
     public init(
         taskID: Hash256,
-        minerKey: MinerKey,
+        minerKey: NodeKey,
         epoch: UInt32,
         sequence: UInt64,
         previousMessage: Hash256,

@@ -74,6 +74,8 @@ public enum WorkError: Error, Sendable, Equatable, CustomStringConvertible {
     case commitmentMismatch(committed: Hash256, template: Hash256)
     /// The block id is above the target.
     case aboveTarget(blockID: Hash256, target: Hash256)
+    /// The header's `bits` do not decode to a usable target.
+    case badBits(UInt32)
 
     public var description: String {
         switch self {
@@ -87,6 +89,7 @@ public enum WorkError: Error, Sendable, Equatable, CustomStringConvertible {
         case .commitmentMismatch(let committed, let template):
             "zero-nonce commitment \(committed.short) does not match the block template \(template.short)"
         case .aboveTarget(let blockID, let target): "block id \(blockID.short) is above the target \(target.short)"
+        case .badBits(let bits): "bits 0x\(String(bits, radix: 16)) do not decode to a target"
         }
     }
 }

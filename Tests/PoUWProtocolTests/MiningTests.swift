@@ -1,21 +1,19 @@
+import PoUWChain
 import PoUWCore
 import PoUWProtocol
 import Testing
 
 @Suite struct MiningTests {
-    static let sig = try! MessageSignature(bytes: [UInt8](repeating: 0x5a, count: 64))
-
     /// Messages 0…n−1 of one miner, correctly linked; message `committer` commits to `template`.
     static func chain(_ n: Int, committer: Int, template: BlockTemplate) -> [IterationMessage] {
         var out = [IterationMessage]()
         var previous = Hash256.zero
         for s in 0..<n {
-            let body = Samples.body(
+            let message = Samples.message(
                 sequence: UInt64(s),
                 previous: previous,
                 commitment: s == committer ? template.commitment : Samples.h("other template \(s)")
             )
-            let message = IterationMessage(body: body, signature: sig)
             out.append(message)
             previous = message.hash
         }
@@ -128,10 +126,7 @@ import Testing
         #expect(throws: WorkError.commitmentUnavailable(sequence: 4)) { try check(chain: Array(all[0...4])) }
         // A chain segment with a message swapped out.
         var broken = Array(all[3...8])
-        broken[2] = IterationMessage(
-            body: Samples.body(sequence: 5, previous: all[4].hash, key: Samples.key(9)),
-            signature: Self.sig
-        )
+        broken[2] = Samples.message(sequence: 5, previous: all[4].hash, miner: 9)
         #expect(throws: WorkError.commitmentChainBroken(position: 2)) { try check(chain: broken) }
     }
 
@@ -174,5 +169,57 @@ enum Wide {
             i -= 1
         }
         return Hash256(bytes: bytes)!
+    }
+}
+
+@Suite struct HeaderMiningTests {
+    @Test func templateCommitmentMatchesTheChainHeader() {
+        let header = MiningTests.template.header(nonce: Samples.h("n"), msgHash: Samples.h("m"), historyRoot: .zero)
+        #expect(header.templateCommitment == MiningTests.template.commitment)
+        #expect(BlockTemplate(header: header) == MiningTests.template)
+    }
+
+    @Test func minedHeaderPassesAndTamperedHeadersFail() throws {
+        // 0x207fffff: about half of all ids qualify, and for these fixed inputs one of the 3 allowed nonces does.
+        let all = MiningTests.chain(9, committer: 3, template: MiningTests.template)
+        let chain = Array(all[3...8])
+        let header = try #require(
+            MiningRules.mine(
+                template: MiningTests.template,
+                message: chain.last!,
+                historyRoot: Samples.h("history"),
+                parameters: 101_770,
+                batchSize: 32
+            )
+        )
+        try MiningRules.checkWork(header: header, chain: chain, parameters: 101_770, batchSize: 32)
+        var ground = header
+        ground.nonce = Samples.h("ground")
+        #expect(throws: WorkError.self) {
+            try MiningRules.checkWork(header: ground, chain: chain, parameters: 101_770, batchSize: 32)
+        }
+        var regrown = header
+        regrown.txRoot = Samples.h("other txs")
+        #expect(throws: WorkError.self) {
+            try MiningRules.checkWork(header: regrown, chain: chain, parameters: 101_770, batchSize: 32)
+        }
+        var badBits = header
+        badBits.bits = 0x0180_0000
+        #expect(throws: WorkError.badBits(0x0180_0000)) {
+            try MiningRules.checkWork(header: badBits, chain: chain, parameters: 101_770, batchSize: 32)
+        }
+        // Target 1: none of the 3 nonces can work, and the search says so instead of widening the interval.
+        var hard = MiningTests.template
+        hard.bits = 0x0300_0001
+        #expect(
+            MiningRules.mine(
+                template: hard,
+                message: chain.last!,
+                historyRoot: .zero,
+                parameters: 101_770,
+                batchSize: 32
+            )
+                == nil
+        )
     }
 }

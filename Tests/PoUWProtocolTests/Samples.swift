@@ -1,26 +1,34 @@
 import PoUWCore
+import PoUWCrypto
 import PoUWProtocol
 
-/// Deterministic sample messages for the tests: one miner's chain with distinct, plausible field values.
+/// Deterministic sample keys and messages for the tests: distinct, plausible field values, real signatures.
 enum Samples {
     static let task = Hash256.sha256(Array("sample task".utf8))
 
-    static func key(_ n: UInt8) -> MinerKey { try! MinerKey(bytes: [UInt8](repeating: n, count: 32)) }
+    /// The Ed25519 key whose seed is 32 bytes of `n`.
+    static func signer(_ n: UInt8) -> Ed25519.PrivateKey {
+        try! Ed25519.PrivateKey(seed: [UInt8](repeating: n, count: 32))
+    }
+
+    static func key(_ n: UInt8) -> NodeKey { NodeKey(signer(n).publicKey) }
 
     static func h(_ label: String) -> Hash256 { Hash256.sha256(Array(label.utf8)) }
 
-    /// The unsigned content of message `sequence` of miner `key`, linked to `previous`.
+    static let defaultUpdate = try! SparseUpdateWords(words: [3, 17, 1_000, 0x8000_0004, 0x8000_0010])
+
+    /// The unsigned content of message `sequence` of miner `n`, linked to `previous`.
     static func body(
         sequence: UInt64,
         previous: Hash256 = .zero,
         stateBefore: Hash256? = nil,
-        key: MinerKey = key(7),
+        miner n: UInt8 = 7,
         commitment: Hash256 = .zero,
-        update: SparseUpdateWords? = nil
+        update: SparseUpdateWords = defaultUpdate
     ) -> UnsignedIterationMessage {
         try! UnsignedIterationMessage(
             taskID: task,
-            minerKey: key,
+            minerKey: key(n),
             epoch: UInt32(sequence / 10),
             sequence: sequence,
             previousMessage: previous,
@@ -28,7 +36,7 @@ enum Samples {
             batchHash: h("batch \(sequence)"),
             stateHashBefore: stateBefore ?? h("state \(sequence)"),
             appliedPeerMessages: [h("peer a \(sequence)"), h("peer b \(sequence)")],
-            update: update ?? (try! SparseUpdateWords(words: [3, 17, 1_000, 0x8000_0004, 0x8000_0010])),
+            update: update,
             tau: 0.01,
             learningRate: 0.001,
             loss: 2.302_585,
@@ -39,5 +47,17 @@ enum Samples {
             startTime: 1_700_000_000_000 + sequence * 100,
             finishTime: 1_700_000_000_050 + sequence * 100
         )
+    }
+
+    /// `body(…)` signed by miner `n`.
+    static func message(
+        sequence: UInt64,
+        previous: Hash256 = .zero,
+        miner n: UInt8 = 7,
+        commitment: Hash256 = .zero
+    )
+        -> IterationMessage
+    {
+        try! body(sequence: sequence, previous: previous, miner: n, commitment: commitment).signed(with: signer(n))
     }
 }

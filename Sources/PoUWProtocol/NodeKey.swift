@@ -1,10 +1,11 @@
 import PoUWCore
 
-/// A miner's (or supervisor's) Ed25519 public key as it appears in messages: exactly 32 bytes.
+/// The Ed25519 public key of a protocol participant (miner, supervisor, evaluator) as it appears in records:
+/// exactly 32 bytes.
 ///
 /// Guarantees: the length is always 32; ordering is lexicographic by bytes (used wherever keys must be sorted
 /// deterministically). Whether the bytes are a valid curve point is decided when a signature is verified.
-public struct MinerKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+public struct NodeKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Length of an Ed25519 public key.
     public static let byteCount = 32
 
@@ -25,7 +26,7 @@ public struct MinerKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// The first 12 hex digits, for tables and logs.
     public var short: String { String(hex.prefix(12)) }
 
-    public static func < (lhs: MinerKey, rhs: MinerKey) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
+    public static func < (lhs: NodeKey, rhs: NodeKey) -> Bool { lhs.bytes.lexicographicallyPrecedes(rhs.bytes) }
 }
 
 /// An Ed25519 signature as it appears in messages: exactly 64 bytes.
