@@ -29,12 +29,18 @@ let package = Package(
         .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore", "PoUWCrypto"]),
 
         // MARK: store (issue 2)
+        .target(name: "PoUWLMDB", dependencies: ["CLMDB"]),
+        .target(name: "PoUWZstd", dependencies: ["CZstd"]),
+        .target(name: "PoUWStore", dependencies: ["PoUWLMDB", "PoUWZstd", "PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWLMDBTests", dependencies: ["PoUWLMDB"]),
+        .testTarget(name: "PoUWZstdTests", dependencies: ["PoUWZstd"]),
+        .testTarget(name: "PoUWStoreTests", dependencies: ["PoUWStore", "PoUWCore", "PoUWZstd"]),
 
         // MARK: ML engine (issue 4)
 
         // MARK: chain (issue 3)
-        .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto"]),
-        .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto"]),
+        .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore"]),
+        .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto", "PoUWStore"]),
 
         // MARK: protocol (issue 5)
         .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWChain"]),
@@ -49,6 +55,7 @@ let package = Package(
             dependencies: [
                 "PoUWCore",
                 "PoUWCrypto",
+                "PoUWStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

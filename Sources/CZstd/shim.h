@@ -3,4 +3,5 @@
 #define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include <zdict.h>
+#include <zstd_errors.h>
 #endif

@@ -12,6 +12,11 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     case blockHeader = 0x10
     case block = 0x11
     case transaction = 0x12
+    case accountState = 0x13
+    case taskEscrow = 0x14
+    case ticketRecord = 0x15
+    case blockUndo = 0x16
+    case blockIndexRecord = 0x17
 
     // Training (0x30–0x4f)
     case taskDefinition = 0x30

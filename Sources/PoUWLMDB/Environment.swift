@@ -1,0 +1,272 @@
+internal import CLMDB
+
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// One LMDB environment (a data directory holding `data.mdb` and `lock.mdb`) with its named databases.
+///
+/// Guarantees:
+/// - Closure-scoped transactions: `read` and `write` hand a transaction to a closure and end it when the closure
+///   returns; no LMDB pointer outlives its transaction.
+/// - One writer at a time (writers queue on a lock); any number of readers, which never block writers (MVCC).
+///   Read transactions are not tied to threads (`MDB_NOTLS`) and are recycled (`mdb_txn_reset`/`renew`).
+/// - The map grows before it fills, and on `MDB_MAP_FULL` the write is retried after growing, so map-full never
+///   reaches a caller. Growth happens only with no transaction of this process live, and only if the file system
+///   keeps `minimumFreeDisk` bytes free (else `diskFull`).
+/// - Stale reader slots left by killed processes are cleared on open (`mdb_reader_check`).
+public final class Environment: @unchecked Sendable {
+    private let env: OpaquePointer
+    /// The data directory.
+    public let path: String
+    public let options: EnvironmentOptions
+    /// Reader slots of dead processes cleared when opening.
+    public let staleReadersCleared: Int
+    private let databases: [String: Database]
+
+    /// Shared by every live transaction; taken exclusively to resize the map.
+    private let resizeLock = ReadWriteLock()
+    /// Serializes writers (LMDB allows one write transaction per environment).
+    private let writerLock = PlainMutex()
+    /// Guards `readerPool`.
+    private let poolLock = PlainMutex()
+    /// Reset read transactions waiting to be renewed (each keeps its reader slot).
+    private var readerPool: [OpaquePointer] = []
+    private static let readerPoolLimit = 16
+    /// Growth never goes beyond this many bytes.
+    public let maximumMapSize: Int
+
+    /// Opens (creating when writable and missing) the environment at directory `path` and the named `databases`
+    /// (created when missing unless read-only).
+    public init(
+        path: String, databases names: [String], options: EnvironmentOptions = .init(),
+        maximumMapSize: Int = 1 << 40
+    ) throws {
+        var handle: OpaquePointer?
+        try check(mdb_env_create(&handle), "mdb_env_create")
+        guard let handle else { throw LMDBError(code: ENOMEM, operation: "mdb_env_create") }
+        do {
+            try check(mdb_env_set_maxdbs(handle, MDB_dbi(options.maxDatabases)), "mdb_env_set_maxdbs")
+            try check(mdb_env_set_maxreaders(handle, UInt32(options.maxReaders)), "mdb_env_set_maxreaders")
+            try check(mdb_env_set_mapsize(handle, options.initialMapSize), "mdb_env_set_mapsize")
+            var flags = UInt32(MDB_NOTLS)
+            if options.readOnly { flags |= UInt32(MDB_RDONLY) }
+            if options.durability == .fast { flags |= UInt32(MDB_NOSYNC) | UInt32(MDB_NOMETASYNC) }
+            try check(mdb_env_open(handle, path, flags, mdb_mode_t(options.fileMode)), "mdb_env_open", path)
+            var dead: Int32 = 0
+            try check(mdb_reader_check(handle, &dead), "mdb_reader_check", path)
+            staleReadersCleared = Int(dead)
+            self.databases = try Self.openDatabases(handle, names, readOnly: options.readOnly)
+        } catch {
+            mdb_env_close(handle)
+            throw error
+        }
+        self.env = handle
+        self.path = path
+        self.options = options
+        self.maximumMapSize = maximumMapSize
+    }
+
+    deinit {
+        for txn in readerPool { mdb_txn_abort(txn) }
+        mdb_env_close(env)
+    }
+
+    private static func openDatabases(_ env: OpaquePointer, _ names: [String], readOnly: Bool) throws
+        -> [String: Database]
+    {
+        var txn: OpaquePointer?
+        try check(mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin")
+        guard let txn else { throw LMDBError(code: MDB_BAD_TXN, operation: "mdb_txn_begin") }
+        var result: [String: Database] = [:]
+        do {
+            for name in names {
+                var dbi: MDB_dbi = 0
+                try check(mdb_dbi_open(txn, name, readOnly ? 0 : UInt32(MDB_CREATE), &dbi), "mdb_dbi_open", name)
+                result[name] = Database(dbi: dbi, name: name)
+            }
+        } catch {
+            mdb_txn_abort(txn)
+            throw error
+        }
+        try check(mdb_txn_commit(txn), "mdb_txn_commit", "opening databases")
+        return result
+    }
+
+    /// The handle of a database named when opening; traps for a name that was not (a programmer error).
+    public func database(_ name: String) -> Database {
+        guard let database = databases[name] else { preconditionFailure("database \(name) was not opened") }
+        return database
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` in a read transaction: a consistent snapshot of the last commit.
+    public func read<R>(_ body: (ReadTransaction) throws -> R) throws -> R {
+        while true {
+            let outcome: R? = try resizeLock.withShared {
+                guard let handle = try beginRead() else { return nil }
+                let txn = ReadTransaction(handle: handle)
+                defer {
+                    txn.invalidate()
+                    endRead(handle)
+                }
+                return .some(try body(txn))
+            }
+            if let outcome { return outcome }
+            try adoptForeignMapSize()
+        }
+    }
+
+    /// A renewed pooled read transaction or a new one; `nil` when another process grew the map.
+    private func beginRead() throws -> OpaquePointer? {
+        let pooled: OpaquePointer? = poolLock.withLock { readerPool.popLast() }
+        if let pooled {
+            let rc = mdb_txn_renew(pooled)
+            if rc == 0 { return pooled }
+            mdb_txn_abort(pooled)
+            if rc == MDB_MAP_RESIZED { return nil }
+            try check(rc, "mdb_txn_renew")
+        }
+        var txn: OpaquePointer?
+        let rc = mdb_txn_begin(env, nil, UInt32(MDB_RDONLY), &txn)
+        if rc == MDB_MAP_RESIZED { return nil }
+        try check(rc, "mdb_txn_begin", "read")
+        guard let txn else { throw LMDBError(code: MDB_BAD_TXN, operation: "mdb_txn_begin") }
+        return txn
+    }
+
+    private func endRead(_ txn: OpaquePointer) {
+        mdb_txn_reset(txn)
+        let kept = poolLock.withLock { () -> Bool in
+            guard readerPool.count < Self.readerPoolLimit else { return false }
+            readerPool.append(txn)
+            return true
+        }
+        if !kept { mdb_txn_abort(txn) }
+    }
+
+    /// Another process grew the map: adopt its size (`mdb_env_set_mapsize(0)`) with no transaction live here.
+    private func adoptForeignMapSize() throws {
+        try resizeLock.withExclusive {
+            try check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize", "adopting a larger map")
+        }
+    }
+
+    // MARK: Writing
+
+    /// Runs `body` in the write transaction and commits when it returns (aborts when it throws).
+    ///
+    /// `expectedBytes` is a hint of how much the closure writes; the map is grown beforehand when the free room
+    /// is short of it. If the map still fills, the transaction is aborted, the map grown and `body` run again.
+    @discardableResult
+    public func write<R>(expectedBytes: Int = 0, _ body: (WriteTransaction) throws -> R) throws -> R {
+        try writerLock.withLock {
+            var needed = expectedBytes
+            for _ in 0..<16 {
+                try ensureRoom(for: needed)
+                switch try attemptWrite(body) {
+                case .committed(let result): return result
+                case .mapFull: needed = max(needed * 2, info().mapSize / 2)
+                case .mapResized: try adoptForeignMapSize()
+                }
+            }
+            throw LMDBError(code: MDB_MAP_FULL, operation: "write", context: "the map kept filling after 16 resizes")
+        }
+    }
+
+    private enum WriteOutcome<R> {
+        case committed(R)
+        case mapFull
+        case mapResized
+    }
+
+    private func attemptWrite<R>(_ body: (WriteTransaction) throws -> R) throws -> WriteOutcome<R> {
+        try resizeLock.withShared {
+            var handle: OpaquePointer?
+            let rc = mdb_txn_begin(env, nil, 0, &handle)
+            if rc == MDB_MAP_RESIZED { return .mapResized }
+            try check(rc, "mdb_txn_begin", "write")
+            guard let handle else { throw LMDBError(code: MDB_BAD_TXN, operation: "mdb_txn_begin") }
+            let txn = WriteTransaction(handle: handle)
+            let result: R
+            do {
+                result = try body(txn)
+            } catch {
+                txn.invalidate()
+                mdb_txn_abort(handle)
+                if txn.hitMapFull { return .mapFull }
+                throw error
+            }
+            txn.invalidate()
+            let commit = mdb_txn_commit(handle)
+            if commit == MDB_MAP_FULL { return .mapFull }
+            try check(commit, "mdb_txn_commit")
+            return .committed(result)
+        }
+    }
+
+    /// Grows the map when fewer than `bytes` (plus headroom) remain free in it.
+    private func ensureRoom(for bytes: Int) throws {
+        let now = info()
+        let headroom = max(now.mapSize / 5, 1 << 20)
+        if now.mapSize - now.usedBytes >= bytes + headroom { return }
+        try grow(toFit: bytes + headroom, current: now)
+    }
+
+    private func grow(toFit bytes: Int, current: EnvironmentInfo) throws {
+        let step = max(min(current.mapSize, 1 << 30), 2 * bytes, 16 << 20)
+        let unit = 1 << 20
+        let target = (current.mapSize + step + unit - 1) / unit * unit
+        guard target <= maximumMapSize else {
+            throw LMDBError(
+                code: MDB_MAP_FULL, operation: "grow map",
+                context: "growing to \(target) bytes would exceed the maximum map size of \(maximumMapSize) bytes")
+        }
+        let free = try freeDiskBytes()
+        guard free >= bytes + options.minimumFreeDisk else {
+            throw LMDBError(
+                code: ENOSPC, operation: "grow map",
+                context: "\(free) bytes free on the file system of \(path); need \(bytes) plus a reserve of "
+                    + "\(options.minimumFreeDisk)")
+        }
+        try resizeLock.withExclusive {
+            try check(mdb_env_set_mapsize(env, target), "mdb_env_set_mapsize", "\(target) bytes")
+        }
+    }
+
+    /// Bytes available to this (unprivileged) user on the data directory's file system.
+    public func freeDiskBytes() throws -> Int {
+        var stats = statvfs()
+        guard statvfs(path, &stats) == 0 else { throw LMDBError(code: errno, operation: "statvfs", context: path) }
+        return Int(stats.f_bavail) * Int(stats.f_frsize)
+    }
+
+    // MARK: Maintenance
+
+    /// Map size and use.
+    public func info() -> EnvironmentInfo {
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        mdb_env_info(env, &info)
+        mdb_env_stat(env, &stat)
+        let page = Int(stat.ms_psize)
+        return EnvironmentInfo(
+            mapSize: info.me_mapsize, usedBytes: (info.me_last_pgno + 1) * page, pageSize: page,
+            lastTransactionID: info.me_last_txnid, maxReaders: Int(info.me_maxreaders),
+            readersInUse: Int(info.me_numreaders))
+    }
+
+    /// Flushes commits made in `.fast` mode to disk.
+    public func sync() throws {
+        try check(mdb_env_sync(env, 1), "mdb_env_sync", path)
+    }
+
+    /// Writes a consistent copy of the environment into the existing, empty directory `destination`, while
+    /// writers continue; `compact` omits free pages and renumbers (`MDB_CP_COMPACT`).
+    public func copy(to destination: String, compact: Bool = true) throws {
+        try resizeLock.withShared {
+            try check(mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2", destination)
+        }
+    }
+}

@@ -1,0 +1,50 @@
+internal import PoUWCore
+
+/// Key layouts of the sub-databases. Integers are big-endian so byte order is numeric order.
+enum Keys {
+    static func u64(_ value: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: value.bigEndian) { Array($0) }
+    }
+
+    static func u64(_ span: RawSpan, at offset: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for i in 0..<8 { value = value << 8 | UInt64(span.unsafeLoad(fromByteOffset: offset + i, as: UInt8.self)) }
+        return value
+    }
+
+    static func hash(_ span: RawSpan, at offset: Int = 0) -> Hash256? {
+        guard span.byteCount >= offset + 32 else { return nil }
+        func word(_ i: Int) -> UInt64 { u64(span, at: offset + 8 * i) }
+        return Hash256(w0: word(0), w1: word(1), w2: word(2), w3: word(3))
+    }
+
+    static func bytes(_ span: RawSpan) -> [UInt8] { span.withUnsafeBytes { Array($0) } }
+
+    static func history(_ task: Hash256, _ sequence: UInt64) -> [UInt8] { task.bytes + u64(sequence) }
+
+    static func checkpoint(_ task: Hash256, _ miner: [UInt8], _ iteration: UInt64) -> [UInt8] {
+        task.bytes + [UInt8(miner.count)] + miner + u64(iteration)
+    }
+
+    static func dataset(_ root: Hash256, _ index: UInt64) -> [UInt8] { root.bytes + u64(index) }
+
+    static let formatKey = Array("format".utf8)
+    static func dictionary(_ id: UInt32) -> [UInt8] { Array("dict/".utf8) + withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+    static let dictionaryPrefix = Array("dict/".utf8)
+    static func currentDictionary(_ kind: ObjectKind) -> [UInt8] { Array("dictcur/".utf8) + [kind.rawValue] }
+    static func kindStats(_ kind: ObjectKind) -> [UInt8] { Array("stats/".utf8) + [kind.rawValue] }
+}
+
+/// The sub-databases of a store's LMDB environment.
+enum Collection: String, CaseIterable, Sendable {
+    case objects
+    case blocks
+    case blockIndex = "block_index"
+    case txIndex = "tx_index"
+    case history
+    case checkpoints
+    case datasets
+    case state
+    case undo
+    case meta
+}

@@ -1,0 +1,142 @@
+public import PoUWCore
+internal import PoUWLMDB
+
+/// One defect found by `verify`: which collection, which key, what is wrong.
+public struct VerifyProblem: Sendable, Encodable, Equatable {
+    public var collection: String
+    /// The key, in hex (for `objects`, the object hash).
+    public var key: String
+    /// A `StoreError.Code` name (`corruptValue`, `missingObject`, …).
+    public var code: String
+    public var message: String
+}
+
+/// Progress of a running `verify`.
+public struct VerifyProgress: Sendable {
+    /// `objects` or a collection name.
+    public var phase: String
+    public var done: Int
+    public var total: Int
+    /// The last object key checked; pass it as `resumeAfter` to continue an interrupted verify.
+    public var lastKey: Hash256?
+}
+
+/// The outcome of `verify`.
+///
+/// Guarantees: every object checked was decoded and re-hashed; every index entry checked was looked up; every
+/// problem names its key.
+public struct VerifyReport: Sendable, Encodable {
+    public var objectsChecked: Int
+    public var bytesDecoded: Int
+    public var indexEntriesChecked: Int
+    public var problems: [VerifyProblem]
+    /// The key verification resumed after, if any.
+    public var resumedAfter: String?
+    public var ok: Bool { problems.isEmpty }
+}
+
+extension Store {
+    /// Decodes and re-hashes every object (in key order, after `resumeAfter` if given), then checks that every
+    /// index entry points at something that exists: block log and history and checkpoint and dataset entries at
+    /// objects (the block log may also point at a block record), transaction locations at a block. Works in
+    /// short read transactions, so writers are not held back.
+    public func verify(
+        resumeAfter: Hash256? = nil, progress: ((VerifyProgress) -> Void)? = nil
+    ) throws -> VerifyReport {
+        var report = VerifyReport(
+            objectsChecked: 0, bytesDecoded: 0, indexEntriesChecked: 0, problems: [], resumedAfter: resumeAfter?.hex)
+        let total = try read { try $0.objectCount() }
+        var cursor = resumeAfter
+        var finished = false
+        while !finished {
+            try read { view in
+                var visited = 0
+                var start = cursor?.bytes
+                if let last = start {
+                    // Start strictly after the last key: append a zero byte (keys are exactly 32 bytes).
+                    start = last + [0]
+                }
+                finished = true
+                try view.txn.forEach(databases.objects, from: start) { key, value in
+                    guard let hash = Keys.hash(key), key.byteCount == 32 else {
+                        report.problems.append(
+                            VerifyProblem(
+                                collection: "objects", key: Hex.encode(Keys.bytes(key)), code: StoreError.Code.corruptValue.rawValue,
+                                message: "object key is not 32 bytes"))
+                        return true
+                    }
+                    do {
+                        let decoded = try codec.decode(value, key: hash)
+                        report.bytesDecoded += decoded.bytes.count
+                        if Hash256.sha256(decoded.bytes) != hash {
+                            throw StoreError(.corruptValue, "decoded bytes do not hash to the key", hash: hash)
+                        }
+                    } catch let error as StoreError {
+                        report.problems.append(
+                            VerifyProblem(
+                                collection: "objects", key: hash.hex, code: error.code.rawValue, message: error.message))
+                    }
+                    report.objectsChecked += 1
+                    cursor = hash
+                    visited += 1
+                    if visited == 512 {
+                        finished = false
+                        return false
+                    }
+                    return true
+                }
+            }
+            progress?(VerifyProgress(phase: "objects", done: report.objectsChecked, total: total, lastKey: cursor))
+        }
+        try verifyIndexes(&report, progress: progress)
+        return report
+    }
+
+    private func verifyIndexes(_ report: inout VerifyReport, progress: ((VerifyProgress) -> Void)?) throws {
+        let checks: [(Collection, Int?)] = [
+            (.blocks, 0), (.history, 0), (.checkpoints, 0), (.datasets, 0), (.txIndex, 0),
+        ]
+        for (collection, _) in checks {
+            var done = 0
+            try read { view in
+                let total = try view.txn.count(databases.handle(collection))
+                try view.txn.forEach(databases.handle(collection)) { key, value in
+                    done += 1
+                    if let problem = try check(collection, key: key, value: value, view: view) {
+                        report.problems.append(problem)
+                    }
+                    if done % 4096 == 0 {
+                        progress?(VerifyProgress(phase: collection.rawValue, done: done, total: total, lastKey: nil))
+                    }
+                    return true
+                }
+                progress?(VerifyProgress(phase: collection.rawValue, done: done, total: total, lastKey: nil))
+            }
+            report.indexEntriesChecked += done
+        }
+    }
+
+    private func check(_ collection: Collection, key: RawSpan, value: RawSpan, view: StoreView) throws
+        -> VerifyProblem?
+    {
+        let keyHex = Hex.encode(Keys.bytes(key))
+        func problem(_ code: StoreError.Code, _ message: String) -> VerifyProblem {
+            VerifyProblem(collection: collection.rawValue, key: keyHex, code: code.rawValue, message: message)
+        }
+        let expectedValueSize = collection == .txIndex ? 36 : 32
+        guard value.byteCount == expectedValueSize, let target = Keys.hash(value) else {
+            return problem(.corruptValue, "entry holds \(value.byteCount) bytes, expected \(expectedValueSize)")
+        }
+        switch collection {
+        case .blocks:
+            if try view.contains(target) || view.blockRecord(target) != nil { return nil }
+            return problem(.missingObject, "block \(target.hex) is neither an object nor a block record")
+        case .txIndex:
+            if try view.contains(target) || view.blockRecord(target) != nil { return nil }
+            return problem(.missingObject, "transaction's block \(target.hex) is unknown")
+        default:
+            if try view.contains(target) { return nil }
+            return problem(.missingObject, "points at missing object \(target.hex)")
+        }
+    }
+}

@@ -1,0 +1,256 @@
+public import PoUWCore
+internal import PoUWLMDB
+internal import PoUWZstd
+
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// The node's content-addressed object store and its typed collections: one LMDB environment per data directory.
+///
+/// Guarantees:
+/// - `put` is idempotent: the key is the SHA-256 of the raw bytes; the same bytes are stored once.
+/// - `get` returns exactly the bytes that were put or throws a `StoreError` naming the key (every read decodes
+///   and re-hashes); bit rot is never a wrong answer and never a crash.
+/// - One writer at a time (serialized inside), any number of concurrent readers that never block; writes in
+///   `write { }` are one LMDB transaction (all or nothing), durable on return unless opened `.fast`.
+/// - The map grows by itself; map-full never reaches a caller. `Sendable`: share one `Store` between threads.
+/// - Never hold a transaction across an `await`: the API is synchronous and closure-scoped.
+public final class Store: Sendable {
+    /// The data directory.
+    public let path: String
+    public let options: StoreOptions
+    let environment: Environment
+    let databases: Databases
+    let dictionaries: DictionaryRegistry
+    let codec: ValueCodec
+    let autoTrainGate = AutoTrainGate()
+
+    /// The store format version this build reads and writes (kept in `meta`).
+    public static let formatVersion: UInt8 = 1
+
+    private init(path: String, options: StoreOptions, environment: Environment) {
+        self.path = path
+        self.options = options
+        self.environment = environment
+        self.databases = Databases(environment)
+        self.dictionaries = DictionaryRegistry()
+        self.codec = ValueCodec(dictionaries: dictionaries, maxObjectSize: options.maxObjectSize)
+    }
+
+    /// Opens the store in directory `path`, creating it (and the directory) when missing unless read-only.
+    /// Stale reader slots of killed processes are cleared.
+    public static func open(at path: String, options: StoreOptions = .init()) throws -> Store {
+        try translating {
+            if options.readOnly {
+                var info = stat()
+                guard stat(path + "/data.mdb", &info) == 0 else {
+                    throw StoreError(.io, "no store at \(path)", cause: StoreErrnoCause(errno))
+                }
+            } else {
+                try makeDirectories(path)
+            }
+            let lmdbOptions = EnvironmentOptions(
+                maxDatabases: 16, initialMapSize: options.initialMapSize, readOnly: options.readOnly,
+                durability: options.durability == .durable ? .durable : .fast, minimumFreeDisk: options.minimumFreeDisk)
+            let environment = try Environment(
+                path: path, databases: Collection.allCases.map(\.rawValue), options: lmdbOptions,
+                maximumMapSize: options.maximumMapSize)
+            let store = Store(path: path, options: options, environment: environment)
+            try store.checkFormat()
+            try store.loadDictionaries()
+            return store
+        }
+    }
+
+    private func checkFormat() throws {
+        let meta = databases.meta
+        let found = try environment.read { try $0.get(meta, Keys.formatKey) }
+        if let found {
+            guard found == [Self.formatVersion] else {
+                throw StoreError(
+                    .unknownFormatVersion,
+                    "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion)")
+            }
+        } else if !options.readOnly {
+            try environment.write { try $0.put(meta, Keys.formatKey, [Self.formatVersion]) }
+        }
+    }
+
+    private func loadDictionaries() throws {
+        let meta = databases.meta
+        let entries = try environment.read { txn in
+            var found: [(UInt32, ObjectKind, [UInt8])] = []
+            try txn.forEach(meta, from: Keys.dictionaryPrefix) { key, value in
+                guard key.byteCount == Keys.dictionaryPrefix.count + 4,
+                    Keys.bytes(key).starts(with: Keys.dictionaryPrefix)
+                else { return false }
+                let bytes = Keys.bytes(value)
+                guard let first = bytes.first, let kind = ObjectKind(rawValue: first) else { return true }
+                found.append((ZstdDictionary.id(of: Array(bytes.dropFirst())), kind, Array(bytes.dropFirst())))
+                return true
+            }
+            var current: [ObjectKind: UInt32] = [:]
+            for kind in ObjectKind.allCases {
+                if let id = try txn.get(meta, Keys.currentDictionary(kind)), id.count == 4 {
+                    current[kind] = id.reduce(0) { $0 << 8 | UInt32($1) }
+                }
+            }
+            return (found, current)
+        }
+        for (id, kind, bytes) in entries.0 {
+            dictionaries.add(id: id, kind: kind, bytes: bytes, current: entries.1[kind] == id)
+        }
+    }
+
+    // MARK: Objects
+
+    /// Stores `bytes` as an object of `kind` and returns its key, SHA-256(bytes). Storing the same bytes again
+    /// writes nothing.
+    @discardableResult
+    public func put(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> Hash256 {
+        guard bytes.count <= options.maxObjectSize else {
+            throw StoreError(.invalidArgument, "object of \(bytes.count) bytes exceeds the limit of \(options.maxObjectSize)")
+        }
+        let hash = Hash256.sha256(bytes)
+        let value = try Self.translating { try codec.encode(kind, bytes) }
+        return try write(expectedBytes: value.count) { batch in
+            try batch.putEncoded(hash: hash, kind: kind, rawCount: bytes.count, value: value)
+            return hash
+        }
+    }
+
+    /// The bytes stored under `hash` (decoded and re-hashed).
+    public func get(_ hash: Hash256) throws -> [UInt8] {
+        try read { try $0.get(hash) }
+    }
+
+    public func contains(_ hash: Hash256) throws -> Bool {
+        try read { try $0.contains(hash) }
+    }
+
+    /// The kind of the object under `hash`, or `nil` when there is none.
+    public func kind(of hash: Hash256) throws -> ObjectKind? {
+        try read { try $0.kind(of: hash) }
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` with a consistent snapshot of the store. Do not call `write` inside it.
+    public func read<R>(_ body: (StoreView) throws -> R) throws -> R {
+        try Self.translating {
+            try environment.read { txn in
+                try body(StoreView(store: self, transaction: txn))
+            }
+        }
+    }
+
+    /// Runs `body` in one write transaction: everything it does commits together when it returns, or not at all
+    /// when it throws. `body` may run more than once (if the map had to grow), so it must not have effects outside
+    /// the batch. Never `await` inside.
+    public func write<R>(_ body: (StoreBatch) throws -> R) throws -> R {
+        try write(expectedBytes: 0, body)
+    }
+
+    func write<R>(expectedBytes: Int, _ body: (StoreBatch) throws -> R) throws -> R {
+        let (result, trainKinds) = try Self.translating {
+            try environment.write(expectedBytes: expectedBytes) { txn in
+                let batch = StoreBatch(store: self, transaction: txn)
+                let result = try body(batch)
+                try batch.finish()
+                return (result, batch.untrainedKindsTouched)
+            }
+        }
+        if let threshold = options.autoTrainThreshold, !trainKinds.isEmpty {
+            try autoTrain(kinds: trainKinds, threshold: threshold)
+        }
+        return result
+    }
+
+    /// Flushes commits made with `.fast` durability.
+    public func sync() throws {
+        try Self.translating { try environment.sync() }
+    }
+
+    // MARK: Errors
+
+    /// Runs `body`, turning LMDB and zstd errors into `StoreError`s; other errors (the caller's own) pass through.
+    static func translating<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as LMDBError {
+            throw storeError(error)
+        } catch let error as ZstdError {
+            throw StoreError(.corruptValue, error.description, cause: error)
+        }
+    }
+
+    static func storeError(_ error: LMDBError) -> StoreError {
+        switch error.kind {
+        case .diskFull: StoreError(.diskFull, error.description, cause: error)
+        case .permissionDenied, .readOnly: StoreError(.permissionDenied, error.description, cause: error)
+        case .mapFull: StoreError(.mapResizeFailed, error.description, cause: error)
+        case .versionMismatch, .invalidFile: StoreError(.unknownFormatVersion, error.description, cause: error)
+        case .corrupted: StoreError(.corruptValue, error.description, cause: error)
+        case .noSuchFile: StoreError(.io, error.description, cause: error)
+        default:
+            error.operation == "mdb_env_set_mapsize"
+                ? StoreError(.mapResizeFailed, error.description, cause: error)
+                : StoreError(.storage, error.description, cause: error)
+        }
+    }
+}
+
+/// An `errno` value carried as a `StoreError` cause.
+public struct StoreErrnoCause: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public init(_ code: Int32) { self.code = code }
+    public var description: String { String(cString: strerror(code)) }
+}
+
+/// Creates `path` and any missing parents.
+func makeDirectories(_ path: String) throws {
+    var prefix = path.hasPrefix("/") ? "" : "."
+    for component in path.split(separator: "/") {
+        prefix += "/" + component
+        if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+            let code = errno
+            throw StoreError(
+                code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .io,
+                "cannot create directory \(prefix)", cause: StoreErrnoCause(code))
+        }
+    }
+}
+
+/// The database handles of a store's environment.
+struct Databases: Sendable {
+    let objects, blocks, blockIndex, txIndex, history, checkpoints, datasets, state, undo, meta: Database
+
+    init(_ environment: Environment) {
+        objects = environment.database(Collection.objects.rawValue)
+        blocks = environment.database(Collection.blocks.rawValue)
+        blockIndex = environment.database(Collection.blockIndex.rawValue)
+        txIndex = environment.database(Collection.txIndex.rawValue)
+        history = environment.database(Collection.history.rawValue)
+        checkpoints = environment.database(Collection.checkpoints.rawValue)
+        datasets = environment.database(Collection.datasets.rawValue)
+        state = environment.database(Collection.state.rawValue)
+        undo = environment.database(Collection.undo.rawValue)
+        meta = environment.database(Collection.meta.rawValue)
+    }
+
+    func handle(_ collection: Collection) -> Database {
+        switch collection {
+        case .objects: objects
+        case .blocks: blocks
+        case .blockIndex: blockIndex
+        case .txIndex: txIndex
+        case .history: history
+        case .checkpoints: checkpoints
+        case .datasets: datasets
+        case .state: state
+        case .undo: undo
+        case .meta: meta
+        }
+    }
+}

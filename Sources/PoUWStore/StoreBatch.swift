@@ -1,0 +1,176 @@
+public import PoUWCore
+internal import PoUWLMDB
+
+/// The write side of one `Store.write` transaction (it reads its own writes too).
+///
+/// Guarantees: everything done through a batch commits atomically when the closure returns; nothing of it is
+/// visible to readers before. Using a batch after its closure returned traps. Not `Sendable`.
+public final class StoreBatch: StoreView {
+    let wtxn: WriteTransaction
+    private var kindDeltas: [ObjectKind: (count: Int, raw: Int, stored: Int)] = [:]
+    private var nextHistory: [Hash256: UInt64] = [:]
+    private(set) var untrainedKindsTouched: Set<ObjectKind> = []
+
+    init(store: Store, transaction: WriteTransaction) {
+        self.wtxn = transaction
+        super.init(store: store, transaction: transaction)
+    }
+
+    // MARK: Objects
+
+    /// Stores `bytes` as an object of `kind` (idempotent) and returns SHA-256(bytes).
+    @discardableResult
+    public func put(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> Hash256 {
+        guard bytes.count <= store.options.maxObjectSize else {
+            throw StoreError(
+                .invalidArgument, "object of \(bytes.count) bytes exceeds the limit of \(store.options.maxObjectSize)")
+        }
+        let hash = Hash256.sha256(bytes)
+        let key = hash.bytes
+        if try wtxn.contains(db.objects, key) { return hash }
+        let value = try store.codec.encode(kind, bytes)
+        try store(key: key, kind: kind, rawCount: bytes.count, value: value)
+        return hash
+    }
+
+    func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
+        let key = hash.bytes
+        if try wtxn.contains(db.objects, key) { return }
+        try store(key: key, kind: kind, rawCount: rawCount, value: value)
+    }
+
+    private func store(key: [UInt8], kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
+        try wtxn.put(db.objects, key, value)
+        var delta = kindDeltas[kind] ?? (0, 0, 0)
+        delta.count += 1
+        delta.raw += rawCount
+        delta.stored += value.count
+        kindDeltas[kind] = delta
+        if kind.usesDictionary && !store.dictionaries.hasCurrent(kind) { untrainedKindsTouched.insert(kind) }
+    }
+
+    /// Writes the per-kind counters; called once before commit.
+    func finish() throws {
+        for (kind, delta) in kindDeltas {
+            var totals = try KindCounters(wtxn.get(db.meta, Keys.kindStats(kind)))
+            totals.count += UInt64(delta.count)
+            totals.rawBytes += UInt64(delta.raw)
+            totals.storedBytes += UInt64(delta.stored)
+            try wtxn.put(db.meta, Keys.kindStats(kind), totals.bytes)
+        }
+        kindDeltas = [:]
+    }
+
+    // MARK: Blocks
+
+    /// Appends `hash` at `height`, which must be the next height (0 for an empty log).
+    public func appendBlock(height: UInt64, hash: Hash256) throws {
+        let expected = try tipHeight().map { $0 + 1 } ?? 0
+        guard height == expected else {
+            throw StoreError(.invalidArgument, "block height \(height) is not the next height \(expected)")
+        }
+        try wtxn.put(db.blocks, Keys.u64(height), hash.bytes, flags: .append)
+    }
+
+    /// Removes the blocks at `height` and above (a reorganisation); returns how many were removed.
+    @discardableResult
+    public func truncateBlocks(from height: UInt64) throws -> Int {
+        try wtxn.deleteAll(db.blocks, from: Keys.u64(height))
+    }
+
+    /// Records the chain's small record for block `hash`.
+    public func putBlockRecord(_ hash: Hash256, _ record: [UInt8]) throws {
+        try wtxn.put(db.blockIndex, hash.bytes, record)
+    }
+
+    @discardableResult
+    public func deleteBlockRecord(_ hash: Hash256) throws -> Bool {
+        try wtxn.delete(db.blockIndex, hash.bytes)
+    }
+
+    /// Records where transaction `id` was included.
+    public func indexTransaction(_ id: Hash256, at location: TransactionLocation) throws {
+        try wtxn.put(db.txIndex, id.bytes, location.block.bytes + withUnsafeBytes(of: location.position.bigEndian) { Array($0) })
+    }
+
+    @discardableResult
+    public func removeTransaction(_ id: Hash256) throws -> Bool {
+        try wtxn.delete(db.txIndex, id.bytes)
+    }
+
+    // MARK: History
+
+    /// Appends `messageHash` to `task`'s history and returns its sequence number (0, 1, 2, …).
+    @discardableResult
+    public func appendHistory(task: Hash256, messageHash: Hash256) throws -> UInt64 {
+        let sequence = try nextHistory[task] ?? historyCount(task: task)
+        try wtxn.put(db.history, Keys.history(task, sequence), messageHash.bytes, flags: .noOverwrite)
+        nextHistory[task] = sequence + 1
+        return sequence
+    }
+
+    // MARK: Checkpoints and datasets
+
+    /// Records `object` as the checkpoint of (`task`, `miner`, `iteration`). `miner` is at most 255 bytes.
+    public func putCheckpoint(task: Hash256, miner: [UInt8], iteration: UInt64, object: Hash256) throws {
+        guard miner.count <= 255 else { throw StoreError(.invalidArgument, "miner id longer than 255 bytes") }
+        try wtxn.put(db.checkpoints, Keys.checkpoint(task, miner, iteration), object.bytes)
+    }
+
+    /// Records `object` as batch `index` of the dataset with root `root`.
+    public func putDatasetBatch(root: Hash256, index: UInt64, object: Hash256) throws {
+        try wtxn.put(db.datasets, Keys.dataset(root, index), object.bytes)
+    }
+
+    // MARK: Ledger state and undo
+
+    public func putState(_ key: [UInt8], _ value: [UInt8]) throws {
+        guard !key.isEmpty, key.count <= 511 else { throw StoreError(.invalidArgument, "state keys are 1–511 bytes") }
+        try wtxn.put(db.state, key, value)
+    }
+
+    @discardableResult
+    public func deleteState(_ key: [UInt8]) throws -> Bool {
+        try wtxn.delete(db.state, key)
+    }
+
+    /// Stores the undo record of `height` (overwriting).
+    public func putUndo(height: UInt64, _ bytes: [UInt8]) throws {
+        try wtxn.put(db.undo, Keys.u64(height), bytes)
+    }
+
+    /// Removes the undo records at `height` and above.
+    @discardableResult
+    public func deleteUndo(from height: UInt64) throws -> Int {
+        try wtxn.deleteAll(db.undo, from: Keys.u64(height))
+    }
+
+    // MARK: Import support
+
+    func putRaw(_ collection: Collection, _ key: [UInt8], _ value: [UInt8]) throws {
+        try wtxn.put(db.handle(collection), key, value)
+    }
+}
+
+/// Per-kind object counters kept in `meta` (`stats/<kind>`): three little-endian UInt64s.
+struct KindCounters {
+    var count: UInt64 = 0
+    var rawBytes: UInt64 = 0
+    var storedBytes: UInt64 = 0
+
+    init(_ bytes: [UInt8]?) {
+        guard let bytes, bytes.count == 24 else { return }
+        func word(_ i: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(bytes[i * 8 + $1]) << (8 * UInt64($1)) } }
+        count = word(0)
+        rawBytes = word(1)
+        storedBytes = word(2)
+    }
+
+    var bytes: [UInt8] {
+        var writer = ByteWriter(capacity: 24)
+        writer.u64(count)
+        writer.u64(rawBytes)
+        writer.u64(storedBytes)
+        return writer.bytes
+    }
+}

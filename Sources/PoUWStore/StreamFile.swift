@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+    internal import Glibc
+#endif
+
+/// A buffered file for export streams, over C stdio. Errors become `StoreError`s naming the path.
+final class StreamFile {
+    private let file: UnsafeMutablePointer<FILE>
+    let path: String
+
+    init(path: String, writing: Bool) throws {
+        guard let file = fopen(path, writing ? "wb" : "rb") else {
+            let code = errno
+            throw StoreError(
+                code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .io,
+                "cannot open \(path)", cause: StoreErrnoCause(code))
+        }
+        self.file = file
+        self.path = path
+    }
+
+    deinit { fclose(file) }
+
+    func write(_ bytes: [UInt8]) throws {
+        let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
+        guard written == bytes.count else {
+            let code = errno
+            throw StoreError(code == ENOSPC ? .diskFull : .io, "cannot write \(path)", cause: StoreErrnoCause(code))
+        }
+    }
+
+    /// Flushes and syncs to disk.
+    func finish() throws {
+        guard fflush(file) == 0, fsync(fileno(file)) == 0 else {
+            let code = errno
+            throw StoreError(code == ENOSPC ? .diskFull : .io, "cannot write \(path)", cause: StoreErrnoCause(code))
+        }
+    }
+
+    /// Up to `count` bytes (fewer only at the end of the file).
+    func read(upTo count: Int) throws -> [UInt8] {
+        var got = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            got = fread(buffer.baseAddress, 1, count, file)
+            initialized = got
+        }
+        if got < count && ferror(file) != 0 {
+            throw StoreError(.io, "cannot read \(path)", cause: StoreErrnoCause(errno))
+        }
+        return bytes
+    }
+
+    var size: Int {
+        let here = ftello(file)
+        fseeko(file, 0, SEEK_END)
+        let end = ftello(file)
+        fseeko(file, here, SEEK_SET)
+        return Int(end)
+    }
+
+    func rewind() { fseeko(file, 0, SEEK_SET) }
+}

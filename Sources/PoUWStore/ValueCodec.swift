@@ -1,0 +1,148 @@
+internal import PoUWCore
+internal import PoUWZstd
+
+/// Turns objects into stored values and back: picks the codec per kind, falls back to raw when compression
+/// does not pay, and decodes with every size checked before allocating.
+struct ValueCodec: Sendable {
+    let dictionaries: DictionaryRegistry
+    let maxObjectSize: Int
+
+    /// zstd level for dense float planes: level 1 keeps 1 MiB commits fast and loses little on float data.
+    static let denseLevel = 1
+    static let smallLevel = 3
+    static let bulkLevel = 3
+
+    /// The stored value for `bytes` of `kind`: never longer than a raw header plus the bytes.
+    func encode(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8] {
+        let rawHeader = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
+        let limit = rawHeader.count + bytes.count
+        var candidate: [UInt8]?
+        do {
+            candidate = try compressed(kind, bytes)
+        } catch {
+            candidate = nil
+        }
+        if let candidate, candidate.count < limit { return candidate }
+        var value = rawHeader
+        value.reserveCapacity(limit)
+        value.append(contentsOf: bytes)
+        return value
+    }
+
+    private func compressed(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8]? {
+        if bytes.count < 16 { return nil }
+        switch kind {
+        case .checkpoint where bytes.count % 4 == 0, .denseTensor where bytes.count % 4 == 0:
+            let header = ValueHeader(kind: kind, codec: .shuffle4Zstd, rawLength: bytes.count).bytes
+            let shuffled = [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, initialized in
+                bytes.withUnsafeBytes { ByteShuffle.shuffle($0, into: UnsafeMutableRawBufferPointer(buffer)) }
+                initialized = bytes.count
+            }
+            return try Zstd.compress(shuffled, level: Self.denseLevel, prefix: header)
+        case .sparseUpdate:
+            if let coded = bytes.withUnsafeBytes({ SparseCoding.encode($0) }) {
+                let header = ValueHeader(kind: kind, codec: .sparseDeltaZstd, rawLength: bytes.count).bytes
+                return try Zstd.compress(coded, level: Self.smallLevel, prefix: header)
+            }
+        case _ where kind.usesDictionary:
+            if let dictionary = dictionaries.compressionDictionary(for: kind) {
+                let header = ValueHeader(
+                    kind: kind, codec: .zstdDictionary, rawLength: bytes.count, dictionaryID: dictionary.id
+                ).bytes
+                return try Zstd.compress(bytes, level: DictionaryRegistry.level, dictionary: dictionary, prefix: header)
+            }
+        default:
+            break
+        }
+        let header = ValueHeader(kind: kind, codec: .zstd, rawLength: bytes.count).bytes
+        let level = bytes.count > 256 << 10 ? Self.bulkLevel : Self.smallLevel
+        return try Zstd.compress(bytes, level: level, prefix: header)
+    }
+
+    /// The header of a stored value.
+    func header(_ value: RawSpan, key: Hash256) throws -> ValueHeader {
+        try value.withUnsafeBytes { try ValueHeader.parse($0, key: key).0 }
+    }
+
+    /// Decodes a stored value (without re-hashing; `Store` does that).
+    func decode(_ value: RawSpan, key: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+        try value.withUnsafeBytes { raw in
+            let (header, headerSize) = try ValueHeader.parse(raw, key: key)
+            let size = header.rawLength
+            guard size <= maxObjectSize else {
+                throw StoreError(
+                    .decompressionBomb, "value declares \(size) bytes, beyond the limit of \(maxObjectSize)", hash: key)
+            }
+            let payload = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
+            let span = RawSpan(_unsafeBytes: payload)
+            do {
+                return (header.kind, try decodePayload(header, span, payload.count, key: key))
+            } catch let error as ZstdError {
+                throw Self.storeError(error, key: key)
+            }
+        }
+    }
+
+    private func decodePayload(_ header: ValueHeader, _ payload: RawSpan, _ payloadCount: Int, key: Hash256) throws
+        -> [UInt8]
+    {
+        let size = header.rawLength
+        switch header.codec {
+        case .raw:
+            guard payloadCount == size else {
+                throw StoreError(
+                    payloadCount < size ? .truncatedFrame : .corruptValue,
+                    "raw value holds \(payloadCount) bytes, header says \(size)", hash: key)
+            }
+            return payload.withUnsafeBytes { Array($0) }
+        case .zstd:
+            return try Zstd.decompress(payload, limit: size)
+        case .zstdDictionary:
+            guard let dictionary = dictionaries.decompressionDictionary(id: header.dictionaryID) else {
+                throw StoreError(
+                    .missingDictionary, "value needs dictionary \(header.dictionaryID), which the store lacks",
+                    hash: key)
+            }
+            return try Zstd.decompress(payload, limit: size, dictionary: dictionary)
+        case .shuffle4Zstd:
+            guard size % 4 == 0 else {
+                throw StoreError(.corruptValue, "shuffled value length \(size) is not a multiple of 4", hash: key)
+            }
+            return try Zstd.withDecompressed(payload, limit: size) { planes in
+                try planes.withUnsafeBytes { src in
+                    guard src.count == size else { throw ZstdError.sizeMismatch(declared: UInt64(size), actual: src.count) }
+                    return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                        ByteShuffle.unshuffle(src, into: UnsafeMutableRawBufferPointer(buffer))
+                        initialized = size
+                    }
+                }
+            }
+        case .sparseDeltaZstd:
+            guard size % 4 == 0 else {
+                throw StoreError(.corruptValue, "sparse value length \(size) is not a multiple of 4", hash: key)
+            }
+            return try Zstd.withDecompressed(payload, limit: size / 4 * 5) { coded in
+                var ok = false
+                let words = coded.withUnsafeBytes { src in
+                    [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
+                        ok = SparseCoding.decode(src, wordCount: size / 4, into: UnsafeMutableRawBufferPointer(buffer))
+                        initialized = ok ? size : 0
+                    }
+                }
+                guard ok else { throw StoreError(.corruptValue, "malformed sparse delta coding", hash: key) }
+                return words
+            }
+        }
+    }
+
+    static func storeError(_ error: ZstdError, key: Hash256) -> StoreError {
+        switch error {
+        case .truncatedFrame: StoreError(.truncatedFrame, "stored zstd frame is truncated", hash: key, cause: error)
+        case .decompressionBomb(let declared, let limit):
+            StoreError(
+                .decompressionBomb, "frame declares \(declared) bytes, beyond the limit of \(limit)", hash: key,
+                cause: error)
+        default: StoreError(.corruptValue, "stored frame is corrupt: \(error)", hash: key, cause: error)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+internal import PoUWCore
+
+/// The header in front of every stored value: `version u8 · kind u8 · codec u8 · rawLength LEB128 ·
+/// dictionaryID LEB128` (see Docs/store-format.md).
+///
+/// Guarantees: one encoding per header (minimal LEB128); parsing never traps and names the key on any defect.
+public struct ValueHeader: Sendable, Equatable {
+    /// The only value format this build writes and reads.
+    public static let formatVersion: UInt8 = 1
+    /// Longest possible header: 3 bytes plus two 10-byte LEB128 fields.
+    static let maxSize = 23
+
+    public var kind: ObjectKind
+    public var codec: Codec
+    /// Length of the decoded object.
+    public var rawLength: Int
+    /// Dictionary used (`zstdDictionary` codec), else 0.
+    public var dictionaryID: UInt32
+
+    public init(kind: ObjectKind, codec: Codec, rawLength: Int, dictionaryID: UInt32 = 0) {
+        self.kind = kind
+        self.codec = codec
+        self.rawLength = rawLength
+        self.dictionaryID = dictionaryID
+    }
+
+    /// The header's bytes.
+    public var bytes: [UInt8] {
+        var writer = ByteWriter(capacity: 12)
+        writer.u8(Self.formatVersion)
+        writer.u8(kind.rawValue)
+        writer.u8(codec.rawValue)
+        writer.length(rawLength)
+        writer.varint(UInt64(dictionaryID))
+        return writer.bytes
+    }
+
+    /// Parses a header at the start of `raw`; returns it and its size.
+    static func parse(_ raw: UnsafeRawBufferPointer, key: Hash256) throws -> (ValueHeader, Int) {
+        guard raw.count >= 1 else { throw StoreError(.truncatedFrame, "empty stored value", hash: key) }
+        guard raw[0] == formatVersion else {
+            throw StoreError(.unknownFormatVersion, "value format version \(raw[0]) is not \(formatVersion)", hash: key)
+        }
+        guard raw.count >= 5 else { throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key) }
+        guard let kind = ObjectKind(rawValue: raw[1]) else {
+            throw StoreError(.corruptValue, "unknown object kind \(raw[1]) in value header", hash: key)
+        }
+        guard let codec = Codec(rawValue: raw[2]) else {
+            throw StoreError(.corruptValue, "unknown codec \(raw[2]) in value header", hash: key)
+        }
+        var offset = 3
+        let rawLength = try leb128(raw, &offset, key: key)
+        let dictionary = try leb128(raw, &offset, key: key)
+        guard rawLength <= UInt64(Int.max), dictionary <= UInt64(UInt32.max) else {
+            throw StoreError(.corruptValue, "value header field out of range", hash: key)
+        }
+        if (codec == .zstdDictionary) != (dictionary != 0) {
+            throw StoreError(.corruptValue, "dictionary id \(dictionary) does not fit codec \(codec)", hash: key)
+        }
+        let header = ValueHeader(
+            kind: kind, codec: codec, rawLength: Int(rawLength), dictionaryID: UInt32(dictionary))
+        return (header, offset)
+    }
+
+    private static func leb128(_ raw: UnsafeRawBufferPointer, _ offset: inout Int, key: Hash256) throws -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < raw.count else {
+                throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key)
+            }
+            let byte = raw[offset]
+            offset += 1
+            guard shift < 63 || byte <= 1 else {
+                throw StoreError(.corruptValue, "value header integer overflows", hash: key)
+            }
+            result |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return result }
+            shift += 7
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import PoUWCore
+import PoUWCrypto
+
+@testable import PoUWChain
+
+/// A chain on memory storage with a fixed clock, the target-only work check and the dev keys funded.
+struct TestChain {
+    static let now: UInt64 = ChainParameters.local.genesisTime + 1_000_000
+    let chain: Blockchain
+    var parameters: ChainParameters { chain.parameters }
+
+    init(
+        parameters: ChainParameters = .local,
+        rules: any LedgerRules = BasicLedgerRules(),
+        storage: any ChainStorage = MemoryChainStorage()
+    ) throws {
+        chain = try Blockchain(
+            storage: storage,
+            parameters: parameters,
+            work: TargetOnlyWorkValidator(),
+            rules: rules,
+            clock: { TestChain.now }
+        )
+    }
+
+    static func key(_ i: Int) -> Ed25519.PrivateKey { DevKeys.privateKey(i) }
+    static func address(_ i: Int) -> Address { DevKeys.address(i) }
+
+    static func transfer(from i: Int, to: Address, units: UInt64, sequence: UInt64, fee: UInt64 = 1_000) -> Transaction
+    {
+        let key = key(i)
+        return Transaction(
+            body: .transfer(Transfer(to: to, amount: Amount(units: units))),
+            signer: key.publicKey,
+            sequence: sequence,
+            fee: Amount(units: fee)
+        ).signed(with: key)
+    }
+
+    /// A mined block on top of `parent` (default: the tip) with `transactions`.
+    func block(
+        _ transactions: [Transaction] = [],
+        parent: Hash256? = nil,
+        miner: Address = TestChain.address(3),
+        extra: [UInt8] = [],
+        edit: (inout Block) -> Void = { _ in }
+    ) throws -> Block {
+        let parentId = parent ?? chain.tip.id
+        let context = try chain.nextBlockContext(parent: parentId)
+        let parentTime = chain.indexRecord(parentId)!.header.time
+        var b = BlockAssembler.assemble(
+            context: context,
+            transactions: transactions,
+            miner: miner,
+            time: parentTime + parameters.targetSpacing,
+            parameters: parameters,
+            extra: extra
+        )
+        edit(&b)
+        return BlockAssembler.grindTargetOnly(b)!
+    }
+
+    /// Mines and processes a block on the tip.
+    @discardableResult
+    func extend(_ transactions: [Transaction] = [], extra: [UInt8] = []) throws -> Block {
+        let b = try block(transactions, extra: extra)
+        try chain.process(b)
+        return b
+    }
+
+    /// The main chain's ids, genesis first.
+    func mainChain() throws -> [Hash256] {
+        try (0...chain.tip.height).map { try chain.mainChainId(atHeight: $0)! }
+    }
+}
