@@ -43,10 +43,10 @@ let package = Package(
         .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto", "PoUWStore"]),
 
         // MARK: protocol (issue 5)
-        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWChain"]),
+        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain"]),
         .testTarget(
             name: "PoUWProtocolTests",
-            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWChain"]
+            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain"]
         ),
 
         // MARK: commands and tools
