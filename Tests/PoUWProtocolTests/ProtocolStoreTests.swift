@@ -46,7 +46,9 @@ import Testing
             )
         }
         let store = ProtocolStore(store: try Store.open(at: directory.path))
-        let history = try store.history(task: Samples.task)
+        let history = try store.recordedHistory(task: Samples.task)
+        #expect(try store.history(task: Samples.task)?.root == history.root)
+        #expect(try store.history(task: Samples.h("no such task")) == nil)
         #expect(history.messages == recorded.map(\.hash))
         #expect(history.root == recorder.history.root)
         for message in recorded { #expect(try store.message(message.hash) == message) }

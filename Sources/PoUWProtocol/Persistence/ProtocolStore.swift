@@ -38,8 +38,8 @@ public struct ProtocolStore: ArtefactSource {
         return try IterationMessage(canonicalBytes: bytes)
     }
 
-    /// The task's history as recorded, in order.
-    public func history(task: Hash256) throws -> MessageHistory {
+    /// The task's history as recorded, in order (empty if nothing is recorded).
+    public func recordedHistory(task: Hash256) throws -> MessageHistory {
         let hashes = try store.read { view in
             try view.history(task: task, range: 0..<view.historyCount(task: task))
         }
@@ -146,7 +146,7 @@ extension HistoryRecorder {
     /// a stored message is missing or no longer passes the checks.
     public init(rules: TaskRules, restoringFrom store: ProtocolStore) throws {
         self.init(rules: rules)
-        for hash in try store.history(task: rules.taskID).messages {
+        for hash in try store.recordedHistory(task: rules.taskID).messages {
             guard let message = try store.message(hash) else {
                 throw StoreError(.missingObject, "history names message \(hash.hex) but the store lacks it")
             }
