@@ -73,5 +73,9 @@ import Testing
         let decoded = try IterationMessage(canonicalBytes: bytes)
         #expect(decoded == message)
         #expect(decoded.hasValidSignature)
+        // The worked example of Docs/protocol.md: the interval for a 101,770-parameter model and batches of 32.
+        let interval = NonceInterval(message: decoded.body, parameters: 101_770, batchSize: 32)
+        #expect(interval.base.hex == "710cb57108637dc5de660079cf03b58fff6c15291767d56df9eb1c9a0f2b22de")
+        #expect(interval.size == 3)
     }
 }
