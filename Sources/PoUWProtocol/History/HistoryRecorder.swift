@@ -56,6 +56,8 @@ public struct HistoryRecorder: Sendable {
     private var located: [Hash256: (miner: NodeKey, sequence: UInt64)] = [:]
     /// `applied[m][p]`: how many of peer p's messages miner m has applied (the next sequence it may apply).
     private var applied: [NodeKey: [NodeKey: UInt64]] = [:]
+    /// Messages waiting for a predecessor (see `offer`).
+    var held: [IterationMessage] = []
 
     public init(rules: TaskRules) {
         self.rules = rules
