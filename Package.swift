@@ -56,6 +56,8 @@ let package = Package(
                 "PoUWCore",
                 "PoUWCrypto",
                 "PoUWStore",
+                "PoUWChain",
+                "PoUWProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -8,6 +8,7 @@ public struct BenchCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            BenchProtocolCommand.self
         ]
     )
 
