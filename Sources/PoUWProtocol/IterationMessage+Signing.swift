@@ -17,7 +17,7 @@ extension IterationMessage {
     /// that is not a curve point gives `false`.
     public var hasValidSignature: Bool {
         guard let key = try? Ed25519.PublicKey(bytes: body.minerKey.bytes) else { return false }
-        return key.isValidSignature(signature.bytes, for: body.canonicalBytes)
+        return key.isValidSignature(signature.bytes, for: signedBytes)
     }
 }
 

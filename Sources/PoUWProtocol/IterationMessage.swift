@@ -1,4 +1,5 @@
 public import PoUWCore
+import PoUWCrypto
 
 /// The content of one iteration message (IT_RES) before it is signed: everything PROTOCOL.md "Iteration message"
 /// lists, in that order.
@@ -122,34 +123,52 @@ public struct UnsignedIterationMessage: Sendable, Hashable {
 /// Guarantees: `canonicalBytes` = the unsigned canonical bytes followed by the 64 signature bytes; `hash` =
 /// SHA-256 of those bytes, the message's identity everywhere (history leaves, `msgHash` in block headers, peer
 /// lists, the store). Whether the signature verifies is checked by `verifySignature()`, not by construction, so
-/// that a forged message can be decoded, inspected and rejected with a reason.
+/// that a forged message can be decoded, inspected and rejected with a reason. Two messages are equal exactly when
+/// their hashes are (that is, their canonical bytes).
 public struct IterationMessage: Sendable, Hashable, CanonicalCodable {
     /// The signed content.
     public let body: UnsignedIterationMessage
     /// Ed25519 signature (64 bytes) by `body.minerKey` over `body.canonicalBytes`.
     public let signature: MessageSignature
+    /// `body.canonicalBytes`, kept so that hashing and signature checks never re-encode.
+    public let signedBytes: [UInt8]
+    /// The message's identity: SHA-256 of its signed canonical bytes (`signedBytes ‖ signature`), computed once.
+    public let hash: Hash256
 
-    /// Pairs content with a signature as received; use `verifySignature()` before trusting it.
+    /// Pairs content with a signature as received; use `hasValidSignature` before trusting it.
     public init(body: UnsignedIterationMessage, signature: MessageSignature) {
-        self.body = body
-        self.signature = signature
+        self.init(body: body, signedBytes: body.canonicalBytes, signature: signature)
     }
 
-    /// The message's identity: SHA-256 of its signed canonical bytes.
-    public var hash: Hash256 { canonicalHash }
+    private init(body: UnsignedIterationMessage, signedBytes: [UInt8], signature: MessageSignature) {
+        self.body = body
+        self.signature = signature
+        self.signedBytes = signedBytes
+        var hasher = SHA256.Hasher()
+        hasher.update(signedBytes)
+        hasher.update(signature.bytes)
+        hash = Hash256(hasher.finalize())
+    }
 
     public func encode(to writer: inout ByteWriter) {
-        body.encode(to: &writer)
+        writer.raw(signedBytes)
         writer.raw(signature.bytes)
     }
 
     public init(from reader: inout ByteReader) throws {
-        body = try UnsignedIterationMessage(from: &reader)
+        let start = reader.offset
+        let body = try UnsignedIterationMessage(from: &reader)
+        let signedBytes = Array(reader.bytes[start..<reader.offset])
         let signatureBytes = try reader.raw(MessageSignature.byteCount)
-        signature = try UnsignedIterationMessage.field("signature") { () throws(IterationMessageError) in
+        let signature = try UnsignedIterationMessage.field("signature") { () throws(IterationMessageError) in
             try MessageSignature(bytes: signatureBytes)
         }
+        self.init(body: body, signedBytes: signedBytes, signature: signature)
     }
+
+    public static func == (lhs: IterationMessage, rhs: IterationMessage) -> Bool { lhs.hash == rhs.hash }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }
 
 /// Decoder limits for iteration messages: no allocation is sized from input beyond these.

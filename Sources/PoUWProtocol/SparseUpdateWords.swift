@@ -70,7 +70,11 @@ public struct SparseUpdateWords: Sendable, Hashable {
     /// Writes the nested canonical form (count, words).
     public func encode(to writer: inout ByteWriter) {
         writer.length(words.count)
+        #if _endian(little)
+        words.withUnsafeBytes { writer.raw($0) }
+        #else
         for word in words { writer.u32(word) }
+        #endif
     }
 
     /// Reads the nested canonical form strictly (limit, length against the input, canonical order).
@@ -79,9 +83,13 @@ public struct SparseUpdateWords: Sendable, Hashable {
         guard n * 4 <= reader.remaining else {
             throw CanonicalDecodingError.truncated(offset: reader.offset, needed: n * 4 - reader.remaining)
         }
-        var words = [UInt32]()
-        words.reserveCapacity(n)
-        for _ in 0..<n { words.append(try reader.u32()) }
+        let raw = try reader.raw(n * 4)
+        var words = [UInt32](repeating: 0, count: n)
+        for i in 0..<n {
+            words[i] =
+                UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16
+                | UInt32(raw[4 * i + 3]) << 24
+        }
         do {
             try self.init(words: words)
         } catch {

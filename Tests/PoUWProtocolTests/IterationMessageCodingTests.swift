@@ -17,6 +17,8 @@ import Testing
         #expect(decoded.hash == Hash256.sha256(bytes))
         #expect(Array(bytes.suffix(64)) == message.signature.bytes)
         #expect(Array(bytes.dropLast(64)) == message.body.canonicalBytes)
+        #expect(decoded.signedBytes == decoded.body.canonicalBytes)
+        #expect(decoded.hash == message.hash)
     }
 
     @Test func everyTruncationIsRejected() {

@@ -11,6 +11,8 @@ public struct MessageHistory: Sendable {
     public let taskID: Hash256
     /// The message hashes in order.
     public private(set) var messages: [Hash256] = []
+    /// `leafHash` of each message, kept for proofs.
+    private var leaves: [Hash256] = []
     private var positions: [Hash256: Int] = [:]
     /// Roots of the perfect subtrees that make up the tree, largest (leftmost) first, with their sizes.
     private var frontier: [(root: Hash256, size: Int)] = []
@@ -41,9 +43,11 @@ public struct MessageHistory: Sendable {
     public mutating func append(_ messageHash: Hash256) throws(HistoryError) -> Int {
         if let index = positions[messageHash] { throw .alreadyRecorded(messageHash, index: index) }
         let index = messages.count
+        let leaf = Self.leafHash(messageHash)
         messages.append(messageHash)
+        leaves.append(leaf)
         positions[messageHash] = index
-        frontier.append((Self.leafHash(messageHash), 1))
+        frontier.append((leaf, 1))
         while frontier.count >= 2, frontier[frontier.count - 1].size == frontier[frontier.count - 2].size {
             let right = frontier.removeLast()
             let left = frontier.removeLast()
@@ -58,7 +62,7 @@ public struct MessageHistory: Sendable {
     /// True if the message is recorded.
     public func contains(_ messageHash: Hash256) -> Bool { positions[messageHash] != nil }
 
-    private var tree: MerkleTree { MerkleTree(leafHashes: messages.map(Self.leafHash)) }
+    private var tree: MerkleTree { MerkleTree(leafHashes: leaves) }
 
     /// The root the history had when it held its first `size` messages.
     public func root(size: Int) throws(HistoryError) -> Hash256 {
@@ -73,7 +77,7 @@ public struct MessageHistory: Sendable {
         guard let index = positions[messageHash] else { throw .notRecorded(messageHash) }
         guard size >= 0, size <= count else { throw .sizeOutOfRange(size: size, count: count) }
         guard index < size else { throw .notRecorded(messageHash) }
-        let prefix = MerkleTree(leafHashes: messages[..<size].map(Self.leafHash))
+        let prefix = MerkleTree(leafHashes: Array(leaves[..<size]))
         do { return try prefix.inclusionProof(index: index) } catch { throw .notRecorded(messageHash) }
     }
 
@@ -87,7 +91,7 @@ public struct MessageHistory: Sendable {
         let newSize = newSize ?? count
         guard newSize >= 0, newSize <= count else { throw .sizeOutOfRange(size: newSize, count: count) }
         guard oldSize >= 0, oldSize <= newSize else { throw .sizeOutOfRange(size: oldSize, count: newSize) }
-        let prefix = MerkleTree(leafHashes: messages[..<newSize].map(Self.leafHash))
+        let prefix = MerkleTree(leafHashes: Array(leaves[..<newSize]))
         do { return try prefix.consistencyProof(from: oldSize) } catch {
             throw .sizeOutOfRange(size: oldSize, count: newSize)
         }
