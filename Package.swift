@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "PoUWStore", dependencies: ["PoUWLMDB", "PoUWZstd", "PoUWCore", "PoUWCrypto"]),
         .testTarget(name: "PoUWLMDBTests", dependencies: ["PoUWLMDB"]),
         .testTarget(name: "PoUWZstdTests", dependencies: ["PoUWZstd"]),
-        .testTarget(name: "PoUWStoreTests", dependencies: ["PoUWStore", "PoUWCore", "PoUWZstd"]),
+        .testTarget(name: "PoUWStoreTests", dependencies: ["PoUWStore", "PoUWCore", "PoUWZstd", "PoUWLMDB"]),
 
         // MARK: ML engine (issue 4)
 

@@ -8,7 +8,10 @@ public struct BenchCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
-            BenchProtocolCommand.self
+            BenchStoreCommand.self,
+            BenchAppendLoopCommand.self,
+            BenchStoreFixtureCommand.self,
+            BenchProtocolCommand.self,
         ]
     )
 

@@ -9,8 +9,17 @@ public struct InspectCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line.
+            InspectStatsCommand.self,
+            InspectVerifyCommand.self,
+            InspectObjectCommand.self,
+            InspectExportCommand.self,
+            InspectImportCommand.self,
+            InspectBackupCommand.self,
         ]
     )
+
+    /// `--data-dir` may come before the subcommand (`pouw-inspect --data-dir DIR stats`) or after it.
+    @OptionGroup public var data: DataDirOptions
 
     public init() {}
 }

@@ -1,7 +1,7 @@
 internal import CLMDB
 
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// One LMDB environment (a data directory holding `data.mdb` and `lock.mdb`) with its named databases.
@@ -39,7 +39,9 @@ public final class Environment: @unchecked Sendable {
     /// Opens (creating when writable and missing) the environment at directory `path` and the named `databases`
     /// (created when missing unless read-only).
     public init(
-        path: String, databases names: [String], options: EnvironmentOptions = .init(),
+        path: String,
+        databases names: [String],
+        options: EnvironmentOptions = .init(),
         maximumMapSize: Int = 1 << 40
     ) throws {
         var handle: OpaquePointer?
@@ -72,7 +74,11 @@ public final class Environment: @unchecked Sendable {
         mdb_env_close(env)
     }
 
-    private static func openDatabases(_ env: OpaquePointer, _ names: [String], readOnly: Bool) throws
+    private static func openDatabases(
+        _ env: OpaquePointer,
+        _ names: [String],
+        readOnly: Bool
+    ) throws
         -> [String: Database]
     {
         var txn: OpaquePointer?
@@ -206,29 +212,42 @@ public final class Environment: @unchecked Sendable {
         }
     }
 
-    /// Grows the map when fewer than `bytes` (plus headroom) remain free in it.
+    /// Grows the map when fewer than `bytes` plus a fifth of the map remain free in it. At the maximum size, the
+    /// write proceeds as long as `bytes` still fit.
     private func ensureRoom(for bytes: Int) throws {
         let now = info()
-        let headroom = max(now.mapSize / 5, 1 << 20)
-        if now.mapSize - now.usedBytes >= bytes + headroom { return }
-        try grow(toFit: bytes + headroom, current: now)
+        let free = now.mapSize - now.usedBytes
+        if free >= bytes + now.mapSize / 5 { return }
+        if now.mapSize >= maximumMapSize {
+            if free >= bytes { return }
+            throw LMDBError(
+                code: MDB_MAP_FULL,
+                operation: "grow map",
+                context: "the map is at its maximum size of \(maximumMapSize) bytes"
+            )
+        }
+        try grow(toFit: bytes + now.mapSize / 5, diskNeeded: bytes + (1 << 20), current: now)
     }
 
-    private func grow(toFit bytes: Int, current: EnvironmentInfo) throws {
+    private func grow(toFit bytes: Int, diskNeeded: Int, current: EnvironmentInfo) throws {
         let step = max(min(current.mapSize, 1 << 30), 2 * bytes, 16 << 20)
         let unit = 1 << 20
-        let target = (current.mapSize + step + unit - 1) / unit * unit
-        guard target <= maximumMapSize else {
+        let target = min((current.mapSize + step + unit - 1) / unit * unit, maximumMapSize)
+        guard target > current.mapSize else {
             throw LMDBError(
-                code: MDB_MAP_FULL, operation: "grow map",
-                context: "growing to \(target) bytes would exceed the maximum map size of \(maximumMapSize) bytes")
+                code: MDB_MAP_FULL,
+                operation: "grow map",
+                context: "the map is at its maximum size of \(maximumMapSize) bytes"
+            )
         }
         let free = try freeDiskBytes()
-        guard free >= bytes + options.minimumFreeDisk else {
+        guard free >= diskNeeded + options.minimumFreeDisk else {
             throw LMDBError(
-                code: ENOSPC, operation: "grow map",
-                context: "\(free) bytes free on the file system of \(path); need \(bytes) plus a reserve of "
-                    + "\(options.minimumFreeDisk)")
+                code: ENOSPC,
+                operation: "grow map",
+                context: "\(free) bytes free on the file system of \(path); need \(diskNeeded) plus a reserve of "
+                    + "\(options.minimumFreeDisk)"
+            )
         }
         try resizeLock.withExclusive {
             try check(mdb_env_set_mapsize(env, target), "mdb_env_set_mapsize", "\(target) bytes")
@@ -252,9 +271,13 @@ public final class Environment: @unchecked Sendable {
         mdb_env_stat(env, &stat)
         let page = Int(stat.ms_psize)
         return EnvironmentInfo(
-            mapSize: info.me_mapsize, usedBytes: (info.me_last_pgno + 1) * page, pageSize: page,
-            lastTransactionID: info.me_last_txnid, maxReaders: Int(info.me_maxreaders),
-            readersInUse: Int(info.me_numreaders))
+            mapSize: info.me_mapsize,
+            usedBytes: (info.me_last_pgno + 1) * page,
+            pageSize: page,
+            lastTransactionID: info.me_last_txnid,
+            maxReaders: Int(info.me_maxreaders),
+            readersInUse: Int(info.me_numreaders)
+        )
     }
 
     /// Flushes commits made in `.fast` mode to disk.
@@ -266,7 +289,11 @@ public final class Environment: @unchecked Sendable {
     /// writers continue; `compact` omits free pages and renumbers (`MDB_CP_COMPACT`).
     public func copy(to destination: String, compact: Bool = true) throws {
         try resizeLock.withShared {
-            try check(mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0), "mdb_env_copy2", destination)
+            try check(
+                mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
+                "mdb_env_copy2",
+                destination
+            )
         }
     }
 }

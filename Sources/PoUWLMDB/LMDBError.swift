@@ -1,7 +1,7 @@
 internal import CLMDB
 
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// An error returned by LMDB or by the operating system underneath it, with the operation that failed.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// A writer-preferring pthread read–write lock: map resizes take it exclusively, transactions share it.
@@ -11,7 +11,7 @@ final class ReadWriteLock: @unchecked Sendable {
         var attr = pthread_rwlockattr_t()
         pthread_rwlockattr_init(&attr)
         #if os(Linux)
-            pthread_rwlockattr_setkind_np(&attr, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
+        pthread_rwlockattr_setkind_np(&attr, Int32(PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP))
         #endif
         pthread_rwlock_init(lock, &attr)
         pthread_rwlockattr_destroy(&attr)

@@ -1,7 +1,7 @@
 internal import CLMDB
 
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// A read-only snapshot of the environment, valid only inside the `Environment.read` (or `write`) closure
@@ -56,8 +56,13 @@ public class ReadTransaction {
         var stat = MDB_stat()
         try check(mdb_stat(handle, database.dbi, &stat), "mdb_stat", database.name)
         return DatabaseStatistics(
-            entries: stat.ms_entries, depth: Int(stat.ms_depth), branchPages: stat.ms_branch_pages,
-            leafPages: stat.ms_leaf_pages, overflowPages: stat.ms_overflow_pages, pageSize: Int(stat.ms_psize))
+            entries: stat.ms_entries,
+            depth: Int(stat.ms_depth),
+            branchPages: stat.ms_branch_pages,
+            leafPages: stat.ms_leaf_pages,
+            overflowPages: stat.ms_overflow_pages,
+            pageSize: Int(stat.ms_psize)
+        )
     }
 
     /// The number of entries in `database`.
@@ -67,7 +72,9 @@ public class ReadTransaction {
     /// starting at the last key `<= start` (or the last key). `body` returns `false` to stop. The spans are valid
     /// only during each call.
     public func forEach(
-        _ database: Database, from start: [UInt8]? = nil, reverse: Bool = false,
+        _ database: Database,
+        from start: [UInt8]? = nil,
+        reverse: Bool = false,
         _ body: (_ key: RawSpan, _ value: RawSpan) throws -> Bool
     ) throws {
         try withCursor(database) { cursor in
@@ -158,7 +165,12 @@ public final class WriteTransaction: ReadTransaction {
         }
     }
 
-    private func put(_ database: Database, _ key: [UInt8], bytes vb: UnsafeRawBufferPointer, flags: PutFlags) throws
+    private func put(
+        _ database: Database,
+        _ key: [UInt8],
+        bytes vb: UnsafeRawBufferPointer,
+        flags: PutFlags
+    ) throws
         -> Bool
     {
         requireLive()

@@ -73,7 +73,9 @@ extension Store {
                 try emit(w)
                 records += 1
                 report.objects += 1
-                if report.objects % 256 == 0 { progress?(TransferProgress(phase: "objects", done: report.objects, total: total)) }
+                if report.objects % 256 == 0 {
+                    progress?(TransferProgress(phase: "objects", done: report.objects, total: total))
+                }
                 return true
             }
             progress?(TransferProgress(phase: "objects", done: report.objects, total: total))
@@ -128,7 +130,9 @@ extension Store {
     }
 
     private func applyStream(
-        _ stream: inout ExportReader, size: Int, progress: ((TransferProgress) -> Void)?
+        _ stream: inout ExportReader,
+        size: Int,
+        progress: ((TransferProgress) -> Void)?
     ) throws -> TransferReport {
         guard try stream.u8() == RecordTag.storeExport.rawValue else {
             throw StoreError(.corruptStream, "not a PoUW store export stream (wrong record tag)")
@@ -209,7 +213,11 @@ extension Store {
             try environment.write { txn in
                 try txn.put(databases.meta, Keys.dictionary(id), [kind.rawValue] + bytes)
                 if current {
-                    try txn.put(databases.meta, Keys.currentDictionary(kind), withUnsafeBytes(of: id.bigEndian) { Array($0) })
+                    try txn.put(
+                        databases.meta,
+                        Keys.currentDictionary(kind),
+                        withUnsafeBytes(of: id.bigEndian) { Array($0) }
+                    )
                 }
             }
         }
@@ -294,7 +302,9 @@ private struct ExportReader {
 
     mutating func kind() throws -> ObjectKind {
         let raw = try u8()
-        guard let kind = ObjectKind(rawValue: raw) else { throw StoreError(.corruptStream, "unknown object kind \(raw)") }
+        guard let kind = ObjectKind(rawValue: raw) else {
+            throw StoreError(.corruptStream, "unknown object kind \(raw)")
+        }
         return kind
     }
 }

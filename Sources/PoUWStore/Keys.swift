@@ -29,7 +29,9 @@ enum Keys {
     static func dataset(_ root: Hash256, _ index: UInt64) -> [UInt8] { root.bytes + u64(index) }
 
     static let formatKey = Array("format".utf8)
-    static func dictionary(_ id: UInt32) -> [UInt8] { Array("dict/".utf8) + withUnsafeBytes(of: id.bigEndian) { Array($0) } }
+    static func dictionary(_ id: UInt32) -> [UInt8] {
+        Array("dict/".utf8) + withUnsafeBytes(of: id.bigEndian) { Array($0) }
+    }
     static let dictionaryPrefix = Array("dict/".utf8)
     static func currentDictionary(_ kind: ObjectKind) -> [UInt8] { Array("dictcur/".utf8) + [kind.rawValue] }
     static func kindStats(_ kind: ObjectKind) -> [UInt8] { Array("stats/".utf8) + [kind.rawValue] }

@@ -24,7 +24,11 @@ enum SparseCoding {
     }
 
     /// Decodes exactly `wordCount` words from `coded` into `dst`; `false` on any malformed input.
-    static func decode(_ coded: UnsafeRawBufferPointer, wordCount: Int, into dst: UnsafeMutableRawBufferPointer)
+    static func decode(
+        _ coded: UnsafeRawBufferPointer,
+        wordCount: Int,
+        into dst: UnsafeMutableRawBufferPointer
+    )
         -> Bool
     {
         var offset = 0

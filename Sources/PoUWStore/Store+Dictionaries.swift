@@ -12,7 +12,9 @@ extension Store {
     /// forever, so old values remain readable. Returns the new dictionary ids.
     @discardableResult
     public func trainDictionaries(
-        kinds: [ObjectKind] = Store.dictionaryKinds, minimumSamples: Int = 200, maximumSamples: Int = 4000,
+        kinds: [ObjectKind] = Store.dictionaryKinds,
+        minimumSamples: Int = 200,
+        maximumSamples: Int = 4000,
         capacity: Int = 16 << 10
     ) throws -> [ObjectKind: UInt32] {
         let wanted = Set(kinds)
@@ -40,7 +42,11 @@ extension Store {
             try environment.write { txn in
                 for (kind, (id, bytes)) in trained {
                     try txn.put(databases.meta, Keys.dictionary(id), [kind.rawValue] + bytes)
-                    try txn.put(databases.meta, Keys.currentDictionary(kind), withUnsafeBytes(of: id.bigEndian) { Array($0) })
+                    try txn.put(
+                        databases.meta,
+                        Keys.currentDictionary(kind),
+                        withUnsafeBytes(of: id.bigEndian) { Array($0) }
+                    )
                 }
             }
         }

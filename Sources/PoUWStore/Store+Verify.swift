@@ -41,10 +41,16 @@ extension Store {
     /// objects (the block log may also point at a block record), transaction locations at a block. Works in
     /// short read transactions, so writers are not held back.
     public func verify(
-        resumeAfter: Hash256? = nil, progress: ((VerifyProgress) -> Void)? = nil
+        resumeAfter: Hash256? = nil,
+        progress: ((VerifyProgress) -> Void)? = nil
     ) throws -> VerifyReport {
         var report = VerifyReport(
-            objectsChecked: 0, bytesDecoded: 0, indexEntriesChecked: 0, problems: [], resumedAfter: resumeAfter?.hex)
+            objectsChecked: 0,
+            bytesDecoded: 0,
+            indexEntriesChecked: 0,
+            problems: [],
+            resumedAfter: resumeAfter?.hex
+        )
         let total = try read { try $0.objectCount() }
         var cursor = resumeAfter
         var finished = false
@@ -61,8 +67,12 @@ extension Store {
                     guard let hash = Keys.hash(key), key.byteCount == 32 else {
                         report.problems.append(
                             VerifyProblem(
-                                collection: "objects", key: Hex.encode(Keys.bytes(key)), code: StoreError.Code.corruptValue.rawValue,
-                                message: "object key is not 32 bytes"))
+                                collection: "objects",
+                                key: Hex.encode(Keys.bytes(key)),
+                                code: StoreError.Code.corruptValue.rawValue,
+                                message: "object key is not 32 bytes"
+                            )
+                        )
                         return true
                     }
                     do {
@@ -74,7 +84,12 @@ extension Store {
                     } catch let error as StoreError {
                         report.problems.append(
                             VerifyProblem(
-                                collection: "objects", key: hash.hex, code: error.code.rawValue, message: error.message))
+                                collection: "objects",
+                                key: hash.hex,
+                                code: error.code.rawValue,
+                                message: error.message
+                            )
+                        )
                     }
                     report.objectsChecked += 1
                     cursor = hash
@@ -116,7 +131,12 @@ extension Store {
         }
     }
 
-    private func check(_ collection: Collection, key: RawSpan, value: RawSpan, view: StoreView) throws
+    private func check(
+        _ collection: Collection,
+        key: RawSpan,
+        value: RawSpan,
+        view: StoreView
+    ) throws
         -> VerifyProblem?
     {
         let keyHex = Hex.encode(Keys.bytes(key))

@@ -3,7 +3,7 @@ internal import PoUWLMDB
 internal import PoUWZstd
 
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// The node's content-addressed object store and its typed collections: one LMDB environment per data directory.
@@ -51,11 +51,18 @@ public final class Store: Sendable {
                 try makeDirectories(path)
             }
             let lmdbOptions = EnvironmentOptions(
-                maxDatabases: 16, initialMapSize: options.initialMapSize, readOnly: options.readOnly,
-                durability: options.durability == .durable ? .durable : .fast, minimumFreeDisk: options.minimumFreeDisk)
+                maxDatabases: 16,
+                initialMapSize: options.initialMapSize,
+                readOnly: options.readOnly,
+                durability: options.durability == .durable ? .durable : .fast,
+                minimumFreeDisk: options.minimumFreeDisk
+            )
             let environment = try Environment(
-                path: path, databases: Collection.allCases.map(\.rawValue), options: lmdbOptions,
-                maximumMapSize: options.maximumMapSize)
+                path: path,
+                databases: Collection.allCases.map(\.rawValue),
+                options: lmdbOptions,
+                maximumMapSize: options.maximumMapSize
+            )
             let store = Store(path: path, options: options, environment: environment)
             try store.checkFormat()
             try store.loadDictionaries()
@@ -70,7 +77,8 @@ public final class Store: Sendable {
             guard found == [Self.formatVersion] else {
                 throw StoreError(
                     .unknownFormatVersion,
-                    "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion)")
+                    "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion)"
+                )
             }
         } else if !options.readOnly {
             try environment.write { try $0.put(meta, Keys.formatKey, [Self.formatVersion]) }
@@ -110,7 +118,10 @@ public final class Store: Sendable {
     @discardableResult
     public func put(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> Hash256 {
         guard bytes.count <= options.maxObjectSize else {
-            throw StoreError(.invalidArgument, "object of \(bytes.count) bytes exceeds the limit of \(options.maxObjectSize)")
+            throw StoreError(
+                .invalidArgument,
+                "object of \(bytes.count) bytes exceeds the limit of \(options.maxObjectSize)"
+            )
         }
         let hash = Hash256.sha256(bytes)
         let value = try Self.translating { try codec.encode(kind, bytes) }
@@ -217,7 +228,9 @@ func makeDirectories(_ path: String) throws {
             let code = errno
             throw StoreError(
                 code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .io,
-                "cannot create directory \(prefix)", cause: StoreErrnoCause(code))
+                "cannot create directory \(prefix)",
+                cause: StoreErrnoCause(code)
+            )
         }
     }
 }

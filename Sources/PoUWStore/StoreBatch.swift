@@ -23,7 +23,9 @@ public final class StoreBatch: StoreView {
     public func put(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> Hash256 {
         guard bytes.count <= store.options.maxObjectSize else {
             throw StoreError(
-                .invalidArgument, "object of \(bytes.count) bytes exceeds the limit of \(store.options.maxObjectSize)")
+                .invalidArgument,
+                "object of \(bytes.count) bytes exceeds the limit of \(store.options.maxObjectSize)"
+            )
         }
         let hash = Hash256.sha256(bytes)
         let key = hash.bytes
@@ -90,7 +92,11 @@ public final class StoreBatch: StoreView {
 
     /// Records where transaction `id` was included.
     public func indexTransaction(_ id: Hash256, at location: TransactionLocation) throws {
-        try wtxn.put(db.txIndex, id.bytes, location.block.bytes + withUnsafeBytes(of: location.position.bigEndian) { Array($0) })
+        try wtxn.put(
+            db.txIndex,
+            id.bytes,
+            location.block.bytes + withUnsafeBytes(of: location.position.bigEndian) { Array($0) }
+        )
     }
 
     @discardableResult

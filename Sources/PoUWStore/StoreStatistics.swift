@@ -42,20 +42,32 @@ extension Store {
                 guard counters.count > 0 else { continue }
                 kinds.append(
                     .init(
-                        kind: kind.description, count: counters.count, rawBytes: counters.rawBytes,
+                        kind: kind.description,
+                        count: counters.count,
+                        rawBytes: counters.rawBytes,
                         storedBytes: counters.storedBytes,
-                        ratio: counters.storedBytes == 0 ? 1 : Double(counters.rawBytes) / Double(counters.storedBytes)))
+                        ratio: counters.storedBytes == 0 ? 1 : Double(counters.rawBytes) / Double(counters.storedBytes)
+                    )
+                )
             }
             let collections = try Collection.allCases.map { collection in
                 let stats = try view.txn.statistics(databases.handle(collection))
                 return StoreStatistics.CollectionStatistics(
-                    name: collection.rawValue, entries: stats.entries, bytes: stats.bytesInPages)
+                    name: collection.rawValue,
+                    entries: stats.entries,
+                    bytes: stats.bytesInPages
+                )
             }
             return StoreStatistics(
-                kinds: kinds, collections: collections, mapSize: info.mapSize, usedBytes: info.usedBytes,
-                pageSize: info.pageSize, dictionaries: dictionaries.all.map(\.id),
+                kinds: kinds,
+                collections: collections,
+                mapSize: info.mapSize,
+                usedBytes: info.usedBytes,
+                pageSize: info.pageSize,
+                dictionaries: dictionaries.all.map(\.id),
                 totalRawBytes: kinds.reduce(0) { $0 + $1.rawBytes },
-                totalStoredBytes: kinds.reduce(0) { $0 + $1.storedBytes })
+                totalStoredBytes: kinds.reduce(0) { $0 + $1.storedBytes }
+            )
         }
     }
 

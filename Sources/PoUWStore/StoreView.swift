@@ -133,7 +133,11 @@ public class StoreView {
     }
 
     /// The latest checkpoint of (`task`, `miner`) at or before `iteration`.
-    public func latestCheckpoint(task: Hash256, miner: [UInt8], atOrBefore iteration: UInt64 = .max) throws
+    public func latestCheckpoint(
+        task: Hash256,
+        miner: [UInt8],
+        atOrBefore iteration: UInt64 = .max
+    ) throws
         -> (iteration: UInt64, object: Hash256)?
     {
         guard miner.count <= 255 else { return nil }

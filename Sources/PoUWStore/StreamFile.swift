@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// A buffered file for export streams, over C stdio. Errors become `StoreError`s naming the path.
@@ -12,7 +12,9 @@ final class StreamFile {
             let code = errno
             throw StoreError(
                 code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .io,
-                "cannot open \(path)", cause: StoreErrnoCause(code))
+                "cannot open \(path)",
+                cause: StoreErrnoCause(code)
+            )
         }
         self.file = file
         self.path = path

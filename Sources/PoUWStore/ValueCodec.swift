@@ -47,7 +47,10 @@ struct ValueCodec: Sendable {
         case _ where kind.usesDictionary:
             if let dictionary = dictionaries.compressionDictionary(for: kind) {
                 let header = ValueHeader(
-                    kind: kind, codec: .zstdDictionary, rawLength: bytes.count, dictionaryID: dictionary.id
+                    kind: kind,
+                    codec: .zstdDictionary,
+                    rawLength: bytes.count,
+                    dictionaryID: dictionary.id
                 ).bytes
                 return try Zstd.compress(bytes, level: DictionaryRegistry.level, dictionary: dictionary, prefix: header)
             }
@@ -71,7 +74,10 @@ struct ValueCodec: Sendable {
             let size = header.rawLength
             guard size <= maxObjectSize else {
                 throw StoreError(
-                    .decompressionBomb, "value declares \(size) bytes, beyond the limit of \(maxObjectSize)", hash: key)
+                    .decompressionBomb,
+                    "value declares \(size) bytes, beyond the limit of \(maxObjectSize)",
+                    hash: key
+                )
             }
             let payload = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
             let span = RawSpan(_unsafeBytes: payload)
@@ -83,7 +89,12 @@ struct ValueCodec: Sendable {
         }
     }
 
-    private func decodePayload(_ header: ValueHeader, _ payload: RawSpan, _ payloadCount: Int, key: Hash256) throws
+    private func decodePayload(
+        _ header: ValueHeader,
+        _ payload: RawSpan,
+        _ payloadCount: Int,
+        key: Hash256
+    ) throws
         -> [UInt8]
     {
         let size = header.rawLength
@@ -92,7 +103,9 @@ struct ValueCodec: Sendable {
             guard payloadCount == size else {
                 throw StoreError(
                     payloadCount < size ? .truncatedFrame : .corruptValue,
-                    "raw value holds \(payloadCount) bytes, header says \(size)", hash: key)
+                    "raw value holds \(payloadCount) bytes, header says \(size)",
+                    hash: key
+                )
             }
             return payload.withUnsafeBytes { Array($0) }
         case .zstd:
@@ -100,8 +113,10 @@ struct ValueCodec: Sendable {
         case .zstdDictionary:
             guard let dictionary = dictionaries.decompressionDictionary(id: header.dictionaryID) else {
                 throw StoreError(
-                    .missingDictionary, "value needs dictionary \(header.dictionaryID), which the store lacks",
-                    hash: key)
+                    .missingDictionary,
+                    "value needs dictionary \(header.dictionaryID), which the store lacks",
+                    hash: key
+                )
             }
             return try Zstd.decompress(payload, limit: size, dictionary: dictionary)
         case .shuffle4Zstd:
@@ -110,7 +125,9 @@ struct ValueCodec: Sendable {
             }
             return try Zstd.withDecompressed(payload, limit: size) { planes in
                 try planes.withUnsafeBytes { src in
-                    guard src.count == size else { throw ZstdError.sizeMismatch(declared: UInt64(size), actual: src.count) }
+                    guard src.count == size else {
+                        throw ZstdError.sizeMismatch(declared: UInt64(size), actual: src.count)
+                    }
                     return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
                         ByteShuffle.unshuffle(src, into: UnsafeMutableRawBufferPointer(buffer))
                         initialized = size
@@ -140,8 +157,11 @@ struct ValueCodec: Sendable {
         case .truncatedFrame: StoreError(.truncatedFrame, "stored zstd frame is truncated", hash: key, cause: error)
         case .decompressionBomb(let declared, let limit):
             StoreError(
-                .decompressionBomb, "frame declares \(declared) bytes, beyond the limit of \(limit)", hash: key,
-                cause: error)
+                .decompressionBomb,
+                "frame declares \(declared) bytes, beyond the limit of \(limit)",
+                hash: key,
+                cause: error
+            )
         default: StoreError(.corruptValue, "stored frame is corrupt: \(error)", hash: key, cause: error)
         }
     }

@@ -1,14 +1,15 @@
 internal import PoUWCore
 
 /// The header in front of every stored value: `version u8 · kind u8 · codec u8 · rawLength LEB128 ·
-/// dictionaryID LEB128` (see Docs/store-format.md).
+/// dictionaryID LEB128 · crc8` (see Docs/store-format.md). The CRC-8 covers the header's other bytes, so a
+/// flipped bit in the header (say, in the kind) is caught even when the payload still decodes.
 ///
 /// Guarantees: one encoding per header (minimal LEB128); parsing never traps and names the key on any defect.
 public struct ValueHeader: Sendable, Equatable {
     /// The only value format this build writes and reads.
     public static let formatVersion: UInt8 = 1
     /// Longest possible header: 3 bytes plus two 10-byte LEB128 fields.
-    static let maxSize = 23
+    static let maxSize = 24
 
     public var kind: ObjectKind
     public var codec: Codec
@@ -32,6 +33,7 @@ public struct ValueHeader: Sendable, Equatable {
         writer.u8(codec.rawValue)
         writer.length(rawLength)
         writer.varint(UInt64(dictionaryID))
+        writer.u8(Self.crc8(writer.bytes[...]))
         return writer.bytes
     }
 
@@ -41,7 +43,7 @@ public struct ValueHeader: Sendable, Equatable {
         guard raw[0] == formatVersion else {
             throw StoreError(.unknownFormatVersion, "value format version \(raw[0]) is not \(formatVersion)", hash: key)
         }
-        guard raw.count >= 5 else { throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key) }
+        guard raw.count >= 6 else { throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key) }
         guard let kind = ObjectKind(rawValue: raw[1]) else {
             throw StoreError(.corruptValue, "unknown object kind \(raw[1]) in value header", hash: key)
         }
@@ -51,6 +53,16 @@ public struct ValueHeader: Sendable, Equatable {
         var offset = 3
         let rawLength = try leb128(raw, &offset, key: key)
         let dictionary = try leb128(raw, &offset, key: key)
+        guard offset < raw.count else {
+            throw StoreError(.truncatedFrame, "stored value header is cut short", hash: key)
+        }
+        let stored = raw[offset]
+        var computed: UInt8 = 0
+        for i in 0..<offset { computed = Self.crcTable[Int(computed ^ raw[i])] }
+        guard stored == computed else {
+            throw StoreError(.corruptValue, "value header checksum mismatch", hash: key)
+        }
+        offset += 1
         guard rawLength <= UInt64(Int.max), dictionary <= UInt64(UInt32.max) else {
             throw StoreError(.corruptValue, "value header field out of range", hash: key)
         }
@@ -58,8 +70,25 @@ public struct ValueHeader: Sendable, Equatable {
             throw StoreError(.corruptValue, "dictionary id \(dictionary) does not fit codec \(codec)", hash: key)
         }
         let header = ValueHeader(
-            kind: kind, codec: codec, rawLength: Int(rawLength), dictionaryID: UInt32(dictionary))
+            kind: kind,
+            codec: codec,
+            rawLength: Int(rawLength),
+            dictionaryID: UInt32(dictionary)
+        )
         return (header, offset)
+    }
+
+    /// CRC-8 (polynomial 0x07, initial value 0) of `bytes`.
+    static func crc8(_ bytes: ArraySlice<UInt8>) -> UInt8 {
+        var crc: UInt8 = 0
+        for byte in bytes { crc = crcTable[Int(crc ^ byte)] }
+        return crc
+    }
+
+    static let crcTable: [UInt8] = (0..<256).map { (value: Int) -> UInt8 in
+        var crc = UInt8(value)
+        for _ in 0..<8 { crc = crc & 0x80 != 0 ? (crc << 1) ^ 0x07 : crc << 1 }
+        return crc
     }
 
     private static func leb128(_ raw: UnsafeRawBufferPointer, _ offset: inout Int, key: Hash256) throws -> UInt64 {

@@ -1,7 +1,7 @@
 internal import CZstd
 
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// Reusable zstd compression and decompression contexts: creating one costs far more than a small frame, so

@@ -61,7 +61,13 @@ public enum ZstdDictionary {
         let dictionary = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, initialized in
             size = joined.withUnsafeBytes { src in
                 sizes.withUnsafeBufferPointer { sz in
-                    ZDICT_trainFromBuffer(buffer.baseAddress, capacity, src.baseAddress, sz.baseAddress, UInt32(sz.count))
+                    ZDICT_trainFromBuffer(
+                        buffer.baseAddress,
+                        capacity,
+                        src.baseAddress,
+                        sz.baseAddress,
+                        UInt32(sz.count)
+                    )
                 }
             }
             initialized = ZDICT_isError(size) != 0 ? 0 : size

@@ -1,7 +1,7 @@
 internal import CZstd
 
 #if canImport(Glibc)
-    internal import Glibc
+internal import Glibc
 #endif
 
 /// What a zstd frame header declares.
@@ -29,7 +29,10 @@ public enum Zstd {
     /// Compresses `source` into one frame, returned after a copy of `prefix` (so a caller's header and the frame
     /// share one allocation). With a dictionary, the frame omits the dictionary id (the caller records it).
     public static func compress(
-        _ source: RawSpan, level: Int, dictionary: CompressionDictionary? = nil, prefix: [UInt8] = []
+        _ source: RawSpan,
+        level: Int,
+        dictionary: CompressionDictionary? = nil,
+        prefix: [UInt8] = []
     ) throws -> [UInt8] {
         try source.withUnsafeBytes { src in
             try ContextPool.shared.withCompressor { cctx in
@@ -61,7 +64,10 @@ public enum Zstd {
 
     /// Compresses `source` (see `compress(_:level:dictionary:prefix:)`).
     public static func compress(
-        _ source: [UInt8], level: Int, dictionary: CompressionDictionary? = nil, prefix: [UInt8] = []
+        _ source: [UInt8],
+        level: Int,
+        dictionary: CompressionDictionary? = nil,
+        prefix: [UInt8] = []
     ) throws -> [UInt8] {
         try compress(source.span.bytes, level: level, dictionary: dictionary, prefix: prefix)
     }
@@ -86,14 +92,19 @@ public enum Zstd {
         }
         if size < raw.count { throw ZstdError.trailingBytes(count: raw.count - size) }
         return FrameInfo(
-            contentSize: header.frameContentSize, dictionaryID: header.dictID, hasChecksum: header.checksumFlag != 0,
-            frameSize: size)
+            contentSize: header.frameContentSize,
+            dictionaryID: header.dictID,
+            hasChecksum: header.checksumFlag != 0,
+            frameSize: size
+        )
     }
 
     /// Decodes the single frame `frame` into a new array, after checking that it declares at most `limit` bytes,
     /// carries a checksum, and matches `dictionary`.
     public static func decompress(
-        _ frame: RawSpan, limit: Int, dictionary: DecompressionDictionary? = nil
+        _ frame: RawSpan,
+        limit: Int,
+        dictionary: DecompressionDictionary? = nil
     ) throws -> [UInt8] {
         try frame.withUnsafeBytes { src in
             let size = try checkedSize(src, limit: limit, dictionary: dictionary)
@@ -114,7 +125,9 @@ public enum Zstd {
 
     /// Decompresses `source` (see `decompress(_:limit:dictionary:)`).
     public static func decompress(
-        _ frame: [UInt8], limit: Int, dictionary: DecompressionDictionary? = nil
+        _ frame: [UInt8],
+        limit: Int,
+        dictionary: DecompressionDictionary? = nil
     ) throws -> [UInt8] {
         try decompress(frame.span.bytes, limit: limit, dictionary: dictionary)
     }
@@ -122,7 +135,10 @@ public enum Zstd {
     /// Decodes `frame` into a reused scratch buffer and passes the bytes to `body` (valid only inside it):
     /// for callers that transform the content anyway, this saves an allocation and a copy.
     public static func withDecompressed<R>(
-        _ frame: RawSpan, limit: Int, dictionary: DecompressionDictionary? = nil, _ body: (RawSpan) throws -> R
+        _ frame: RawSpan,
+        limit: Int,
+        dictionary: DecompressionDictionary? = nil,
+        _ body: (RawSpan) throws -> R
     ) throws -> R {
         try frame.withUnsafeBytes { src in
             let size = try checkedSize(src, limit: limit, dictionary: dictionary)
@@ -134,7 +150,9 @@ public enum Zstd {
     }
 
     private static func checkedSize(
-        _ src: UnsafeRawBufferPointer, limit: Int, dictionary: DecompressionDictionary?
+        _ src: UnsafeRawBufferPointer,
+        limit: Int,
+        dictionary: DecompressionDictionary?
     ) throws -> Int {
         let info = try frameInfo(raw: src)
         guard info.contentSize <= UInt64(max(limit, 0)) else {
@@ -148,12 +166,21 @@ public enum Zstd {
     }
 
     private static func decode(
-        _ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, size: Int,
+        _ src: UnsafeRawBufferPointer,
+        into dst: UnsafeMutableRawBufferPointer,
+        size: Int,
         dictionary: DecompressionDictionary?
     ) throws {
         let rc = try ContextPool.shared.withDecompressor { dctx in
             if let dictionary {
-                return ZSTD_decompress_usingDDict(dctx, dst.baseAddress, size, src.baseAddress, src.count, dictionary.ddict)
+                return ZSTD_decompress_usingDDict(
+                    dctx,
+                    dst.baseAddress,
+                    size,
+                    src.baseAddress,
+                    src.count,
+                    dictionary.ddict
+                )
             }
             return ZSTD_decompressDCtx(dctx, dst.baseAddress, size, src.baseAddress, src.count)
         }

@@ -1,0 +1,175 @@
+internal import ArgumentParser
+internal import Foundation
+internal import PoUWCore
+internal import PoUWStore
+
+/// `pouw-bench store`: measures the store on a temporary data directory and prints one JSON object.
+struct BenchStoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "Benchmark the content-addressed store (appends, gets, verify, compression ratios).",
+        discussion: """
+            Everything runs on fresh temporary data directories (durable mode unless a key says otherwise) with \
+            realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, IT_RES-like iteration \
+            messages, 0.2 %-dense ±τ sparse updates. Build in release first.
+
+            Example: swift run -c release pouw-bench store --json
+            """
+    )
+
+    @Flag(help: "Print one JSON object (the only output format; kept for symmetry with other benches).")
+    var json = false
+    @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
+    @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
+
+    func run() throws {
+        let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
+        try? FileManager.default.removeItem(atPath: root)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var result: [String: Any] = [:]
+        let n = { (count: Int) in max(3, Int(Double(count) * scale)) }
+
+        // Dense 1 MiB checkpoints, one durable commit each.
+        let dense = try Store.open(at: root + "/dense", options: StoreOptions(autoTrainThreshold: nil))
+        var weights = StoreBenchData.trainedWeights(count: 262_144, seed: 1)
+        var commitTimes: [Double] = []
+        var checkpointKeys: [Hash256] = []
+        for i in 0..<n(200) {
+            weights[(i &* 7919) % weights.count] += 1e-3
+            let bytes = StoreBenchData.bytes(weights)
+            let start = Clock.now()
+            checkpointKeys.append(try dense.put(.checkpoint, bytes))
+            commitTimes.append(Clock.seconds(since: start))
+        }
+        result["append_1mib_per_s"] = round(Double(commitTimes.count) / commitTimes.reduce(0, +), 1)
+        result["append_1mib_commit_p99_ms"] = round(percentile(commitTimes, 0.99) * 1e3, 3)
+        result["append_1mib_commit_p50_ms"] = round(percentile(commitTimes, 0.5) * 1e3, 3)
+        let denseStats = try dense.statistics()
+        result["ratio_dense_f32"] = round(denseStats.kinds.first { $0.kind == "checkpoint" }?.ratio ?? 0, 4)
+
+        var getLarge: [Double] = []
+        _ = try dense.get(checkpointKeys[0])
+        for i in 0..<n(100) {
+            let key = checkpointKeys[(i &* 31) % checkpointKeys.count]
+            let start = Clock.now()
+            _ = try dense.get(key)
+            getLarge.append(Clock.seconds(since: start))
+        }
+        result["get_1mib_p50_ms"] = round(percentile(getLarge, 0.5) * 1e3, 3)
+
+        // Sparse updates.
+        var sparseStored = 0
+        var sparseRaw = 0
+        for i in 0..<20 {
+            let update = StoreBenchData.sparseUpdate(
+                parameters: StoreBenchData.mlpParameters,
+                density: 0.002,
+                seed: UInt64(100 + i)
+            )
+            let key = try dense.put(.sparseUpdate, update)
+            sparseStored += try dense.read { try $0.storedValue(key)?.count ?? 0 }
+            sparseRaw += update.count
+        }
+        result["ratio_sparse_update"] = round(Double(20 * StoreBenchData.mlpParameters * 4) / Double(sparseStored), 1)
+        result["ratio_sparse_update_vs_words"] = round(Double(sparseRaw) / Double(sparseStored), 3)
+
+        // Small messages: warm-up (trains the dictionary), batched, then one per commit.
+        let messages = try Store.open(at: root + "/messages", options: StoreOptions(autoTrainThreshold: 1000))
+        var generator = StoreBenchData.MessageGenerator(seed: 7)
+        var messageKeys: [Hash256] = []
+        for _ in 0..<2 {
+            let batch = (0..<1000).map { _ in generator.next() }
+            try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+        }
+        let before = try messages.statistics().kinds.first { $0.kind == "message" }
+        var batchedSeconds = 0.0
+        var batchedCount = 0
+        var averageSize = 0
+        for _ in 0..<n(40) {
+            let batch = (0..<1000).map { _ in generator.next() }
+            averageSize += batch.reduce(0) { $0 + $1.count }
+            let start = Clock.now()
+            try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+            batchedSeconds += Clock.seconds(since: start)
+            batchedCount += batch.count
+        }
+        result["append_small_batched_per_s"] = round(Double(batchedCount) / batchedSeconds, 0)
+        result["message_bytes_avg"] = averageSize / batchedCount
+        let after = try messages.statistics().kinds.first { $0.kind == "message" }
+        if let before, let after {
+            result["ratio_messages_dict"] = round(
+                Double(after.rawBytes - before.rawBytes) / Double(after.storedBytes - before.storedBytes),
+                3
+            )
+        }
+        var durableSeconds = 0.0
+        let durableCount = n(400)
+        for _ in 0..<durableCount {
+            let message = generator.next()
+            let start = Clock.now()
+            messageKeys.append(try messages.put(.message, message))
+            durableSeconds += Clock.seconds(since: start)
+        }
+        result["append_small_durable_per_s"] = round(Double(durableCount) / durableSeconds, 0)
+
+        var getSmall: [Double] = []
+        var random = BenchRandom(seed: 99)
+        for key in messageKeys.prefix(2000) { _ = try messages.get(key) }
+        for _ in 0..<n(20_000) {
+            let key = messageKeys[random.below(messageKeys.count)]
+            let start = Clock.now()
+            _ = try messages.get(key)
+            getSmall.append(Clock.seconds(since: start))
+        }
+        result["get_small_p50_us"] = round(percentile(getSmall, 0.5) * 1e6, 3)
+        result["get_small_p99_us"] = round(percentile(getSmall, 0.99) * 1e6, 3)
+
+        // The same messages without a dictionary.
+        let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
+        var plainGenerator = StoreBenchData.MessageGenerator(seed: 7)
+        for _ in 0..<5 {
+            let batch = (0..<1000).map { _ in plainGenerator.next() }
+            try plain.write { writer in for m in batch { try writer.put(.message, m) } }
+        }
+        result["ratio_messages_nodict"] = round(
+            try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
+            3
+        )
+
+        // A full verify of the dense store (checkpoints and sparse updates), one core.
+        let verifyStart = Clock.now()
+        let report = try dense.verify()
+        let verifySeconds = Clock.seconds(since: verifyStart)
+        guard report.ok else { throw CommandFailure("verify found problems in the benchmark store") }
+        result["verify_mb_per_s"] = round(Double(report.bytesDecoded) / verifySeconds / 1e6, 1)
+
+        // Space overhead of incompressible 1 MiB objects: LMDB pages of `objects` versus raw bytes.
+        let blobs = try Store.open(at: root + "/blobs", options: StoreOptions(autoTrainThreshold: nil))
+        var blobRandom = BenchRandom(seed: 5)
+        let blobCount = 32
+        for _ in 0..<blobCount { try blobs.put(.blob, blobRandom.bytes(1 << 20)) }
+        let pages = try blobs.statistics().collections.first { $0.name == "objects" }?.bytes ?? 0
+        let raw = blobCount << 20
+        result["overhead_1mib_pct"] = round(Double(pages - raw) / Double(raw) * 100, 3)
+
+        try JSONOutput.print(object: result)
+    }
+}
+
+func round(_ value: Double, _ places: Int) -> Double {
+    let factor = pow(10, Double(places))
+    return (value * factor).rounded() / factor
+}
+
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return 0 }
+    let sorted = values.sorted()
+    let index = min(sorted.count - 1, max(0, Int((Double(sorted.count) * p).rounded(.up)) - 1))
+    return sorted[index]
+}
+
+/// Monotonic time for benchmarks.
+enum Clock {
+    static func now() -> UInt64 { TerminalProgress.nanoseconds() }
+    static func seconds(since start: UInt64) -> Double { Double(now() - start) / 1e9 }
+}

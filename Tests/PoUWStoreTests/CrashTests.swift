@@ -1,0 +1,72 @@
+import Foundation
+import PoUWCore
+import PoUWStore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Record i of `pouw-bench append-loop` (see BenchAppendLoopCommand.swift): "append-loop record i" and
+/// 200 + (i·97 mod 2800) bytes, byte j = (i·31 + j·7) mod 256.
+func appendLoopRecord(_ i: UInt64) -> [UInt8] {
+    let padding = 200 + Int(i &* 97 % 2800)
+    return Array("append-loop record \(i)".utf8)
+        + (0..<padding).map { UInt8(truncatingIfNeeded: i &* 31 &+ UInt64($0) &* 7) }
+}
+
+@Suite("Crash safety")
+struct CrashTests {
+    @Test("SIGKILL at random moments: the store opens, verifies, and holds every acknowledged append")
+    func killDuringAppends() throws {
+        let bench = try #require(toolPath("pouw-bench"), "build pouw-bench first (Tools/dev.sh does)")
+        let trials = ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? 1000 : 50
+        let task = Hash256.sha256(Array("append-loop".utf8))
+        try withTemporaryDirectory { dir in
+            let data = dir + "/data"
+            let ack = dir + "/ack"
+            var random = TestRandom(31)
+            var checked = 0
+            var maxAcked: Int = -1
+            for trial in 0..<trials {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: bench)
+                process.arguments = ["append-loop", "--data-dir", data, "--ack", ack]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                usleep(UInt32(30_000 + random.below(170_000)))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                #expect(
+                    process.terminationReason == .uncaughtSignal,
+                    "trial \(trial): the child was killed, not finished"
+                )
+
+                let text = (try? String(contentsOfFile: ack, encoding: .utf8)) ?? ""
+                let acknowledged = text.split(separator: "\n", omittingEmptySubsequences: true).filter { _ in true }
+                let complete = text.hasSuffix("\n") ? acknowledged : acknowledged.dropLast()
+                let numbers = complete.compactMap { UInt64($0) }
+                let store = try Store.open(at: data)
+                let count = try store.read { try $0.historyCount(task: task) }
+                if let last = numbers.last {
+                    #expect(last < count, "trial \(trial): acknowledged \(last) but history holds \(count)")
+                    maxAcked = max(maxAcked, Int(last))
+                }
+                #expect(numbers.count == Set(numbers).count, "each sequence number acknowledged once")
+                // Every acknowledged append since the last trial is present, with its exact bytes.
+                let fresh = numbers.filter { Int($0) >= checked }
+                let hashes = try store.read { try $0.history(task: task, range: 0..<count) }
+                for i in fresh {
+                    let expected = appendLoopRecord(i)
+                    #expect(hashes[Int(i)] == Hash256.sha256(expected))
+                    #expect(try store.get(hashes[Int(i)]) == expected)
+                }
+                checked = Int(count)
+                let report = try store.verify()
+                #expect(report.ok, "trial \(trial): \(report.problems.prefix(3))")
+            }
+            #expect(maxAcked > 0, "the child made progress")
+        }
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import PoUWCore
+import PoUWLMDB
+import PoUWStore
+import PoUWZstd
+import Testing
+
+/// Rewrites the stored value of `hash` directly in LMDB (the store must be closed).
+func patchStoredValue(_ dir: String, _ hash: Hash256, _ transform: ([UInt8]) -> [UInt8]) throws {
+    let environment = try Environment(path: dir, databases: ["objects"])
+    let objects = environment.database("objects")
+    try environment.write { txn in
+        let value = try #require(try txn.get(objects, hash.bytes))
+        try txn.put(objects, hash.bytes, transform(value))
+    }
+}
+
+/// Stores one object, closes the store, patches its value, reopens and returns the error `get` throws.
+func errorAfterPatch(
+    _ kind: ObjectKind,
+    _ bytes: [UInt8],
+    options: StoreOptions = .init(),
+    _ transform: ([UInt8]) -> [UInt8]
+) throws -> StoreError? {
+    try withTemporaryDirectory { dir in
+        let hash = try Store.open(at: dir).put(kind, bytes)
+        try patchStoredValue(dir, hash, transform)
+        let store = try Store.open(at: dir, options: options)
+        let error = #expect(throws: StoreError.self) { try store.get(hash) }
+        #expect(error?.key == hash.hex, "the error names the key")
+        let report = try store.verify()
+        #expect(report.problems.map(\.key) == [hash.hex], "verify names the same key")
+        return error
+    }
+}
+
+let compressible = Array(repeating: Array("compressible text ".utf8), count: 300).flatMap { $0 }
+
+@Suite("Store errors: each named, none crashes")
+struct ErrorTests {
+    @Test("missing object")
+    func missingObject() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir)
+            let error = #expect(throws: StoreError.self) { try store.get(Hash256.sha256([1])) }
+            #expect(error?.code == .missingObject)
+            #expect(try store.kind(of: Hash256.sha256([1])) == nil)
+        }
+    }
+
+    @Test("corrupt value: raw payload changed, hash mismatch")
+    func corruptRaw() throws {
+        var random = TestRandom(3)
+        let error = try errorAfterPatch(.blob, random.bytes(500)) { value in
+            var v = value
+            v[v.count - 1] ^= 0x40
+            return v
+        }
+        #expect(error?.code == .corruptValue)
+    }
+
+    @Test("corrupt value: zstd checksum mismatch")
+    func corruptFrame() throws {
+        let error = try errorAfterPatch(.blob, compressible) { value in
+            var v = value
+            v[v.count - 2] ^= 0x01  // inside the content checksum
+            return v
+        }
+        #expect(error?.code == .corruptValue)
+    }
+
+    @Test("corrupt value: header kind changed (header CRC)")
+    func corruptHeader() throws {
+        let error = try errorAfterPatch(.blob, compressible) { value in
+            var v = value
+            v[1] = ObjectKind.batch.rawValue
+            return v
+        }
+        #expect(error?.code == .corruptValue)
+    }
+
+    @Test("truncated frame")
+    func truncatedFrame() throws {
+        let error = try errorAfterPatch(.blob, compressible) { Array($0.prefix($0.count / 2)) }
+        #expect(error?.code == .truncatedFrame)
+        let header = try errorAfterPatch(.blob, compressible) { Array($0.prefix(4)) }
+        #expect(header?.code == .truncatedFrame)
+    }
+
+    @Test("unknown value format version")
+    func unknownValueVersion() throws {
+        let error = try errorAfterPatch(.blob, compressible) { value in
+            var v = value
+            v[0] = 9
+            return v
+        }
+        #expect(error?.code == .unknownFormatVersion)
+    }
+
+    @Test("unknown store format version")
+    func unknownStoreVersion() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Store.open(at: dir)
+            do {
+                let environment = try Environment(path: dir, databases: ["meta"])
+                try environment.write { try $0.put(environment.database("meta"), Array("format".utf8), [2]) }
+            }
+            let error = #expect(throws: StoreError.self) { try Store.open(at: dir) }
+            #expect(error?.code == .unknownFormatVersion)
+        }
+    }
+
+    @Test("decompression bomb: a frame declaring more than the header allows, and a header beyond the limit")
+    func decompressionBomb() throws {
+        let big = [UInt8](repeating: 7, count: 100_000)
+        let frameBomb = try errorAfterPatch(.blob, big) { value in
+            // Keep the frame (it declares 100,000 bytes) but claim 100 in the header.
+            let headerSize = ValueHeader(kind: .blob, codec: .zstd, rawLength: big.count).bytes.count
+            return ValueHeader(kind: .blob, codec: .zstd, rawLength: 100).bytes + value.dropFirst(headerSize)
+        }
+        #expect(frameBomb?.code == .decompressionBomb)
+        try withTemporaryDirectory { dir in
+            let hash = try Store.open(at: dir).put(.blob, big)
+            let store = try Store.open(at: dir, options: StoreOptions(readOnly: true, maxObjectSize: 50_000))
+            let error = #expect(throws: StoreError.self) { try store.get(hash) }
+            #expect(error?.code == .decompressionBomb)
+        }
+    }
+
+    @Test("missing dictionary")
+    func missingDictionary() throws {
+        let error = try errorAfterPatch(.message, compressible) { value in
+            let headerSize = ValueHeader(kind: .message, codec: .zstd, rawLength: compressible.count).bytes.count
+            return ValueHeader(
+                kind: .message,
+                codec: .zstdDictionary,
+                rawLength: compressible.count,
+                dictionaryID: 424_242
+            )
+            .bytes + value.dropFirst(headerSize)
+        }
+        #expect(error?.code == .missingDictionary)
+    }
+
+    @Test("disk full: growth refused when the file system would keep less than the reserve")
+    func diskFull() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(
+                at: dir,
+                options: StoreOptions(initialMapSize: 1 << 20, minimumFreeDisk: Int.max / 4)
+            )
+            var random = TestRandom(1)
+            let error = #expect(throws: StoreError.self) {
+                for _ in 0..<20 { try store.put(.blob, random.bytes(256 << 10)) }
+            }
+            #expect(error?.code == .diskFull)
+            #expect(try store.verify().ok, "the store stays consistent")
+        }
+    }
+
+    @Test("map resize failure at the configured maximum")
+    func mapResizeFailed() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir, options: StoreOptions(initialMapSize: 1 << 20, maximumMapSize: 4 << 20))
+            var random = TestRandom(2)
+            let error = #expect(throws: StoreError.self) {
+                for _ in 0..<40 { try store.put(.blob, random.bytes(256 << 10)) }
+            }
+            #expect(error?.code == .mapResizeFailed)
+        }
+    }
+
+    @Test("permission denied: writing a read-only store, and opening an unreadable directory")
+    func permissionDenied() throws {
+        try withTemporaryDirectory { dir in
+            _ = try Store.open(at: dir).put(.blob, [1])
+            let store = try Store.open(at: dir, options: StoreOptions(readOnly: true))
+            let error = #expect(throws: StoreError.self) { try store.put(.blob, [2]) }
+            #expect(error?.code == .permissionDenied)
+        }
+        if getuid() != 0 {
+            try withTemporaryDirectory { dir in
+                let locked = dir + "/locked"
+                try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
+                chmod(locked, 0)
+                defer { chmod(locked, 0o755) }
+                let error = #expect(throws: StoreError.self) { try Store.open(at: locked + "/store") }
+                #expect(error?.code == .permissionDenied)
+            }
+        }
+    }
+
+    @Test("no store at a read-only path is an I/O error, not a crash")
+    func missingStore() throws {
+        try withTemporaryDirectory { dir in
+            let error = #expect(throws: StoreError.self) {
+                try Store.open(at: dir + "/nothing", options: StoreOptions(readOnly: true))
+            }
+            #expect(error?.code == .io)
+        }
+    }
+
+    @Test("corrupt export streams: altered, truncated, wrong tag")
+    func corruptStream() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir + "/a")
+            for (kind, bytes) in sampleObjects() { try store.put(kind, bytes) }
+            let file = dir + "/export"
+            try store.export(to: file)
+            let good = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            var altered = good
+            altered[good.count / 2] ^= 0x10
+            let variants: [[UInt8]] = [
+                altered, Array(good.prefix(good.count - 10)), [0x77, 1] + good.dropFirst(2), [1],
+            ]
+            for (i, bytes) in variants.enumerated() {
+                let path = dir + "/bad\(i)"
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                let target = try Store.open(at: dir + "/t\(i)")
+                let error = #expect(throws: StoreError.self) { try target.import(from: path) }
+                #expect(error?.code == .corruptStream)
+            }
+        }
+    }
+}

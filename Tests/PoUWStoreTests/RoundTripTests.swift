@@ -1,0 +1,106 @@
+import Foundation
+import PoUWCore
+import PoUWStore
+import PoUWZstd
+import Testing
+
+@Suite("Store objects round trip")
+struct RoundTripTests {
+    @Test("every kind round-trips, reopened, with the codec its kind calls for")
+    func everyKindRoundTrips() throws {
+        try withTemporaryDirectory { dir in
+            var keys: [(ObjectKind, [UInt8], Hash256)] = []
+            do {
+                let store = try Store.open(at: dir)
+                for (kind, bytes) in sampleObjects() {
+                    let hash = try store.put(kind, bytes)
+                    #expect(hash == Hash256.sha256(bytes))
+                    keys.append((kind, bytes, hash))
+                }
+            }
+            let store = try Store.open(at: dir, options: StoreOptions(readOnly: true))
+            for (kind, bytes, hash) in keys {
+                #expect(try store.get(hash) == bytes)
+                #expect(try store.kind(of: hash) == kind)
+                #expect(try store.contains(hash))
+                let (header, stored) = try store.read { view in (try view.header(of: hash), try view.storedValue(hash))
+                }
+                let value = try #require(stored)
+                let rawHeader = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
+                #expect(value.count <= rawHeader.count + bytes.count, "never more than raw + header")
+                if kind == .checkpoint || kind == .denseTensor { #expect(header?.codec == .shuffle4Zstd) }
+                if kind == .sparseUpdate { #expect(header?.codec == .sparseDeltaZstd) }
+                if kind == .batch { #expect(header?.codec == .zstd) }
+            }
+            let random = keys.first { $0.1.count == 3000 }
+            #expect(try store.read { try $0.header(of: random!.2)?.codec } == .raw, "incompressible bytes stay raw")
+        }
+    }
+
+    @Test("put is idempotent: same key, one copy, counters unchanged")
+    func idempotentPut() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir)
+            let bytes = Array("the same bytes".utf8)
+            let first = try store.put(.blob, bytes)
+            let before = try store.statistics()
+            let second = try store.put(.blob, bytes)
+            let third = try store.write { try $0.put(.blob, bytes) }
+            #expect(first == second && second == third)
+            let after = try store.statistics()
+            #expect(after.kinds.map(\.count) == before.kinds.map(\.count))
+            #expect(after.collections.first { $0.name == "objects" }?.entries == 1)
+        }
+    }
+
+    @Test("a batch commits all or nothing")
+    func batchIsAtomic() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir)
+            struct Abort: Error {}
+            #expect(throws: Abort.self) {
+                try store.write { batch throws in
+                    try batch.put(.blob, [1, 2, 3])
+                    try batch.appendBlock(height: 0, hash: .zero)
+                    throw Abort()
+                }
+            }
+            #expect(try store.contains(Hash256.sha256([1, 2, 3])) == false)
+            #expect(try store.read { try $0.tipHeight() } == nil)
+        }
+    }
+
+    @Test("dictionaries: trained, used, kept, and old values stay readable after retraining")
+    func dictionaries() throws {
+        try withTemporaryDirectory { dir in
+            var random = TestRandom(9)
+            func message(_ i: Int) -> [UInt8] {
+                Array("IT_RES task=alpha miner=\(i % 5) epoch=\(i / 100) loss=0.\(i % 97) acc=0.\(i % 89) ".utf8)
+                    + random.bytes(16) + Array(repeating: UInt8(i % 3), count: 40)
+            }
+            var first: [Hash256] = []
+            var firstID: UInt32 = 0
+            do {
+                let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: 300))
+                try store.write { batch in for i in 0..<400 { first.append(try batch.put(.message, message(i))) } }
+                // Automatic training ran after that commit.
+                let list = store.dictionaryList
+                #expect(list.count == 1 && list[0].kind == .message && list[0].current)
+                firstID = list[0].id
+                let later = try store.put(.message, message(1000))
+                #expect(try store.read { try $0.header(of: later) }?.dictionaryID == firstID)
+                // Retrain explicitly: a new dictionary becomes current, the old one is kept.
+                try store.write { batch in for i in 400..<900 { first.append(try batch.put(.message, message(i))) } }
+                let trained = try store.trainDictionaries(kinds: [.message], minimumSamples: 100)
+                #expect(trained[.message] != nil)
+                #expect(store.dictionaryList.count == 2)
+            }
+            let store = try Store.open(at: dir, options: StoreOptions(readOnly: true))
+            #expect(store.dictionaryList.count == 2)
+            #expect(store.dictionary(id: firstID) != nil)
+            for hash in first { _ = try store.get(hash) }
+            let report = try store.verify()
+            #expect(report.ok)
+        }
+    }
+}
