@@ -76,6 +76,7 @@ let package = Package(
             dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/pouw-bench"
         ),
+        .testTarget(name: "PoUWCommandsTests", dependencies: ["PoUWCore", "PoUWCrypto", "pouw"]),
     ]
 )
 
