@@ -1,4 +1,5 @@
 public import PoUWCore
+import Synchronization
 
 /// Which batch a miner must train at each step of its chain.
 ///
@@ -37,6 +38,7 @@ public struct SeededBatchAssignment: BatchAssignment {
     public let miners: [NodeKey]
     public let batchCount: Int
     private let positions: [NodeKey: Int]
+    private let cache = PermutationCache()
 
     /// Throws if there are no miners, duplicate miners, or fewer batches than miners.
     public init(seed: Hash256, miners: [NodeKey], batchCount: Int) throws(AssignmentError) {
@@ -63,7 +65,9 @@ public struct SeededBatchAssignment: BatchAssignment {
         let epoch = sequence / q
         guard epoch <= UInt64(UInt32.max) else { return nil }
         let j = Int(sequence % q)
-        let permutation = Self.permutation(seed: seed, epoch: UInt32(epoch), count: batchCount)
+        let permutation = cache.permutation(epoch: UInt32(epoch)) {
+            Self.permutation(seed: seed, epoch: UInt32(epoch), count: batchCount)
+        }
         return AssignedBatch(epoch: UInt32(epoch), index: permutation[j * miners.count + m])
     }
 
@@ -87,6 +91,21 @@ public struct SeededBatchAssignment: BatchAssignment {
             let r = words.removeLast()
             order.swapAt(i, Int(r % UInt64(i + 1)))
             i -= 1
+        }
+        return order
+    }
+}
+
+/// The permutations of the most recently asked epochs (a handful: supervisors and verifiers move forward).
+private final class PermutationCache: Sendable {
+    private let entries = Mutex<[(epoch: UInt32, order: [UInt32])]>([])
+
+    func permutation(epoch: UInt32, compute: () -> [UInt32]) -> [UInt32] {
+        if let hit = entries.withLock({ $0.first { $0.epoch == epoch }?.order }) { return hit }
+        let order = compute()
+        entries.withLock { entries in
+            entries.append((epoch, order))
+            if entries.count > 4 { entries.removeFirst() }
         }
         return order
     }
