@@ -37,6 +37,8 @@ let package = Package(
         .testTarget(name: "PoUWStoreTests", dependencies: ["PoUWStore", "PoUWCore", "PoUWZstd", "PoUWLMDB"]),
 
         // MARK: ML engine (issue 4)
+        .target(name: "PoUWML", dependencies: ["PoUWCore"]),
+        .testTarget(name: "PoUWMLTests", dependencies: ["PoUWML", "PoUWCore"]),
 
         // MARK: chain (issue 3)
         .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore"]),
@@ -58,6 +60,7 @@ let package = Package(
                 "PoUWStore",
                 "PoUWChain",
                 "PoUWProtocol",
+                "PoUWML",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -12,7 +12,8 @@ public struct PouwCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line (keep this list sorted by area: demo, train, key, …).
-            KeyCommand.self
+            KeyCommand.self,
+            TrainCommand.self,
         ]
     )
 

@@ -1,0 +1,207 @@
+/// Matrix multiplication `C = A · B` on raw row-major buffers, bit-exact by construction.
+///
+/// Guarantees: every output `C[i, j]` is the dot product `Σ_p A[i, p]·B[p, j]` started from `+0.0` and summed in
+/// increasing `p`, one `*` then one `+` per term (never fused, never reassociated). Vectorisation runs across
+/// independent outputs (16 consecutive columns held in `SIMD16<Float>` registers, two rows at a time), and the
+/// reduction is cut into blocks of `kBlock` terms whose partial sums are stored and reloaded exactly, so the
+/// result equals `referenceMultiply` bit for bit for any shape, tile size, SIMD width or thread split.
+///
+/// `A` is addressed through two strides, so the same kernel serves the three training shapes:
+/// forward `X·W` (`A = X`, strides `(K, 1)`), weight gradient `Xᵀ·dY` (`A = Xᵀ`, strides `(1, rowsOfX)`) and
+/// input gradient `dY·Wᵀ` (with `Wᵀ` materialised by `transpose`).
+public enum GEMM {
+    /// Reduction block length: partial sums leave registers every `kBlock` terms (keeps a 16-column panel of `B`
+    /// in the L1 cache). Any value gives the same bits.
+    public static let kBlock = 256
+
+    /// Shape and addressing of one multiplication. All pointers must cover the addressed elements.
+    public struct Operands {
+        public var m: Int
+        public var n: Int
+        public var k: Int
+        public var a: UnsafePointer<Float>
+        public var aRowStride: Int
+        public var aColStride: Int
+        public var b: UnsafePointer<Float>
+        public var ldb: Int
+        public var c: UnsafeMutablePointer<Float>
+        public var ldc: Int
+
+        public init(
+            m: Int,
+            n: Int,
+            k: Int,
+            a: UnsafePointer<Float>,
+            aRowStride: Int,
+            aColStride: Int,
+            b: UnsafePointer<Float>,
+            ldb: Int,
+            c: UnsafeMutablePointer<Float>,
+            ldc: Int
+        ) {
+            self.m = m
+            self.n = n
+            self.k = k
+            self.a = a
+            self.aRowStride = aRowStride
+            self.aColStride = aColStride
+            self.b = b
+            self.ldb = ldb
+            self.c = c
+            self.ldc = ldc
+        }
+    }
+
+    /// Computes all of `C`, splitting the outputs over `pool` (rows or columns, whichever is larger).
+    public static func multiply(_ op: Operands, pool: WorkerPool) {
+        let parts = pool.threadCount
+        if parts <= 1 || op.m * op.n * op.k < 32_768 {
+            multiply(op, rows: 0..<op.m, cols: 0..<op.n)
+            return
+        }
+        if op.m >= op.n {
+            let chunk = ((op.m + parts - 1) / parts + 1) & ~1
+            pool.run(parts) { t in
+                let lo = min(op.m, t * chunk)
+                let hi = min(op.m, lo + chunk)
+                if lo < hi { multiply(op, rows: lo..<hi, cols: 0..<op.n) }
+            }
+        } else {
+            let chunk = ((op.n + parts - 1) / parts + 15) & ~15
+            pool.run(parts) { t in
+                let lo = min(op.n, t * chunk)
+                let hi = min(op.n, lo + chunk)
+                if lo < hi { multiply(op, rows: 0..<op.m, cols: lo..<hi) }
+            }
+        }
+    }
+
+    /// Computes the outputs `C[rows, cols]` only (the unit of work of one thread).
+    public static func multiply(_ op: Operands, rows: Range<Int>, cols: Range<Int>) {
+        if rows.isEmpty || cols.isEmpty { return }
+        if op.k == 0 {
+            for i in rows { for j in cols { op.c[i * op.ldc + j] = 0 } }
+            return
+        }
+        var k0 = 0
+        while k0 < op.k {
+            let k1 = min(op.k, k0 + kBlock)
+            let first = k0 == 0
+            var j = cols.lowerBound
+            while j + 16 <= cols.upperBound {
+                var i = rows.lowerBound
+                while i + 2 <= rows.upperBound {
+                    block2x16(op, i: i, j: j, k0: k0, k1: k1, first: first)
+                    i += 2
+                }
+                if i < rows.upperBound { block1x16(op, i: i, j: j, k0: k0, k1: k1, first: first) }
+                j += 16
+            }
+            if j < cols.upperBound {
+                for i in rows {
+                    for jj in j..<cols.upperBound { scalar(op, i: i, j: jj, k0: k0, k1: k1, first: first) }
+                }
+            }
+            k0 = k1
+        }
+    }
+
+    @inline(__always)
+    private static func block2x16(_ op: Operands, i: Int, j: Int, k0: Int, k1: Int, first: Bool) {
+        let c0p = op.c + i * op.ldc + j
+        let c1p = c0p + op.ldc
+        var c0 = first ? SIMD16<Float>() : load16(c0p)
+        var c1 = first ? SIMD16<Float>() : load16(c1p)
+        let a0 = op.a + i * op.aRowStride
+        let a1 = a0 + op.aRowStride
+        var bp = op.b + k0 * op.ldb + j
+        let acs = op.aColStride
+        var o = k0 * acs
+        for _ in k0..<k1 {
+            let bv = load16(bp)
+            c0 = c0 + bv * SIMD16(repeating: a0[o])
+            c1 = c1 + bv * SIMD16(repeating: a1[o])
+            bp += op.ldb
+            o += acs
+        }
+        store16(c0, c0p)
+        store16(c1, c1p)
+    }
+
+    @inline(__always)
+    private static func block1x16(_ op: Operands, i: Int, j: Int, k0: Int, k1: Int, first: Bool) {
+        let c0p = op.c + i * op.ldc + j
+        var c0 = first ? SIMD16<Float>() : load16(c0p)
+        let a0 = op.a + i * op.aRowStride
+        var bp = op.b + k0 * op.ldb + j
+        let acs = op.aColStride
+        var o = k0 * acs
+        for _ in k0..<k1 {
+            c0 = c0 + load16(bp) * SIMD16(repeating: a0[o])
+            bp += op.ldb
+            o += acs
+        }
+        store16(c0, c0p)
+    }
+
+    @inline(__always)
+    private static func scalar(_ op: Operands, i: Int, j: Int, k0: Int, k1: Int, first: Bool) {
+        let cp = op.c + i * op.ldc + j
+        var s: Float = first ? 0 : cp.pointee
+        for p in k0..<k1 {
+            s = s + op.a[i * op.aRowStride + p * op.aColStride] * op.b[p * op.ldb + j]
+        }
+        cp.pointee = s
+    }
+
+    /// The definition: one scalar loop per output, `s = s + a·b` in increasing `p` from `+0.0`.
+    public static func referenceMultiply(_ op: Operands) {
+        for i in 0..<op.m {
+            for j in 0..<op.n {
+                var s: Float = 0
+                for p in 0..<op.k {
+                    s = s + op.a[i * op.aRowStride + p * op.aColStride] * op.b[p * op.ldb + j]
+                }
+                op.c[i * op.ldc + j] = s
+            }
+        }
+    }
+
+    /// `dst[c, r] = src[r, c]` for a `rows × cols` row-major `src`.
+    public static func transpose(
+        _ src: UnsafePointer<Float>,
+        rows: Int,
+        cols: Int,
+        into dst: UnsafeMutablePointer<Float>
+    ) {
+        let tile = 32
+        var r0 = 0
+        while r0 < rows {
+            let r1 = min(rows, r0 + tile)
+            var c0 = 0
+            while c0 < cols {
+                let c1 = min(cols, c0 + tile)
+                for r in r0..<r1 {
+                    for c in c0..<c1 { dst[c * rows + r] = src[r * cols + c] }
+                }
+                c0 = c1
+            }
+            r0 = r1
+        }
+    }
+}
+
+@inline(__always)
+func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
+    UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+}
+
+@inline(__always)
+func store16(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD16<Float>.self)
+}
