@@ -45,10 +45,10 @@ let package = Package(
         .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto", "PoUWStore"]),
 
         // MARK: protocol (issue 5)
-        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain"]),
+        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]),
         .testTarget(
             name: "PoUWProtocolTests",
-            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain"]
+            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]
         ),
 
         // MARK: commands and tools
