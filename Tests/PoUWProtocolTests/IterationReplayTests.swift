@@ -43,7 +43,12 @@ final class DigitsWorld {
     /// Runs miner `m`'s next iteration on batch `batchIndex`, applying every peer message it has not applied yet
     /// (or `peers` if given); stores the message and the state after.
     @discardableResult
-    func iterate(_ m: Int, batchIndex: Int, peers: [IterationMessage]? = nil) throws -> IterationMessage {
+    func iterate(
+        _ m: Int,
+        batchIndex: Int,
+        peers: [IterationMessage]? = nil,
+        commitment: Hash256 = .zero
+    ) throws -> IterationMessage {
         let other = 1 - m
         let peerMessages = peers ?? Array(chains[other][applied[m]...])
         if peers == nil { applied[m] = chains[other].count }
@@ -54,7 +59,7 @@ final class DigitsWorld {
             sequence: sequence,
             previousMessage: chains[m].last?.hash ?? .zero,
             batchIndex: UInt32(batchIndex),
-            zeroNonceCommitment: .zero,
+            zeroNonceCommitment: commitment,
             startTime: 1_000 * (sequence + 1),
             finishTime: 1_000 * (sequence + 1) + 10
         )
