@@ -12,6 +12,7 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchAppendLoopCommand.self,
             BenchStoreFixtureCommand.self,
             BenchProtocolCommand.self,
+            BenchReplayCommand.self,
             TrainBenchCommand.self,
         ]
     )

@@ -97,6 +97,29 @@ final class DigitsWorld {
         }
     }
 
+    @Test func fullAuditOfAChainAndItsFirstFailure() throws {
+        let world = try DigitsWorld()
+        for round in 0..<4 {
+            try world.iterate(0, batchIndex: 2 * round)
+            try world.iterate(1, batchIndex: 2 * round + 1)
+        }
+        for chain in world.chains {
+            let (verified, verdict) = world.replay.audit(chain: chain)
+            #expect(verdict == .valid && verified == 4)
+        }
+        // Message 2 of miner 0 replaced by one with a forged loss (re-signed; the chain link after it breaks too,
+        // but the audit stops at the first failure).
+        var chain = world.chains[0]
+        chain[2] = try Self.forge(world, 0, chain[2]) { $0.loss = 0 }
+        let (verified, verdict) = world.replay.audit(chain: chain)
+        #expect(verified == 2)
+        guard case .invalid(let mismatch) = verdict else {
+            Issue.record("audit passed a forged chain")
+            return
+        }
+        #expect(mismatch.field == "message 2: loss")
+    }
+
     /// Re-signs `message` with its own key after `edit`.
     static func forge(
         _ world: DigitsWorld,

@@ -54,6 +54,58 @@ public struct IterationReplay: Sendable {
         }
     }
 
+    /// A full audit of one miner's chain (its messages in sequence order, from sequence 0 or from any message
+    /// whose state before is stored): checks the links and signatures and re-runs every iteration on one engine
+    /// instance, so each state is computed once. Returns how many messages were verified and the verdict — `valid`,
+    /// or the first failure (its `Mismatch.field` prefixed with the message's sequence).
+    public func audit(chain: [IterationMessage]) -> (verified: Int, verdict: Verdict) {
+        guard let first = chain.first else { return (0, .valid) }
+        var verified = 0
+        do {
+            let trainer = try stateBefore(first)
+            var previous: IterationMessage?
+            for message in chain {
+                let sequence = message.body.sequence
+                func failed(_ verdict: Verdict) -> (Int, Verdict) {
+                    guard case .invalid(let m) = verdict else { return (verified, verdict) }
+                    return (
+                        verified,
+                        .invalid(Mismatch(field: "message \(sequence): \(m.field)", claimed: m.claimed, found: m.found))
+                    )
+                }
+                if let previous {
+                    do {
+                        try MinerChainTip.checkLink(
+                            tip: MinerChainTip(previous),
+                            next: message.body,
+                            nextHash: message.hash
+                        )
+                    } catch {
+                        return failed(
+                            .invalid(Mismatch(field: "chain", claimed: "links to its predecessor", found: "\(error)"))
+                        )
+                    }
+                }
+                guard message.hasValidSignature else {
+                    return failed(
+                        .invalid(
+                            Mismatch(field: "signature", claimed: message.body.minerKey.hex, found: "does not verify")
+                        )
+                    )
+                }
+                let verdict = try rerun(message, on: trainer)
+                guard verdict.isValid else { return failed(verdict) }
+                verified += 1
+                previous = message
+            }
+            return (verified, .valid)
+        } catch let stop as Stop {
+            return (verified, stop.verdict)
+        } catch {
+            return (verified, .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)")))
+        }
+    }
+
     private func rerun(_ message: IterationMessage, on trainer: Trainer) throws -> Verdict {
         let body = message.body
         var peers = [IterationMessage]()
