@@ -53,6 +53,11 @@ struct BenchReplayCommand: ParsableCommand {
         var audit_iterations_per_s: Double
         var train_iterations_per_s: Double
         var audit_over_train: Double
+        /// Parts of verify_block_ms: reading the state checkpoint from the store (decompress + re-hash), decoding
+        /// it into an engine, and one state hash (encode + SHA-256; replay needs one, for the state after).
+        var load_state_ms: Double
+        var decode_state_ms: Double
+        var state_hash_ms: Double
     }
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -168,6 +173,22 @@ struct BenchReplayCommand: ParsableCommand {
             }
             auditNanos = min(auditNanos, Self.now() - start)
         }
+        // Breakdown of the state handling inside verification.
+        let stateHash = chains[0][chains[0].count - 1].body.stateHashBefore
+        var loadNanos: UInt64 = .max
+        var decodeNanos: UInt64 = .max
+        var hashNanos: UInt64 = .max
+        for _ in 0..<repeats {
+            var start = Self.now()
+            guard let bytes = try store.bytes(for: stateHash) else { throw ValidationError("state checkpoint missing") }
+            loadNanos = min(loadNanos, Self.now() - start)
+            start = Self.now()
+            let trainer = try Trainer(task: task, stateBytes: bytes, threads: threads)
+            decodeNanos = min(decodeNanos, Self.now() - start)
+            start = Self.now()
+            guard trainer.stateHash == stateHash else { throw ValidationError("self-check failed: state hash") }
+            hashNanos = min(hashNanos, Self.now() - start)
+        }
         let trainMs = Double(trainNanos) / 1e6
         let verifyMs = Double(verifyNanos) / 1e6
         let auditPerSecond = Double(2 * iterations) / (Double(auditNanos) / 1e9)
@@ -180,7 +201,10 @@ struct BenchReplayCommand: ParsableCommand {
             verify_over_train: verifyMs / trainMs,
             audit_iterations_per_s: auditPerSecond,
             train_iterations_per_s: 1_000 / trainMs,
-            audit_over_train: auditPerSecond / (1_000 / trainMs)
+            audit_over_train: auditPerSecond / (1_000 / trainMs),
+            load_state_ms: Double(loadNanos) / 1e6,
+            decode_state_ms: Double(decodeNanos) / 1e6,
+            state_hash_ms: Double(hashNanos) / 1e6
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -46,7 +46,7 @@ public struct IterationReplay: Sendable {
                 )
             }
             let trainer = try stateBefore(message)
-            return try rerun(message, on: trainer)
+            return try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
         } catch let stop as Stop {
             return stop.verdict
         } catch {
@@ -93,7 +93,7 @@ public struct IterationReplay: Sendable {
                         )
                     )
                 }
-                let verdict = try rerun(message, on: trainer)
+                let verdict = try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
                 guard verdict.isValid else { return failed(verdict) }
                 verified += 1
                 previous = message
@@ -106,7 +106,9 @@ public struct IterationReplay: Sendable {
         }
     }
 
-    private func rerun(_ message: IterationMessage, on trainer: Trainer) throws -> Verdict {
+    /// Re-runs `message` on `trainer`, whose state is the one named by `stateHash` (the message's own
+    /// `stateHashBefore` when loaded by that hash, or the state after the previous replayed message).
+    private func rerun(_ message: IterationMessage, on trainer: Trainer, stateHash: Hash256? = nil) throws -> Verdict {
         let body = message.body
         var peers = [IterationMessage]()
         for hash in body.appliedPeerMessages { peers.append(try fetchMessage(hash)) }
@@ -137,6 +139,7 @@ public struct IterationReplay: Sendable {
                 peers: peers,
                 batch: batch,
                 batchHash: body.batchHash,
+                stateHashBefore: stateHash,
                 context: context
             ).body
         } catch {
@@ -194,7 +197,7 @@ public struct IterationReplay: Sendable {
             pending.append(previous)
             if let trainer = try loadState(previous.body.stateHashBefore) {
                 for earlier in pending.reversed() {
-                    let verdict = try rerun(earlier, on: trainer)
+                    let verdict = try rerun(earlier, on: trainer, stateHash: earlier.body.stateHashBefore)
                     if case .invalid(let mismatch) = verdict {
                         // The state before this message cannot be rebuilt: an earlier message is wrong.
                         let field =
