@@ -79,7 +79,7 @@ let package = Package(
             dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/pouw-bench"
         ),
-        .testTarget(name: "PoUWCommandsTests", dependencies: ["PoUWCore", "PoUWCrypto", "pouw"]),
+        .testTarget(name: "PoUWCommandsTests", dependencies: ["PoUWCore", "PoUWCrypto", "pouw", "pouw-bench"]),
     ]
 )
 

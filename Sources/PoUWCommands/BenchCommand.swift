@@ -14,6 +14,7 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchProtocolCommand.self,
             BenchReplayCommand.self,
             TrainBenchCommand.self,
+            BenchCryptoCommand.self,
         ]
     )
 
