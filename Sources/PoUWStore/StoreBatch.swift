@@ -7,7 +7,9 @@ internal import PoUWLMDB
 /// visible to readers before. Using a batch after its closure returned traps. Not `Sendable`.
 public final class StoreBatch: StoreView {
     let wtxn: WriteTransaction
-    private var kindDeltas: [ObjectKind: (count: Int, raw: Int, stored: Int)] = [:]
+    /// Per-kind (count, raw bytes, stored bytes) added by this batch, indexed by `ObjectKind.rawValue`.
+    private var kindDeltas = [(count: Int, raw: Int, stored: Int)](repeating: (0, 0, 0), count: 16)
+    private var kindsTouched: [ObjectKind] = []
     private var nextHistory: [Hash256: UInt64] = [:]
     private(set) var untrainedKindsTouched: Set<ObjectKind> = []
 
@@ -28,7 +30,7 @@ public final class StoreBatch: StoreView {
             )
         }
         let hash = Hash256.sha256(bytes)
-        let key = hash.bytes
+        let key = Keys.key(hash)
         if try wtxn.contains(db.objects, key) { return hash }
         let value = try store.codec.encode(kind, bytes)
         try store(key: key, kind: kind, rawCount: bytes.count, value: value)
@@ -36,31 +38,39 @@ public final class StoreBatch: StoreView {
     }
 
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        let key = hash.bytes
-        if try wtxn.contains(db.objects, key) { return }
-        try store(key: key, kind: kind, rawCount: rawCount, value: value)
+        // The value is encoded already: a put that refuses to overwrite is the existence check.
+        guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { return }
+        count(kind: kind, rawCount: rawCount, storedCount: value.count)
     }
 
     private func store(key: [UInt8], kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
         try wtxn.put(db.objects, key, value)
-        var delta = kindDeltas[kind] ?? (0, 0, 0)
-        delta.count += 1
-        delta.raw += rawCount
-        delta.stored += value.count
-        kindDeltas[kind] = delta
-        if kind.usesDictionary && !store.dictionaries.hasCurrent(kind) { untrainedKindsTouched.insert(kind) }
+        count(kind: kind, rawCount: rawCount, storedCount: value.count)
+    }
+
+    private func count(kind: ObjectKind, rawCount: Int, storedCount: Int) {
+        let index = Int(kind.rawValue)
+        if kindDeltas[index].count == 0 {
+            kindsTouched.append(kind)
+            if kind.usesDictionary && !store.dictionaries.hasCurrent(kind) { untrainedKindsTouched.insert(kind) }
+        }
+        kindDeltas[index].count += 1
+        kindDeltas[index].raw += rawCount
+        kindDeltas[index].stored += storedCount
     }
 
     /// Writes the per-kind counters; called once before commit.
     func finish() throws {
-        for (kind, delta) in kindDeltas {
+        for kind in kindsTouched {
+            let delta = kindDeltas[Int(kind.rawValue)]
             var totals = try KindCounters(wtxn.get(db.meta, Keys.kindStats(kind)))
             totals.count += UInt64(delta.count)
             totals.rawBytes += UInt64(delta.raw)
             totals.storedBytes += UInt64(delta.stored)
             try wtxn.put(db.meta, Keys.kindStats(kind), totals.bytes)
         }
-        kindDeltas = [:]
+        for kind in kindsTouched { kindDeltas[Int(kind.rawValue)] = (0, 0, 0) }
+        kindsTouched = []
     }
 
     // MARK: Blocks
@@ -71,7 +81,7 @@ public final class StoreBatch: StoreView {
         guard height == expected else {
             throw StoreError(.invalidArgument, "block height \(height) is not the next height \(expected)")
         }
-        try wtxn.put(db.blocks, Keys.u64(height), hash.bytes, flags: .append)
+        try wtxn.put(db.blocks, Keys.u64(height), Keys.key(hash), flags: .append)
     }
 
     /// Removes the blocks at `height` and above (a reorganisation); returns how many were removed.
@@ -82,26 +92,26 @@ public final class StoreBatch: StoreView {
 
     /// Records the chain's small record for block `hash`.
     public func putBlockRecord(_ hash: Hash256, _ record: [UInt8]) throws {
-        try wtxn.put(db.blockIndex, hash.bytes, record)
+        try wtxn.put(db.blockIndex, Keys.key(hash), record)
     }
 
     @discardableResult
     public func deleteBlockRecord(_ hash: Hash256) throws -> Bool {
-        try wtxn.delete(db.blockIndex, hash.bytes)
+        try wtxn.delete(db.blockIndex, Keys.key(hash))
     }
 
     /// Records where transaction `id` was included.
     public func indexTransaction(_ id: Hash256, at location: TransactionLocation) throws {
         try wtxn.put(
             db.txIndex,
-            id.bytes,
-            location.block.bytes + withUnsafeBytes(of: location.position.bigEndian) { Array($0) }
+            Keys.key(id),
+            Keys.key(location.block) + withUnsafeBytes(of: location.position.bigEndian) { Array($0) }
         )
     }
 
     @discardableResult
     public func removeTransaction(_ id: Hash256) throws -> Bool {
-        try wtxn.delete(db.txIndex, id.bytes)
+        try wtxn.delete(db.txIndex, Keys.key(id))
     }
 
     // MARK: History
@@ -110,7 +120,7 @@ public final class StoreBatch: StoreView {
     @discardableResult
     public func appendHistory(task: Hash256, messageHash: Hash256) throws -> UInt64 {
         let sequence = try nextHistory[task] ?? historyCount(task: task)
-        try wtxn.put(db.history, Keys.history(task, sequence), messageHash.bytes, flags: .noOverwrite)
+        try wtxn.put(db.history, Keys.history(task, sequence), Keys.key(messageHash), flags: .noOverwrite)
         nextHistory[task] = sequence + 1
         return sequence
     }
@@ -120,12 +130,12 @@ public final class StoreBatch: StoreView {
     /// Records `object` as the checkpoint of (`task`, `miner`, `iteration`). `miner` is at most 255 bytes.
     public func putCheckpoint(task: Hash256, miner: [UInt8], iteration: UInt64, object: Hash256) throws {
         guard miner.count <= 255 else { throw StoreError(.invalidArgument, "miner id longer than 255 bytes") }
-        try wtxn.put(db.checkpoints, Keys.checkpoint(task, miner, iteration), object.bytes)
+        try wtxn.put(db.checkpoints, Keys.checkpoint(task, miner, iteration), Keys.key(object))
     }
 
     /// Records `object` as batch `index` of the dataset with root `root`.
     public func putDatasetBatch(root: Hash256, index: UInt64, object: Hash256) throws {
-        try wtxn.put(db.datasets, Keys.dataset(root, index), object.bytes)
+        try wtxn.put(db.datasets, Keys.dataset(root, index), Keys.key(object))
     }
 
     // MARK: Ledger state and undo
