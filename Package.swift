@@ -80,7 +80,10 @@ let package = Package(
             dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/pouw-bench"
         ),
-        .testTarget(name: "PoUWCommandsTests", dependencies: ["PoUWCore", "PoUWCrypto", "pouw", "pouw-bench"]),
+        .testTarget(
+            name: "PoUWCommandsTests",
+            dependencies: ["PoUWCore", "PoUWCrypto", "pouw", "pouw-inspect", "pouw-bench"]
+        ),
     ]
 )
 

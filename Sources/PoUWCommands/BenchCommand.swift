@@ -14,6 +14,8 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchProtocolCommand.self,
             BenchReplayCommand.self,
             TrainBenchCommand.self,
+            ChainBenchCommand.self,
+            ChainMakeCommand.self,
             BenchCryptoCommand.self,
         ]
     )

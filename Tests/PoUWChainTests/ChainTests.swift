@@ -8,8 +8,8 @@ import Testing
 struct ChainTests {
     let bob = Address(bytes: [UInt8](repeating: 0xb0, count: 20))!
 
-    @Test func connectsTransfersAndConservesSupply() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func connectsTransfersAndConservesSupply(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let genesisBalance = try t.chain.account(TestChain.address(0)).balance.units
         try t.extend([
             TestChain.transfer(from: 0, to: bob, units: 500, sequence: 0),
@@ -25,45 +25,30 @@ struct ChainTests {
         let supply = try t.chain.supply()
         #expect(supply.held == supply.expected)
         let tx = TestChain.transfer(from: 0, to: bob, units: 500, sequence: 0)
-        let (found, location) = try #require(try t.chain.transaction(tx.id))
-        #expect(found == tx && location.height == 1 && location.index == 1)
+        let found = try #require(try t.chain.transaction(tx.id))
+        #expect(found.transaction == tx && found.height == 1 && found.index == 1)
     }
 
-    /// Asserts that processing `block` fails with `expected` and leaves tip and state exactly as before.
-    func expectRejected(
-        _ t: TestChain,
-        _ block: Block,
-        _ expected: ChainError,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let before = (t.chain.tip, try t.chain.stateHash(), try t.mainChain())
-        #expect(throws: expected, sourceLocation: sourceLocation) { try t.chain.process(block) }
-        #expect(t.chain.tip == before.0, sourceLocation: sourceLocation)
-        #expect(try t.chain.stateHash() == before.1, sourceLocation: sourceLocation)
-        #expect(try t.mainChain() == before.2, sourceLocation: sourceLocation)
-    }
-
-    @Test func rejectsBadSignature() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsBadSignature(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         var tx = TestChain.transfer(from: 0, to: bob, units: 5, sequence: 0)
         tx.authorization!.signature[10] ^= 1
         let b = try t.block([tx])
-        try expectRejected(t, b, .invalidBlock(id: b.id, .badSignature(tx: tx.id)))
+        try t.expectRejected(b, .invalidBlock(id: b.id, .badSignature(tx: tx.id)))
         // A signature by the wrong key is just as bad.
         var forged = TestChain.transfer(from: 1, to: bob, units: 5, sequence: 0)
         forged.authorization!.signer = TestChain.key(0).publicKey.bytes
         let b2 = try t.block([forged])
-        try expectRejected(t, b2, .invalidBlock(id: b2.id, .badSignature(tx: forged.id)))
+        try t.expectRejected(b2, .invalidBlock(id: b2.id, .badSignature(tx: forged.id)))
     }
 
-    @Test func rejectsDoubleSpendAndReplay() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsDoubleSpendAndReplay(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let all = try t.chain.account(TestChain.address(1)).balance.units
         let spend1 = TestChain.transfer(from: 1, to: bob, units: all - 1_000, sequence: 0)
         let spend2 = TestChain.transfer(from: 1, to: bob, units: all - 1_000, sequence: 1)
         let b = try t.block([spend1, spend2])
-        try expectRejected(
-            t,
+        try t.expectRejected(
             b,
             .invalidBlock(
                 id: b.id,
@@ -78,14 +63,14 @@ struct ChainTests {
         try t.extend([spend1])
         // Replaying the mined transaction in a later block: its sequence is used.
         let replay = try t.block([spend1])
-        try expectRejected(t, replay, .invalidBlock(id: replay.id, .badSequence(tx: spend1.id, expected: 1, found: 0)))
+        try t.expectRejected(replay, .invalidBlock(id: replay.id, .badSequence(tx: spend1.id, expected: 1, found: 0)))
         // A duplicate inside one block is caught before the ledger.
         let dup = try t.block([spend2, spend2])
-        try expectRejected(t, dup, .invalidBlock(id: dup.id, .duplicateTransaction(tx: spend2.id)))
+        try t.expectRejected(dup, .invalidBlock(id: dup.id, .duplicateTransaction(tx: spend2.id)))
     }
 
-    @Test func rejectsWrongCoinbase() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsWrongCoinbase(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let tx = TestChain.transfer(from: 0, to: bob, units: 5, sequence: 0, fee: 10)
         let greedy = try t.block([tx]) { b in
             b.transactions[0] = Transaction(
@@ -93,8 +78,7 @@ struct ChainTests {
             )
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             greedy,
             .invalidBlock(
                 id: greedy.id,
@@ -107,27 +91,26 @@ struct ChainTests {
             )
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(t, wrongHeight, .invalidBlock(id: wrongHeight.id, .coinbaseHeight(expected: 1, found: 7)))
+        try t.expectRejected(wrongHeight, .invalidBlock(id: wrongHeight.id, .coinbaseHeight(expected: 1, found: 7)))
         let noCoinbase = try t.block { b in
             b.transactions = [tx]
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(t, noCoinbase, .invalidBlock(id: noCoinbase.id, .missingCoinbase))
+        try t.expectRejected(noCoinbase, .invalidBlock(id: noCoinbase.id, .missingCoinbase))
         let twoCoinbases = try t.block { b in
             b.transactions.append(b.transactions[0])
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(t, twoCoinbases, .invalidBlock(id: twoCoinbases.id, .coinbaseNotFirst(index: 1)))
+        try t.expectRejected(twoCoinbases, .invalidBlock(id: twoCoinbases.id, .coinbaseNotFirst(index: 1)))
     }
 
-    @Test func rejectsBadHeaders() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsBadHeaders(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         for _ in 0..<11 { try t.extend() }
         let tipTime = t.chain.tip.time
         let context = try t.chain.nextBlockContext()
         let old = try t.block { $0.header.time = context.medianTimePast }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             old,
             .invalidBlock(
                 id: old.id,
@@ -135,18 +118,16 @@ struct ChainTests {
             )
         )
         let future = try t.block { $0.header.time = TestChain.now + 61 }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             future,
             .invalidBlock(id: future.id, .timeTooFarInFuture(time: TestChain.now + 61, limit: TestChain.now + 60))
         )
         let bits = try t.block { $0.header.bits = 0x1f7f_ffff }
-        try expectRejected(t, bits, .invalidBlock(id: bits.id, .badBits(expected: 0x207f_ffff, found: 0x1f7f_ffff)))
+        try t.expectRejected(bits, .invalidBlock(id: bits.id, .badBits(expected: 0x207f_ffff, found: 0x1f7f_ffff)))
         let easy = try t.block { $0.header.bits = 0x2100_ffff }
-        try expectRejected(t, easy, .invalidBlock(id: easy.id, .invalidTarget(bits: 0x2100_ffff)))
+        try t.expectRejected(easy, .invalidBlock(id: easy.id, .invalidTarget(bits: 0x2100_ffff)))
         let root = try t.block { $0.header.txRoot = .zero }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             root,
             .invalidBlock(
                 id: root.id,
@@ -161,12 +142,26 @@ struct ChainTests {
             high.header.nonce = Hash256(w0: 9, w1: 9, w2: 9, w3: n)
             n += 1
         } while UInt256(high.id) <= target
-        try expectRejected(
-            t,
+        try t.expectRejected(
             high,
             .invalidBlock(id: high.id, .workRejected(reason: "header hash \(high.id.short)… is above the target"))
         )
         #expect(tipTime == t.chain.tip.time)
+    }
+
+    @Test func reopensWithTheSameTipAndState() throws {
+        let directory = try TemporaryDirectory.make()
+        let t = try TestChain(storage: StoreChainStorage(directory: directory))
+        try t.extend([TestChain.transfer(from: 0, to: bob, units: 42, sequence: 0)])
+        try t.extend()
+        let tip = t.chain.tip
+        let state = try t.chain.stateHash()
+        let reopened = try TestChain(storage: StoreChainStorage(directory: directory))
+        #expect(reopened.chain.tip == tip)
+        #expect(try reopened.chain.stateHash() == state)
+        #expect(try reopened.chain.account(bob).balance.units == 42)
+        try reopened.extend([TestChain.transfer(from: 0, to: bob, units: 1, sequence: 1)])
+        #expect(try reopened.chain.account(bob).balance.units == 43)
     }
 
     @Test func rejectsOversizedAndMalformed() throws {
@@ -182,15 +177,13 @@ struct ChainTests {
             fee: Amount(units: 1)
         ).signed(with: TestChain.key(0))
         let b = try t.block([bigTx])
-        try expectRejected(
-            t,
+        try t.expectRejected(
             b,
             .invalidBlock(id: b.id, .transactionTooLarge(tx: bigTx.id, bytes: bigTx.canonicalBytes.count, limit: 300))
         )
         let many = (0..<20).map { TestChain.transfer(from: 0, to: bob, units: 1, sequence: UInt64($0)) }
         let huge = try t.block(many)
-        try expectRejected(
-            t,
+        try t.expectRejected(
             huge,
             .invalidBlock(id: huge.id, .blockTooLarge(bytes: huge.canonicalBytes.count, limit: 2_000))
         )
@@ -204,8 +197,8 @@ struct ChainTests {
         #expect(try t.chain.stateHash() == before)
     }
 
-    @Test func reorgsBothWays() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func reorgsBothWays(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let genesis = t.chain.tip.id
         // Branch A: 3 blocks with transfers from account 0.
         try t.extend([TestChain.transfer(from: 0, to: bob, units: 100, sequence: 0)])
@@ -269,8 +262,8 @@ struct ChainTests {
         #expect(try t.chain.transaction(bTxs[0][0].id) == nil)
     }
 
-    @Test func invalidBranchLeavesChainAsBefore() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func invalidBranchLeavesChainAsBefore(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let genesis = t.chain.tip.id
         try t.extend([TestChain.transfer(from: 0, to: bob, units: 100, sequence: 0)])
         try t.extend()
@@ -285,8 +278,7 @@ struct ChainTests {
         try t.chain.process(b2)
         let b3 = try t.block(parent: b2.id)
         let spend = b2.transactions[1]
-        try expectRejected(
-            t,
+        try t.expectRejected(
             b3,
             .invalidBlock(
                 id: b2.id,
@@ -314,10 +306,10 @@ struct ChainTests {
         #expect(throws: ChainError.knownInvalid(id: b4.id)) { try t.chain.process(b4) }
     }
 
-    @Test func orphansWaitForTheirParent() throws {
+    @Test(arguments: StorageKind.allCases) func orphansWaitForTheirParent(kind: StorageKind) throws {
         var params = ChainParameters.local
         params.orphanLimit = 3
-        let t = try TestChain(parameters: params)
+        let t = try TestChain(parameters: params, storage: kind.make())
         let before = try t.chain.stateHash()
         let b1 = try t.block([TestChain.transfer(from: 0, to: bob, units: 1, sequence: 0)])
         // The children need b1 indexed to be built: build them on a scratch chain.
@@ -348,10 +340,10 @@ struct ChainTests {
         #expect(t.chain.tip.id == c3.id)
     }
 
-    @Test func reorgBeyondUndoHorizonIsRefused() throws {
+    @Test(arguments: StorageKind.allCases) func reorgBeyondUndoHorizonIsRefused(kind: StorageKind) throws {
         var params = ChainParameters.local
         params.undoHorizon = 3
-        let t = try TestChain(parameters: params)
+        let t = try TestChain(parameters: params, storage: kind.make())
         let genesis = t.chain.tip.id
         for i in 0..<5 { try t.extend([TestChain.transfer(from: 0, to: bob, units: 1, sequence: UInt64(i))]) }
         var parent = genesis
@@ -364,6 +356,69 @@ struct ChainTests {
             parent = b.id
             last = b
         }
-        try expectRejected(t, last!, .reorgBeyondUndoHorizon(id: last!.id, depth: 5, horizon: 3))
+        try t.expectRejected(last!, .reorgBeyondUndoHorizon(id: last!.id, depth: 5, horizon: 3))
+    }
+}
+
+@Suite("Reindex (verify-chain)")
+struct ReindexTests {
+    @Test(arguments: [1, 2, 3]) func reindexMatchesWithAnyThreadCount(threads: Int) throws {
+        let t = try TestChain(storage: StoreChainStorage(directory: TemporaryDirectory.make()))
+        try DemoChainBuilder.extend(t.chain, blocks: 6, transfersPerBlock: 9)
+        let report = try ChainVerifier.reindex(source: t.chain.storage, threads: threads)
+        #expect(report.ok, "\(report.failure ?? "")")
+        #expect(report.blocks == 7 && report.transactions == 54)
+        #expect(report.tip == t.chain.tip.id)
+        #expect(report.replayedStateHash == report.storedStateHash)
+    }
+
+    @Test func reindexNamesTamperedState() throws {
+        let storage = MemoryChainStorage()
+        let t = try TestChain(storage: storage)
+        try DemoChainBuilder.extend(t.chain, blocks: 2, transfersPerBlock: 3)
+        var commit = ChainCommit()
+        commit.state = [(StateKey.account(DevKeys.address(0)), AccountState(balance: Amount(units: 1)).canonicalBytes)]
+        try storage.commit(commit)
+        let report = try ChainVerifier.reindex(source: storage)
+        #expect(report.failure?.contains("differs from the stored") == true)
+    }
+}
+
+@Suite("Block checks are independent of the thread count")
+struct BlockCheckThreadTests {
+    @Test func firstFailureByIndexWhateverTheThreads() throws {
+        let t = try TestChain()
+        let bob = Address(bytes: [UInt8](repeating: 0xb0, count: 20))!
+        var txs = (0..<9).map { TestChain.transfer(from: $0 % 4, to: bob, units: 5, sequence: UInt64($0 / 4)) }
+        txs[6].authorization!.signature[0] ^= 1  // a bad signature late in the block
+        txs[2] = Transaction(  // and a zero-amount transfer earlier: this one must be reported
+            body: .transfer(Transfer(to: bob, amount: .zero)),
+            signer: TestChain.key(2).publicKey,
+            sequence: 0,
+            fee: Amount(units: 1)
+        ).signed(with: TestChain.key(2))
+        let block = try t.block(txs)
+        let expected = ValidationError.invalidField(tx: txs[2].id, field: "transfer.amount", reason: "must be positive")
+        for threads in 1...5 {
+            #expect(throws: expected) {
+                try BlockChecks.check(
+                    block,
+                    encodedSize: block.canonicalBytes.count,
+                    parameters: .local,
+                    threads: threads
+                )
+            }
+        }
+        var good = txs
+        good[2] = TestChain.transfer(from: 2, to: bob, units: 5, sequence: 0)
+        good[6] = TestChain.transfer(from: 2, to: bob, units: 5, sequence: 1)
+        let ok = try t.block(good)
+        let ids = ok.transactions.map(\.id)
+        for threads in 1...5 {
+            #expect(
+                try BlockChecks.check(ok, encodedSize: ok.canonicalBytes.count, parameters: .local, threads: threads)
+                    == ids
+            )
+        }
     }
 }
