@@ -48,6 +48,13 @@ let package = Package(
         .target(name: "PoUWEconomics", dependencies: ["PoUWCore", "PoUWCrypto"]),
         .testTarget(name: "PoUWEconomicsTests", dependencies: ["PoUWEconomics", "PoUWCore", "PoUWCrypto"]),
 
+        // MARK: protocol (issue 5)
+        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]),
+        .testTarget(
+            name: "PoUWProtocolTests",
+            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]
+        ),
+
         // MARK: commands and tools
         .target(
             name: "PoUWCommands",
@@ -59,6 +66,7 @@ let package = Package(
                 "PoUWChain",
                 "PoUWLMDB",
                 "PoUWML",
+                "PoUWProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -13,9 +13,11 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchStoreCommand.self,
             BenchAppendLoopCommand.self,
             BenchStoreFixtureCommand.self,
+            BenchProtocolCommand.self,
+            BenchReplayCommand.self,
+            TrainBenchCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
-            TrainBenchCommand.self,
         ]
     )
 

@@ -1,0 +1,156 @@
+public import PoUWCore
+public import PoUWStore
+
+/// The protocol's records in a node's `Store`: iteration messages, per-task message histories, signed history
+/// checkpoints, model-state checkpoints per (task, miner, iteration) and dataset batches per (root, index).
+///
+/// Layout: every record is a content-addressed object (messages and history checkpoints as kind `message`, model
+/// states as `checkpoint`, batches as `batch`). Indexes: the store's `history` collection (task, n → message
+/// hash); its `checkpoints` collection with the miner's 32-byte key for model states, and with the 33-byte id
+/// `0x53 ‖ supervisorKey` and iteration = history size for history checkpoints; its `datasets` collection.
+/// Guarantees: a recorded message and its history entry are written in one transaction (both or neither);
+/// reads re-hash (the store's guarantee) and decode strictly, so a corrupt record is an error, never a wrong
+/// value; as an `ArtefactSource` it returns `nil` only for objects it does not hold.
+public struct ProtocolStore: ArtefactSource {
+    public let store: Store
+
+    public init(store: Store) { self.store = store }
+
+    // MARK: Messages and histories
+
+    /// Stores `message` and appends it to its task's history (one transaction); returns its history index.
+    @discardableResult
+    public func record(_ message: IterationMessage) throws -> UInt64 {
+        let bytes = message.canonicalBytes
+        return try store.write { batch in
+            let hash = try batch.put(.message, bytes)
+            return try batch.appendHistory(task: message.body.taskID, messageHash: hash)
+        }
+    }
+
+    /// Stores `message` without touching any history (a miner's own chain, a message held for later).
+    @discardableResult
+    public func put(_ message: IterationMessage) throws -> Hash256 { try store.put(.message, message.canonicalBytes) }
+
+    /// The message named by `hash`, or `nil` if not stored; throws on a stored record that does not decode.
+    public func message(_ hash: Hash256) throws -> IterationMessage? {
+        guard let bytes = try bytes(for: hash) else { return nil }
+        return try IterationMessage(canonicalBytes: bytes)
+    }
+
+    /// The task's history as recorded, in order (empty if nothing is recorded).
+    public func recordedHistory(task: Hash256) throws -> MessageHistory {
+        let hashes = try store.read { view in
+            try view.history(task: task, range: 0..<view.historyCount(task: task))
+        }
+        do {
+            return try MessageHistory(taskID: task, messages: hashes)
+        } catch {
+            throw StoreError(.corruptValue, "history of task \(task.hex) repeats a message: \(error)")
+        }
+    }
+
+    // MARK: History checkpoints
+
+    private static func supervisorID(_ key: NodeKey) -> [UInt8] { [0x53] + key.bytes }
+
+    /// Stores a signed history checkpoint and indexes it under (task, supervisor, size).
+    @discardableResult
+    public func put(_ checkpoint: HistoryCheckpoint) throws -> Hash256 {
+        try store.write { batch in
+            let hash = try batch.put(.message, checkpoint.canonicalBytes)
+            try batch.putCheckpoint(
+                task: checkpoint.taskID,
+                miner: Self.supervisorID(checkpoint.supervisor),
+                iteration: checkpoint.size,
+                object: hash
+            )
+            return hash
+        }
+    }
+
+    /// The supervisor's latest history checkpoint for `task` (at or before `size`), or `nil`.
+    public func latestHistoryCheckpoint(
+        task: Hash256,
+        supervisor: NodeKey,
+        atOrBefore size: UInt64 = .max
+    ) throws
+        -> HistoryCheckpoint?
+    {
+        let found = try store.read { view in
+            try view.latestCheckpoint(task: task, miner: Self.supervisorID(supervisor), atOrBefore: size)
+        }
+        guard let found, let bytes = try bytes(for: found.object) else { return nil }
+        return try HistoryCheckpoint(canonicalBytes: bytes)
+    }
+
+    // MARK: Model states
+
+    /// Stores a model state's canonical bytes as the checkpoint of `miner` after its message `sequence`; returns
+    /// the state hash (SHA-256 of the bytes, the `stateHashAfter` of that message).
+    @discardableResult
+    public func putModelState(_ stateBytes: [UInt8], task: Hash256, miner: NodeKey, sequence: UInt64) throws -> Hash256
+    {
+        try store.write { batch in
+            let hash = try batch.put(.checkpoint, stateBytes)
+            try batch.putCheckpoint(task: task, miner: miner.bytes, iteration: sequence, object: hash)
+            return hash
+        }
+    }
+
+    /// The latest model-state checkpoint of `miner` at or before message `sequence`: (sequence, state hash).
+    public func latestModelState(
+        task: Hash256,
+        miner: NodeKey,
+        atOrBefore sequence: UInt64 = .max
+    ) throws
+        -> (sequence: UInt64, stateHash: Hash256)?
+    {
+        try store.read { view in
+            try view.latestCheckpoint(task: task, miner: miner.bytes, atOrBefore: sequence)
+        }.map { ($0.iteration, $0.object) }
+    }
+
+    // MARK: Dataset batches
+
+    /// Stores a batch's canonical bytes as batch `index` of the dataset with root `datasetRoot`; returns the
+    /// batch hash.
+    @discardableResult
+    public func putBatch(_ batchBytes: [UInt8], datasetRoot: Hash256, index: UInt64) throws -> Hash256 {
+        try store.write { batch in
+            let hash = try batch.put(.batch, batchBytes)
+            try batch.putDatasetBatch(root: datasetRoot, index: index, object: hash)
+            return hash
+        }
+    }
+
+    /// The hash of batch `index` of the dataset `datasetRoot`, if stored.
+    public func batchHash(datasetRoot: Hash256, index: UInt64) throws -> Hash256? {
+        try store.read { try $0.datasetBatch(root: datasetRoot, index: index) }
+    }
+
+    // MARK: ArtefactSource
+
+    public func bytes(for hash: Hash256) throws -> [UInt8]? {
+        do {
+            return try store.get(hash)
+        } catch let error as StoreError where error.code == .missingObject {
+            return nil
+        }
+    }
+}
+
+extension HistoryRecorder {
+    /// A recorder for `rules` rebuilt from the task's history in `store`: every stored message is checked again
+    /// and recorded in its stored order, so a restarted supervisor continues exactly where it stopped. Throws if
+    /// a stored message is missing or no longer passes the checks.
+    public init(rules: TaskRules, restoringFrom store: ProtocolStore) throws {
+        self.init(rules: rules)
+        for hash in try store.recordedHistory(task: rules.taskID).messages {
+            guard let message = try store.message(hash) else {
+                throw StoreError(.missingObject, "history names message \(hash.hex) but the store lacks it")
+            }
+            try accept(message)
+        }
+    }
+}

@@ -1,0 +1,106 @@
+public import PoUWCore
+
+/// A sparse ±τ update as carried in an iteration message: 32-bit words, bit 31 the sign (set = −τ), bits 0–30
+/// the flat parameter index.
+///
+/// Guarantees: the words are strictly increasing as unsigned integers (so all +τ entries come first, each group
+/// by increasing index) and no parameter index appears twice (not even with both signs). This is the one
+/// canonical order, so equal updates have equal bytes. Canonical form (nested, no tag): LEB128 count, then each
+/// word as u32 little-endian.
+public struct SparseUpdateWords: Sendable, Hashable {
+    /// Bit 31: the word is a −τ step.
+    public static let signBit: UInt32 = 1 << 31
+    /// Bits 0–30: the flat parameter index.
+    public static let indexMask: UInt32 = signBit - 1
+
+    /// The words in canonical order.
+    public let words: [UInt32]
+
+    /// The empty update.
+    public static let empty = SparseUpdateWords(validated: [])
+
+    /// Checks the canonical order; throws `IterationMessageError.updateNotCanonical` at the first offending word.
+    public init(words: [UInt32]) throws(IterationMessageError) {
+        try Self.check(words)
+        self.words = words
+    }
+
+    private init(validated words: [UInt32]) { self.words = words }
+
+    /// Builds the canonical update from (index, sign) steps in any order; throws if an index repeats or does not
+    /// fit in 31 bits.
+    public init(steps: [(index: UInt32, negative: Bool)]) throws(IterationMessageError) {
+        var words = [UInt32]()
+        words.reserveCapacity(steps.count)
+        for step in steps {
+            guard step.index <= Self.indexMask else { throw .updateNotCanonical(position: words.count) }
+            words.append(step.index | (step.negative ? Self.signBit : 0))
+        }
+        words.sort()
+        try self.init(words: words)
+    }
+
+    /// Number of ±τ steps.
+    public var count: Int { words.count }
+
+    /// The largest parameter index named, or `nil` for the empty update.
+    public var maxIndex: UInt32? { words.lazy.map { $0 & Self.indexMask }.max() }
+
+    private static func check(_ words: [UInt32]) throws(IterationMessageError) {
+        if words.count > IterationMessageLimits.maxUpdateWords {
+            throw .updateNotCanonical(position: IterationMessageLimits.maxUpdateWords)
+        }
+        // Strictly increasing words; then the negative half (bit 31 set) must not repeat an index of the positive
+        // half. Both halves are sorted by index, so a merge walk finds a repeat in linear time.
+        var split = words.count
+        for i in words.indices {
+            if i > 0 && words[i] <= words[i - 1] { throw .updateNotCanonical(position: i) }
+            if split == words.count && words[i] & signBit != 0 { split = i }
+        }
+        var p = 0
+        var n = split
+        while p < split && n < words.count {
+            let pi = words[p]
+            let ni = words[n] & indexMask
+            if pi == ni { throw .updateNotCanonical(position: n) }
+            if pi < ni { p += 1 } else { n += 1 }
+        }
+    }
+
+    /// Writes the nested canonical form (count, words).
+    public func encode(to writer: inout ByteWriter) {
+        writer.length(words.count)
+        #if _endian(little)
+        words.withUnsafeBytes { writer.raw($0) }
+        #else
+        for word in words { writer.u32(word) }
+        #endif
+    }
+
+    /// Reads the nested canonical form strictly (limit, length against the input, canonical order).
+    public init(from reader: inout ByteReader) throws {
+        let n = try reader.length(field: "update", limit: IterationMessageLimits.maxUpdateWords)
+        guard n * 4 <= reader.remaining else {
+            throw CanonicalDecodingError.truncated(offset: reader.offset, needed: n * 4 - reader.remaining)
+        }
+        let raw = try reader.raw(n * 4)
+        var words = [UInt32](repeating: 0, count: n)
+        for i in 0..<n {
+            words[i] =
+                UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16
+                | UInt32(raw[4 * i + 3]) << 24
+        }
+        do {
+            try self.init(words: words)
+        } catch {
+            throw CanonicalDecodingError.invalidValue(field: "update", reason: error.description)
+        }
+    }
+
+    /// The nested canonical bytes (what the nonce precursor hashes).
+    public var canonicalBytes: [UInt8] {
+        var writer = ByteWriter(capacity: 5 + 4 * words.count)
+        encode(to: &writer)
+        return writer.bytes
+    }
+}

@@ -1,0 +1,28 @@
+public import PoUWCore
+import Synchronization
+
+/// Tasks a node knows in memory (the demo's, or those read from the chain at start-up).
+///
+/// Guarantees: thread-safe; answers only for registered tasks.
+public final class InMemoryTaskCatalog: TaskCatalog {
+    private let tasks = Mutex<[Hash256: MiningParameters]>([:])
+
+    public init() {}
+
+    public func register(task: Hash256, _ parameters: MiningParameters) { tasks.withLock { $0[task] = parameters } }
+
+    public func miningParameters(task: Hash256) -> MiningParameters? { tasks.withLock { $0[task] } }
+}
+
+/// Histories a node holds in memory, e.g. the live `HistoryRecorder` of an in-process supervisor.
+///
+/// Guarantees: thread-safe; `history(task:)` returns the last history set for the task.
+public final class InMemoryHistories: HistorySource {
+    private let histories = Mutex<[Hash256: MessageHistory]>([:])
+
+    public init() {}
+
+    public func set(_ history: MessageHistory) { histories.withLock { $0[history.taskID] = history } }
+
+    public func history(task: Hash256) -> MessageHistory? { histories.withLock { $0[task] } }
+}

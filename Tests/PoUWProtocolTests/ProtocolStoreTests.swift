@@ -1,0 +1,80 @@
+import Foundation
+import PoUWCore
+import PoUWCrypto
+import PoUWProtocol
+import PoUWStore
+import Testing
+
+@Suite struct ProtocolStoreTests {
+    /// A fresh directory under the system temporary directory, removed by the caller.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("pouw-protocol-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    @Test func messagesHistoriesAndCheckpointsSurviveAReopen() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var group = TaskGroup()
+        var recorder = HistoryRecorder(rules: group.rules)
+        let supervisor = Samples.signer(40)
+        var recorded: [IterationMessage] = []
+        do {
+            let store = ProtocolStore(store: try Store.open(at: directory.path))
+            var last: [IterationMessage] = []
+            for _ in 0..<4 {
+                var round: [IterationMessage] = []
+                for m in 0..<3 {
+                    let message = group.advance(m, peers: last.filter { $0.body.minerKey != group.keys[m] })
+                    let index = try recorder.accept(message)
+                    #expect(try store.record(message) == UInt64(index))
+                    round.append(message)
+                    recorded.append(message)
+                }
+                last = round
+            }
+            try store.put(HistoryCheckpoint(history: recorder.history, time: 9_000, key: supervisor))
+            let state = Array("a model state".utf8)
+            #expect(
+                try store.putModelState(state, task: Samples.task, miner: group.keys[0], sequence: 2)
+                    == Hash256.sha256(state)
+            )
+            let batchBytes = Array("batch bytes".utf8)
+            #expect(
+                try store.putBatch(batchBytes, datasetRoot: Samples.h("root"), index: 7) == Hash256.sha256(batchBytes)
+            )
+        }
+        let store = ProtocolStore(store: try Store.open(at: directory.path))
+        let history = try store.recordedHistory(task: Samples.task)
+        #expect(try store.history(task: Samples.task)?.root == history.root)
+        #expect(try store.history(task: Samples.h("no such task")) == nil)
+        #expect(history.messages == recorded.map(\.hash))
+        #expect(history.root == recorder.history.root)
+        for message in recorded { #expect(try store.message(message.hash) == message) }
+        #expect(try store.message(Samples.h("absent")) == nil)
+
+        let restored = try HistoryRecorder(rules: group.rules, restoringFrom: store)
+        #expect(restored.history.root == recorder.history.root)
+        #expect(restored.tips == recorder.tips)
+        // The restored recorder continues: the next honest message is accepted, a replay still refused.
+        var restoredRecorder = restored
+        try restoredRecorder.accept(group.advance(0))
+        #expect(throws: ArrivalError.duplicate(recorded[0].hash)) { try restoredRecorder.accept(recorded[0]) }
+
+        let checkpoint = try #require(
+            try store.latestHistoryCheckpoint(task: Samples.task, supervisor: NodeKey(supervisor.publicKey))
+        )
+        #expect(checkpoint.hasValidSignature && checkpoint.size == 12 && checkpoint.matches(history))
+        #expect(try store.latestHistoryCheckpoint(task: Samples.task, supervisor: Samples.key(41)) == nil)
+        let model = try #require(try store.latestModelState(task: Samples.task, miner: group.keys[0], atOrBefore: 3))
+        #expect(model.sequence == 2 && model.stateHash == Hash256.sha256(Array("a model state".utf8)))
+        #expect(try store.latestModelState(task: Samples.task, miner: group.keys[0], atOrBefore: 1) == nil)
+        // History checkpoints and model states do not mix in the shared index.
+        #expect(try store.latestModelState(task: Samples.task, miner: NodeKey(supervisor.publicKey)) == nil)
+        #expect(
+            try store.batchHash(datasetRoot: Samples.h("root"), index: 7) == Hash256.sha256(Array("batch bytes".utf8))
+        )
+        #expect(try store.bytes(for: Samples.h("absent")) == nil)
+    }
+}
