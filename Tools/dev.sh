@@ -29,7 +29,7 @@ case "${1:-}" in
 demo)
     shift
     install_missing
-    swift build "${BUILD_FLAGS[@]}" --product pouw
+    swift build "${BUILD_FLAGS[@]}"
     exec "$(swift build "${BUILD_FLAGS[@]}" --show-bin-path)/pouw" demo "$@"
     ;;
 test)
