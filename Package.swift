@@ -61,6 +61,7 @@ let package = Package(
                 "PoUWChain",
                 "PoUWProtocol",
                 "PoUWML",
+                "PoUWLMDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,4 +1,5 @@
 public import PoUWCore
+import PoUWStore
 import Synchronization
 
 #if canImport(Glibc)
@@ -61,8 +62,15 @@ public final class Blockchain: Sendable {
     /// Validates `block` and adds it to the chain (or side chains, or the orphan pool).
     @discardableResult
     public func process(_ block: Block) throws(ChainError) -> ProcessReport {
-        let size = block.canonicalBytes.count
-        return try engine.withLock { e throws(ChainError) in try e.process(block, encodedSize: size) }
+        let bytes = block.canonicalBytes
+        return try engine.withLock { e throws(ChainError) in try e.process(block, bytes: bytes) }
+    }
+
+    /// Processes a block whose canonical bytes the caller already has (`canonicalBytes` must be exactly
+    /// `block.canonicalBytes`; the reindex passes the stored bytes to avoid re-encoding).
+    @discardableResult
+    public func process(_ block: Block, canonicalBytes: [UInt8]) throws(ChainError) -> ProcessReport {
+        try engine.withLock { e throws(ChainError) in try e.process(block, bytes: canonicalBytes) }
     }
 
     /// Decodes and processes a block received as bytes.
@@ -74,7 +82,7 @@ public final class Blockchain: Sendable {
         } catch {
             throw .undecodable(.invalidValue(field: "block", reason: "\(error)"))
         }
-        return try engine.withLock { e throws(ChainError) in try e.process(block, encodedSize: bytes.count) }
+        return try engine.withLock { e throws(ChainError) in try e.process(block, bytes: bytes) }
     }
 
     /// The best chain's tip.
@@ -94,11 +102,12 @@ public final class Blockchain: Sendable {
     public var orphanIds: [Hash256] { engine.withLock { $0.orphanOrder } }
 
     /// The index record of any stored block.
-    public func indexRecord(_ id: Hash256) -> BlockIndexRecord? { engine.withLock { $0.index[id] } }
+    public func indexRecord(_ id: Hash256) throws(ChainError) -> BlockIndexRecord? {
+        try engine.withLock { e throws(ChainError) in try e.indexRecord(id) }
+    }
 
     public func block(_ id: Hash256) throws(ChainError) -> Block? {
-        guard let bytes = try storage.blockBytes(id) else { return nil }
-        return try decodeState(Block.self, bytes, key: id.bytes)
+        try engine.withLock { e throws(ChainError) in try e.loadBlock(id) }
     }
 
     public func mainChainId(atHeight height: UInt64) throws(ChainError) -> Hash256? {
@@ -111,11 +120,16 @@ public final class Blockchain: Sendable {
     }
 
     /// A main-chain transaction and where it is.
-    public func transaction(_ id: Hash256) throws(ChainError) -> (Transaction, TransactionLocation)? {
-        guard let location = try storage.transactionLocation(id), let b = try block(location.blockId),
-            Int(location.index) < b.transactions.count
+    public func transaction(_ id: Hash256) throws(ChainError) -> ChainTransaction? {
+        guard let location = try storage.transactionLocation(id), let b = try block(location.block),
+            Int(location.position) < b.transactions.count, let r = try indexRecord(location.block)
         else { return nil }
-        return (b.transactions[Int(location.index)], location)
+        return ChainTransaction(
+            transaction: b.transactions[Int(location.position)],
+            blockId: location.block,
+            height: r.height,
+            index: Int(location.position)
+        )
     }
 
     public func account(_ address: Address) throws(ChainError) -> AccountState {
@@ -131,7 +145,7 @@ public final class Blockchain: Sendable {
     /// Every account with a non-empty state, in address order.
     public func accounts() throws(ChainError) -> [(Address, AccountState)] {
         var out: [(Address, AccountState)] = []
-        for (key, value) in try storage.stateEntries() where key.first == UInt8(ascii: "a") {
+        for (key, value) in try storage.stateEntries(prefix: [UInt8(ascii: "a")]) {
             guard let address = Address(bytes: key.dropFirst()) else {
                 throw .corruptState(key: Hex.encode(key), reason: "account key is not 1 + 20 bytes")
             }
@@ -152,7 +166,7 @@ public final class Blockchain: Sendable {
             locked += a.locked.units
         }
         var escrow: UInt64 = 0
-        for (key, value) in try storage.stateEntries() where key.first == UInt8(ascii: "t") {
+        for (key, value) in try storage.stateEntries(prefix: [UInt8(ascii: "t")]) {
             let t = try decodeState(TaskEscrow.self, value, key: key)
             if !t.settled { escrow += t.escrow.units }
         }
@@ -170,6 +184,14 @@ public final class Blockchain: Sendable {
             burned: burned
         )
     }
+}
+
+/// A transaction of the main chain with its block, height and position.
+public struct ChainTransaction: Sendable, Hashable {
+    public var transaction: Transaction
+    public var blockId: Hash256
+    public var height: UInt64
+    public var index: Int
 }
 
 /// Supply at one height: what accounts and escrows hold next to what was minted minus what was burned.

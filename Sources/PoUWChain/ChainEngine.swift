@@ -1,4 +1,5 @@
 import PoUWCore
+import PoUWStore
 
 /// The single-writer core of `Blockchain`: block index in memory, orphan pool, fork choice, connect and
 /// reorganise. Every mutation of storage goes through one `ChainCommit`, built completely before it is
@@ -11,6 +12,7 @@ struct ChainEngine {
     let clock: @Sendable () -> UInt64
     let threads: Int
 
+    /// Cache of block index records (the store holds them all; loaded on demand).
     var index: [Hash256: BlockIndexRecord] = [:]
     var tip: Hash256 = .zero
     var orphans: [Hash256: Block] = [:]
@@ -31,7 +33,6 @@ struct ChainEngine {
 
     mutating func load(genesis: Block) throws(ChainError) {
         let genesisId = genesis.id
-        for (id, record) in try storage.allBlockIndexRecords() { index[id] = record }
         let count = try storage.mainChainCount()
         if count == 0 {
             var overlay = LedgerOverlay(base: storage)
@@ -41,19 +42,21 @@ struct ChainEngine {
                 }
             }
             let target = try target(genesis.header.bits, id: genesisId)
+            let body = genesis.canonicalBytes
             let record = BlockIndexRecord(
                 height: 0,
                 chainWork: CompactTarget.work(forTarget: target),
                 status: .valid,
+                bodyHash: Hash256.sha256(body),
                 header: genesis.header
             )
             var commit = ChainCommit()
-            commit.blocks = [(genesisId, genesis.canonicalBytes)]
+            commit.blockBodies = [body]
             commit.index = [(genesisId, record)]
             commit.appendMainChain = [(0, genesisId)]
             commit.state = overlay.netChanges()
             commit.putTransactions = [
-                (genesis.transactions[0].id, TransactionLocation(blockId: genesisId, height: 0, index: 0))
+                (genesis.transactions[0].id, TransactionLocation(block: genesisId, position: 0))
             ]
             try storage.commit(commit)
             index[genesisId] = record
@@ -63,7 +66,7 @@ struct ChainEngine {
         guard let stored = try storage.mainChainId(atHeight: 0), stored == genesisId else {
             throw .corruptState(key: "main chain height 0", reason: "the stored genesis is not this chain's genesis")
         }
-        guard let last = try storage.mainChainId(atHeight: count - 1), index[last] != nil else {
+        guard let last = try storage.mainChainId(atHeight: count - 1), try indexRecord(last) != nil else {
             throw .corruptState(key: "main chain tip", reason: "the tip has no block index record")
         }
         tip = last
@@ -71,8 +74,8 @@ struct ChainEngine {
 
     // MARK: processing
 
-    mutating func process(_ block: Block, encodedSize: Int) throws(ChainError) -> ProcessReport {
-        let outcome = try processOne(block, encodedSize: encodedSize)
+    mutating func process(_ block: Block, bytes: [UInt8]) throws(ChainError) -> ProcessReport {
+        let outcome = try processOne(block, bytes: bytes)
         var adopted: [BlockOutcome] = []
         var queue: [Hash256] = []
         if case .orphan = outcome {} else { queue.append(block.id) }
@@ -80,7 +83,7 @@ struct ChainEngine {
             for orphanId in orphanOrder where orphans[orphanId]?.header.prev == parent {
                 guard let orphan = removeOrphan(orphanId) else { continue }
                 // An orphan that turns out invalid is dropped; the chain stays as it was.
-                if let o = try? processOne(orphan, encodedSize: orphan.canonicalBytes.count) {
+                if let o = try? processOne(orphan, bytes: orphan.canonicalBytes) {
                     adopted.append(o)
                     queue.append(orphanId)
                 }
@@ -89,42 +92,51 @@ struct ChainEngine {
         return ProcessReport(outcome: outcome, adoptedOrphans: adopted)
     }
 
-    private mutating func processOne(_ block: Block, encodedSize: Int) throws(ChainError) -> BlockOutcome {
+    /// `bytes` must be `block`'s canonical encoding.
+    private mutating func processOne(_ block: Block, bytes: [UInt8]) throws(ChainError) -> BlockOutcome {
         let id = block.id
         let header = block.header
         if invalid.contains(id) { throw .knownInvalid(id: id) }
-        if index[id] != nil || orphans[id] != nil { throw .alreadyKnown(id: id) }
-        do {
-            try BlockChecks.check(block, encodedSize: encodedSize, parameters: parameters, threads: threads)
-        } catch { throw .invalidBlock(id: id, error) }
+        if try indexRecord(id) != nil || orphans[id] != nil { throw .alreadyKnown(id: id) }
+        // Work first: it is cheap, and a header without work must not cost us signature checks.
         let target = try target(header.bits, id: id)
         do { try work.validateWork(header: header, id: id, target: target) } catch {
             throw .invalidBlock(id: id, error)
         }
+        let ids: [Hash256]
+        do {
+            ids = try BlockChecks.check(block, encodedSize: bytes.count, parameters: parameters, threads: threads)
+        } catch { throw .invalidBlock(id: id, error) }
         if invalid.contains(header.prev) {
             invalid.insert(id)
             throw .knownInvalid(id: id)
         }
-        guard let parent = index[header.prev] else {
+        guard let parent = try indexRecord(header.prev) else {
             addOrphan(block, id: id)
             return .orphan(id: id, missingParent: header.prev)
         }
         try checkHeaderContext(header, id: id, parentId: header.prev, parent: parent)
         let (chainWork, overflow) = parent.chainWork.addingReportingOverflow(CompactTarget.work(forTarget: target))
         precondition(!overflow, "cumulative work beyond 2^256")
-        let record = BlockIndexRecord(height: parent.height + 1, chainWork: chainWork, status: .valid, header: header)
+        let body = bytes
+        let record = BlockIndexRecord(
+            height: parent.height + 1,
+            chainWork: chainWork,
+            status: .valid,
+            bodyHash: Hash256.sha256(body),
+            header: header
+        )
 
         if header.prev == tip {
             var overlay = LedgerOverlay(base: storage)
-            let undo = try connectBody(block, id: id, height: record.height, ledger: &overlay)
+            let undo = try connectBody(block, id: id, txIds: ids, height: record.height, ledger: &overlay)
             var commit = ChainCommit()
-            commit.blocks = [(id, block.canonicalBytes)]
+            commit.blockBodies = [body]
             commit.index = [(id, record)]
             commit.appendMainChain = [(record.height, id)]
             commit.state = overlay.netChanges()
             commit.putUndo = [(record.height, undo)]
-            addTransactions(block, id: id, height: record.height, to: &commit)
-            pruneUndo(newTipHeight: record.height, commit: &commit)
+            addTransactions(ids, block: id, to: &commit)
             try storage.commit(commit)
             index[id] = record
             tip = id
@@ -132,17 +144,19 @@ struct ChainEngine {
         }
         if chainWork <= tipRecord.chainWork {
             var commit = ChainCommit()
-            commit.blocks = [(id, block.canonicalBytes)]
+            commit.blockBodies = [body]
             commit.index = [(id, record)]
             try storage.commit(commit)
             index[id] = record
             return .sideChain(id: id, height: record.height)
         }
-        return try reorganize(to: block, id: id, record: record)
+        return try reorganize(to: block, bytes: bytes, txIds: ids, id: id, record: record)
     }
 
     private mutating func reorganize(
         to block: Block,
+        bytes: [UInt8],
+        txIds: [Hash256],
         id: Hash256,
         record: BlockIndexRecord
     ) throws(ChainError)
@@ -152,13 +166,17 @@ struct ChainEngine {
         var branch: [(id: Hash256, record: BlockIndexRecord)] = [(id, record)]
         var cursor = record.header.prev
         while true {
-            guard let r = index[cursor] else { throw .corruptState(key: cursor.hex, reason: "missing ancestor") }
+            guard let r = try indexRecord(cursor) else {
+                throw .corruptState(key: cursor.hex, reason: "missing ancestor")
+            }
             if try storage.mainChainId(atHeight: r.height) == cursor { break }
             branch.append((cursor, r))
             cursor = r.header.prev
         }
         branch.reverse()
-        let forkHeight = index[cursor]!.height
+        guard let forkHeight = try indexRecord(cursor)?.height else {
+            throw .corruptState(key: cursor.hex, reason: "missing fork point")
+        }
         let oldTip = tipRecord
         let depth = oldTip.height - forkHeight
         if depth > parameters.undoHorizon {
@@ -175,26 +193,29 @@ struct ChainEngine {
                 throw .reorgBeyondUndoHorizon(id: id, depth: depth, horizon: oldTip.height - height)
             }
             for entry in undo.previous { try working.set(entry.key, entry.value) }
-            commit.deleteUndo.append(height)
             if let old = try loadBlock(oldId) { commit.deleteTransactions += old.transactions.map(\.id) }
             disconnected.append(oldId)
             height -= 1
         }
         commit.truncateMainChain = forkHeight + 1
+        commit.deleteUndoFrom = forkHeight + 1
         for (i, (bid, brecord)) in branch.enumerated() {
             let b: Block
+            let ids: [Hash256]
             if bid == id {
                 b = block
+                ids = txIds
             } else {
                 guard let stored = try loadBlock(bid) else {
                     throw .corruptState(key: bid.hex, reason: "side-chain block body missing")
                 }
                 b = stored
+                ids = stored.transactions.map(\.id)
             }
             var blockLedger = LedgerOverlay(base: working)
             let undo: BlockUndo
             do {
-                undo = try connectBody(b, id: bid, height: brecord.height, ledger: &blockLedger)
+                undo = try connectBody(b, id: bid, txIds: ids, height: brecord.height, ledger: &blockLedger)
             } catch {
                 for later in branch[i...] { invalid.insert(later.id) }
                 throw error
@@ -202,13 +223,11 @@ struct ChainEngine {
             for entry in blockLedger.netChanges() { try working.set(entry.key, entry.value) }
             commit.putUndo.append((brecord.height, undo))
             commit.appendMainChain.append((brecord.height, bid))
-            addTransactions(b, id: bid, height: brecord.height, to: &commit)
+            addTransactions(ids, block: bid, to: &commit)
         }
-        commit.deleteUndo.removeAll { h in commit.putUndo.contains { $0.height == h } }
-        commit.blocks = [(id, block.canonicalBytes)]
+        commit.blockBodies = [bytes]
         commit.index = [(id, record)]
         commit.state = working.netChanges()
-        pruneUndo(newTipHeight: record.height, commit: &commit)
         try storage.commit(commit)
         index[id] = record
         tip = id
@@ -221,6 +240,7 @@ struct ChainEngine {
     mutating func connectBody(
         _ block: Block,
         id: Hash256,
+        txIds: [Hash256],
         height: UInt64,
         ledger: inout LedgerOverlay
     )
@@ -228,8 +248,7 @@ struct ChainEngine {
     {
         do throws(ChainError) {
             var fees = Amount.zero
-            for tx in block.transactions.dropFirst() {
-                let txId = tx.id
+            for (tx, txId) in zip(block.transactions, txIds).dropFirst() {
                 let fee = try TransactionApplier.apply(tx, id: txId, height: height, ledger: &ledger, rules: rules)
                 fees = try TransactionApplier.add(fees, fee, txId)
             }
@@ -239,7 +258,7 @@ struct ChainEngine {
             if coinbase.height != height {
                 throw ChainError.invalidBlock(id: id, .coinbaseHeight(expected: height, found: coinbase.height))
             }
-            let coinbaseId = block.transactions[0].id
+            let coinbaseId = txIds[0]
             let expected = try TransactionApplier.add(
                 Amount(units: parameters.subsidy(atHeight: height)),
                 fees,
@@ -298,15 +317,15 @@ struct ChainEngine {
     }
 
     /// What a child of `parentId` must carry: height, bits and the median time past it must exceed.
-    func nextBlockContext(parentId: Hash256) throws(ChainError) -> NextBlockContext {
-        guard let parent = index[parentId] else { throw .notFound("block \(parentId)") }
+    mutating func nextBlockContext(parentId: Hash256) throws(ChainError) -> NextBlockContext {
+        guard let parent = try indexRecord(parentId) else { throw .notFound("block \(parentId)") }
         let height = parent.height + 1
         let needed = max(parameters.medianTimeSpan, Int(parameters.retargetInterval) + 1)
         var times: [UInt64] = []
         var cursor: BlockIndexRecord? = parent
         while let r = cursor, times.count < needed {
             times.append(r.header.time)
-            cursor = r.height == 0 ? nil : index[r.header.prev]
+            cursor = r.height == 0 ? nil : try indexRecord(r.header.prev)
         }
         times.reverse()
         let mtpWindow = times.suffix(parameters.medianTimeSpan).sorted()
@@ -327,21 +346,23 @@ struct ChainEngine {
 
     // MARK: helpers
 
-    func loadBlock(_ id: Hash256) throws(ChainError) -> Block? {
-        guard let bytes = try storage.blockBytes(id) else { return nil }
+    mutating func loadBlock(_ id: Hash256) throws(ChainError) -> Block? {
+        guard let r = try indexRecord(id), let bytes = try storage.object(r.bodyHash) else { return nil }
         return try decodeState(Block.self, bytes, key: id.bytes)
     }
 
-    func addTransactions(_ block: Block, id: Hash256, height: UInt64, to commit: inout ChainCommit) {
-        for (i, tx) in block.transactions.enumerated() {
-            commit.putTransactions.append(
-                (tx.id, TransactionLocation(blockId: id, height: height, index: UInt32(i)))
-            )
-        }
+    /// The index record of `id`, from the cache or the storage.
+    mutating func indexRecord(_ id: Hash256) throws(ChainError) -> BlockIndexRecord? {
+        if let r = index[id] { return r }
+        guard let r = try storage.blockIndexRecord(id) else { return nil }
+        index[id] = r
+        return r
     }
 
-    func pruneUndo(newTipHeight: UInt64, commit: inout ChainCommit) {
-        if newTipHeight > parameters.undoHorizon { commit.deleteUndo.append(newTipHeight - parameters.undoHorizon) }
+    func addTransactions(_ ids: [Hash256], block: Hash256, to commit: inout ChainCommit) {
+        for (i, txId) in ids.enumerated() {
+            commit.putTransactions.append((txId, TransactionLocation(block: block, position: UInt32(i))))
+        }
     }
 
     mutating func addOrphan(_ block: Block, id: Hash256) {

@@ -13,6 +13,8 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchStoreFixtureCommand.self,
             BenchProtocolCommand.self,
             TrainBenchCommand.self,
+            ChainBenchCommand.self,
+            ChainMakeCommand.self,
         ]
     )
 

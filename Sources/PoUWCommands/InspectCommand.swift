@@ -15,6 +15,12 @@ public struct InspectCommand: AsyncParsableCommand {
             InspectExportCommand.self,
             InspectImportCommand.self,
             InspectBackupCommand.self,
+            ChainBlocksCommand.self,
+            ChainBlockCommand.self,
+            ChainTxCommand.self,
+            ChainAccountsCommand.self,
+            ChainSupplyCommand.self,
+            ChainVerifyCommand.self,
         ]
     )
 

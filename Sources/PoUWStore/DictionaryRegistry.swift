@@ -12,7 +12,7 @@ final class DictionaryRegistry: Sendable {
     }
 
     /// zstd level used with dictionaries.
-    static let level = 3
+    static let level = 1
 
     private let state = Mutex<(entries: [UInt32: Entry], current: [ObjectKind: UInt32])>(([:], [:]))
 

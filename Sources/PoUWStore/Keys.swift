@@ -20,13 +20,26 @@ enum Keys {
 
     static func bytes(_ span: RawSpan) -> [UInt8] { span.withUnsafeBytes { Array($0) } }
 
-    static func history(_ task: Hash256, _ sequence: UInt64) -> [UInt8] { task.bytes + u64(sequence) }
-
-    static func checkpoint(_ task: Hash256, _ miner: [UInt8], _ iteration: UInt64) -> [UInt8] {
-        task.bytes + [UInt8(miner.count)] + miner + u64(iteration)
+    /// The 32 key bytes of `hash` in one allocation (hot path: every object read and write).
+    @inline(__always)
+    static func key(_ hash: Hash256) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 32) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw.storeBytes(of: hash.w0.bigEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: hash.w1.bigEndian, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: hash.w2.bigEndian, toByteOffset: 16, as: UInt64.self)
+            raw.storeBytes(of: hash.w3.bigEndian, toByteOffset: 24, as: UInt64.self)
+            initialized = 32
+        }
     }
 
-    static func dataset(_ root: Hash256, _ index: UInt64) -> [UInt8] { root.bytes + u64(index) }
+    static func history(_ task: Hash256, _ sequence: UInt64) -> [UInt8] { key(task) + u64(sequence) }
+
+    static func checkpoint(_ task: Hash256, _ miner: [UInt8], _ iteration: UInt64) -> [UInt8] {
+        key(task) + [UInt8(miner.count)] + miner + u64(iteration)
+    }
+
+    static func dataset(_ root: Hash256, _ index: UInt64) -> [UInt8] { key(root) + u64(index) }
 
     static let formatKey = Array("format".utf8)
     static func dictionary(_ id: UInt32) -> [UInt8] {

@@ -28,7 +28,7 @@ public final class StoreBatch: StoreView {
             )
         }
         let hash = Hash256.sha256(bytes)
-        let key = hash.bytes
+        let key = Keys.key(hash)
         if try wtxn.contains(db.objects, key) { return hash }
         let value = try store.codec.encode(kind, bytes)
         try store(key: key, kind: kind, rawCount: bytes.count, value: value)
@@ -36,7 +36,7 @@ public final class StoreBatch: StoreView {
     }
 
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        let key = hash.bytes
+        let key = Keys.key(hash)
         if try wtxn.contains(db.objects, key) { return }
         try store(key: key, kind: kind, rawCount: rawCount, value: value)
     }
@@ -71,7 +71,7 @@ public final class StoreBatch: StoreView {
         guard height == expected else {
             throw StoreError(.invalidArgument, "block height \(height) is not the next height \(expected)")
         }
-        try wtxn.put(db.blocks, Keys.u64(height), hash.bytes, flags: .append)
+        try wtxn.put(db.blocks, Keys.u64(height), Keys.key(hash), flags: .append)
     }
 
     /// Removes the blocks at `height` and above (a reorganisation); returns how many were removed.
@@ -82,26 +82,26 @@ public final class StoreBatch: StoreView {
 
     /// Records the chain's small record for block `hash`.
     public func putBlockRecord(_ hash: Hash256, _ record: [UInt8]) throws {
-        try wtxn.put(db.blockIndex, hash.bytes, record)
+        try wtxn.put(db.blockIndex, Keys.key(hash), record)
     }
 
     @discardableResult
     public func deleteBlockRecord(_ hash: Hash256) throws -> Bool {
-        try wtxn.delete(db.blockIndex, hash.bytes)
+        try wtxn.delete(db.blockIndex, Keys.key(hash))
     }
 
     /// Records where transaction `id` was included.
     public func indexTransaction(_ id: Hash256, at location: TransactionLocation) throws {
         try wtxn.put(
             db.txIndex,
-            id.bytes,
-            location.block.bytes + withUnsafeBytes(of: location.position.bigEndian) { Array($0) }
+            Keys.key(id),
+            Keys.key(location.block) + withUnsafeBytes(of: location.position.bigEndian) { Array($0) }
         )
     }
 
     @discardableResult
     public func removeTransaction(_ id: Hash256) throws -> Bool {
-        try wtxn.delete(db.txIndex, id.bytes)
+        try wtxn.delete(db.txIndex, Keys.key(id))
     }
 
     // MARK: History
@@ -110,7 +110,7 @@ public final class StoreBatch: StoreView {
     @discardableResult
     public func appendHistory(task: Hash256, messageHash: Hash256) throws -> UInt64 {
         let sequence = try nextHistory[task] ?? historyCount(task: task)
-        try wtxn.put(db.history, Keys.history(task, sequence), messageHash.bytes, flags: .noOverwrite)
+        try wtxn.put(db.history, Keys.history(task, sequence), Keys.key(messageHash), flags: .noOverwrite)
         nextHistory[task] = sequence + 1
         return sequence
     }
@@ -120,12 +120,12 @@ public final class StoreBatch: StoreView {
     /// Records `object` as the checkpoint of (`task`, `miner`, `iteration`). `miner` is at most 255 bytes.
     public func putCheckpoint(task: Hash256, miner: [UInt8], iteration: UInt64, object: Hash256) throws {
         guard miner.count <= 255 else { throw StoreError(.invalidArgument, "miner id longer than 255 bytes") }
-        try wtxn.put(db.checkpoints, Keys.checkpoint(task, miner, iteration), object.bytes)
+        try wtxn.put(db.checkpoints, Keys.checkpoint(task, miner, iteration), Keys.key(object))
     }
 
     /// Records `object` as batch `index` of the dataset with root `root`.
     public func putDatasetBatch(root: Hash256, index: UInt64, object: Hash256) throws {
-        try wtxn.put(db.datasets, Keys.dataset(root, index), object.bytes)
+        try wtxn.put(db.datasets, Keys.dataset(root, index), Keys.key(object))
     }
 
     // MARK: Ledger state and undo

@@ -36,7 +36,7 @@ public class StoreView {
 
     /// The object under `hash` with its kind.
     public func object(_ hash: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
-        let decoded = try txn.withValue(db.objects, hash.bytes) { value in
+        let decoded = try txn.withValue(db.objects, Keys.key(hash)) { value in
             try store.codec.decode(value, key: hash)
         }
         guard let decoded else { throw StoreError(.missingObject, "no object with this key", hash: hash) }
@@ -47,7 +47,7 @@ public class StoreView {
     }
 
     public func contains(_ hash: Hash256) throws -> Bool {
-        try txn.contains(db.objects, hash.bytes)
+        try txn.contains(db.objects, Keys.key(hash))
     }
 
     /// The kind recorded in the object's header, or `nil` when absent.
@@ -57,12 +57,12 @@ public class StoreView {
 
     /// The value header of the object under `hash`, or `nil` when absent.
     public func header(of hash: Hash256) throws -> ValueHeader? {
-        try txn.withValue(db.objects, hash.bytes) { try store.codec.header($0, key: hash) }
+        try txn.withValue(db.objects, Keys.key(hash)) { try store.codec.header($0, key: hash) }
     }
 
     /// The stored (encoded) value under `hash` as it sits in the database: header plus payload.
     public func storedValue(_ hash: Hash256) throws -> [UInt8]? {
-        try txn.get(db.objects, hash.bytes)
+        try txn.get(db.objects, Keys.key(hash))
     }
 
     /// Number of objects.
@@ -83,12 +83,12 @@ public class StoreView {
 
     /// The chain's small record for block `hash` (the chain owns its format), or `nil`.
     public func blockRecord(_ hash: Hash256) throws -> [UInt8]? {
-        try txn.get(db.blockIndex, hash.bytes)
+        try txn.get(db.blockIndex, Keys.key(hash))
     }
 
     /// Where transaction `id` was included, or `nil`.
     public func transactionLocation(_ id: Hash256) throws -> TransactionLocation? {
-        try txn.withValue(db.txIndex, id.bytes) { value -> TransactionLocation? in
+        try txn.withValue(db.txIndex, Keys.key(id)) { value -> TransactionLocation? in
             guard value.byteCount == 36, let block = Keys.hash(value) else { return nil }
             var position: UInt32 = 0
             for i in 32..<36 { position = position << 8 | UInt32(value.unsafeLoad(fromByteOffset: i, as: UInt8.self)) }
@@ -101,12 +101,10 @@ public class StoreView {
     /// Number of messages appended for `task` (sequence numbers run from 0 to count − 1).
     public func historyCount(task: Hash256) throws -> UInt64 {
         var count: UInt64 = 0
-        let prefix = task.bytes
         try txn.forEach(db.history, from: Keys.history(task, UInt64.max), reverse: true) { key, _ in
             if key.byteCount == 40, Keys.hash(key) == task { count = Keys.u64(key, at: 32) + 1 }
             return false
         }
-        _ = prefix
         return count
     }
 

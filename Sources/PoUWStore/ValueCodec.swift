@@ -7,9 +7,9 @@ struct ValueCodec: Sendable {
     let dictionaries: DictionaryRegistry
     let maxObjectSize: Int
 
-    /// zstd level for dense float planes: level 1 keeps 1 MiB commits fast and loses little on float data.
+    /// zstd level for dense float planes (with `.entropyOnly` tuning: the gain is in Huffman-coding the planes).
     static let denseLevel = 1
-    static let smallLevel = 3
+    static let smallLevel = 1
     static let bulkLevel = 3
 
     /// The stored value for `bytes` of `kind`: never longer than a raw header plus the bytes.
@@ -38,7 +38,7 @@ struct ValueCodec: Sendable {
                 bytes.withUnsafeBytes { ByteShuffle.shuffle($0, into: UnsafeMutableRawBufferPointer(buffer)) }
                 initialized = bytes.count
             }
-            return try Zstd.compress(shuffled, level: Self.denseLevel, prefix: header)
+            return try Zstd.compress(shuffled, level: Self.denseLevel, prefix: header, tuning: .entropyOnly)
         case .sparseUpdate:
             if let coded = bytes.withUnsafeBytes({ SparseCoding.encode($0) }) {
                 let header = ValueHeader(kind: kind, codec: .sparseDeltaZstd, rawLength: bytes.count).bytes

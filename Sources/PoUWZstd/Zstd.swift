@@ -15,6 +15,16 @@ public struct FrameInfo: Sendable, Equatable {
     public var frameSize: Int
 }
 
+/// How hard zstd looks for matches.
+public enum ZstdTuning: Sendable {
+    /// The level's own parameters.
+    case standard
+    /// For data whose gain is in entropy coding, not repeats (byte planes of float arrays): fast strategy,
+    /// a tiny match table (hash log 8, minimum match 7) and Huffman-coded literals always on. On float32 planes
+    /// this is about twice as fast as level 1 and compresses slightly better.
+    case entropyOnly
+}
+
 /// One-shot zstd compression and decompression producing and accepting standard single frames.
 ///
 /// Guarantees: frames written here always declare their content size and carry the XXH64 content checksum, so
@@ -32,7 +42,8 @@ public enum Zstd {
         _ source: RawSpan,
         level: Int,
         dictionary: CompressionDictionary? = nil,
-        prefix: [UInt8] = []
+        prefix: [UInt8] = [],
+        tuning: ZstdTuning = .standard
     ) throws -> [UInt8] {
         try source.withUnsafeBytes { src in
             try ContextPool.shared.withCompressor { cctx in
@@ -52,6 +63,12 @@ public enum Zstd {
                         ZSTD_CCtx_refCDict(cctx, dictionary.cdict)
                     } else {
                         ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
+                        if case .entropyOnly = tuning {
+                            ZSTD_CCtx_setParameter(cctx, ZSTD_c_strategy, Int32(ZSTD_fast.rawValue))
+                            ZSTD_CCtx_setParameter(cctx, ZSTD_c_hashLog, 8)
+                            ZSTD_CCtx_setParameter(cctx, ZSTD_c_minMatch, 7)
+                            ZSTD_CCtx_setParameter(cctx, ZSTD_c_experimentalParam5, Int32(ZSTD_ps_enable.rawValue))
+                        }
                     }
                     result = ZSTD_compress2(cctx, dst, bound, src.baseAddress, src.count)
                     initialized = ZSTD_isError(result) != 0 ? 0 : prefix.count + result
@@ -67,9 +84,10 @@ public enum Zstd {
         _ source: [UInt8],
         level: Int,
         dictionary: CompressionDictionary? = nil,
-        prefix: [UInt8] = []
+        prefix: [UInt8] = [],
+        tuning: ZstdTuning = .standard
     ) throws -> [UInt8] {
-        try compress(source.span.bytes, level: level, dictionary: dictionary, prefix: prefix)
+        try compress(source.span.bytes, level: level, dictionary: dictionary, prefix: prefix, tuning: tuning)
     }
 
     /// Reads and checks the header of the single frame that must make up all of `frame`.

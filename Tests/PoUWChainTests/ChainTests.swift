@@ -8,8 +8,8 @@ import Testing
 struct ChainTests {
     let bob = Address(bytes: [UInt8](repeating: 0xb0, count: 20))!
 
-    @Test func connectsTransfersAndConservesSupply() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func connectsTransfersAndConservesSupply(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let genesisBalance = try t.chain.account(TestChain.address(0)).balance.units
         try t.extend([
             TestChain.transfer(from: 0, to: bob, units: 500, sequence: 0),
@@ -25,8 +25,8 @@ struct ChainTests {
         let supply = try t.chain.supply()
         #expect(supply.held == supply.expected)
         let tx = TestChain.transfer(from: 0, to: bob, units: 500, sequence: 0)
-        let (found, location) = try #require(try t.chain.transaction(tx.id))
-        #expect(found == tx && location.height == 1 && location.index == 1)
+        let found = try #require(try t.chain.transaction(tx.id))
+        #expect(found.transaction == tx && found.height == 1 && found.index == 1)
     }
 
     /// Asserts that processing `block` fails with `expected` and leaves tip and state exactly as before.
@@ -43,8 +43,8 @@ struct ChainTests {
         #expect(try t.mainChain() == before.2, sourceLocation: sourceLocation)
     }
 
-    @Test func rejectsBadSignature() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsBadSignature(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         var tx = TestChain.transfer(from: 0, to: bob, units: 5, sequence: 0)
         tx.authorization!.signature[10] ^= 1
         let b = try t.block([tx])
@@ -56,8 +56,8 @@ struct ChainTests {
         try expectRejected(t, b2, .invalidBlock(id: b2.id, .badSignature(tx: forged.id)))
     }
 
-    @Test func rejectsDoubleSpendAndReplay() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsDoubleSpendAndReplay(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let all = try t.chain.account(TestChain.address(1)).balance.units
         let spend1 = TestChain.transfer(from: 1, to: bob, units: all - 1_000, sequence: 0)
         let spend2 = TestChain.transfer(from: 1, to: bob, units: all - 1_000, sequence: 1)
@@ -84,8 +84,8 @@ struct ChainTests {
         try expectRejected(t, dup, .invalidBlock(id: dup.id, .duplicateTransaction(tx: spend2.id)))
     }
 
-    @Test func rejectsWrongCoinbase() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsWrongCoinbase(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let tx = TestChain.transfer(from: 0, to: bob, units: 5, sequence: 0, fee: 10)
         let greedy = try t.block([tx]) { b in
             b.transactions[0] = Transaction(
@@ -120,8 +120,8 @@ struct ChainTests {
         try expectRejected(t, twoCoinbases, .invalidBlock(id: twoCoinbases.id, .coinbaseNotFirst(index: 1)))
     }
 
-    @Test func rejectsBadHeaders() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func rejectsBadHeaders(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         for _ in 0..<11 { try t.extend() }
         let tipTime = t.chain.tip.time
         let context = try t.chain.nextBlockContext()
@@ -169,6 +169,21 @@ struct ChainTests {
         #expect(tipTime == t.chain.tip.time)
     }
 
+    @Test func reopensWithTheSameTipAndState() throws {
+        let directory = try TemporaryDirectory.make()
+        let t = try TestChain(storage: StoreChainStorage(directory: directory))
+        try t.extend([TestChain.transfer(from: 0, to: bob, units: 42, sequence: 0)])
+        try t.extend()
+        let tip = t.chain.tip
+        let state = try t.chain.stateHash()
+        let reopened = try TestChain(storage: StoreChainStorage(directory: directory))
+        #expect(reopened.chain.tip == tip)
+        #expect(try reopened.chain.stateHash() == state)
+        #expect(try reopened.chain.account(bob).balance.units == 42)
+        try reopened.extend([TestChain.transfer(from: 0, to: bob, units: 1, sequence: 1)])
+        #expect(try reopened.chain.account(bob).balance.units == 43)
+    }
+
     @Test func rejectsOversizedAndMalformed() throws {
         var small = ChainParameters.local
         small.maxBlockBytes = 2_000
@@ -204,8 +219,8 @@ struct ChainTests {
         #expect(try t.chain.stateHash() == before)
     }
 
-    @Test func reorgsBothWays() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func reorgsBothWays(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let genesis = t.chain.tip.id
         // Branch A: 3 blocks with transfers from account 0.
         try t.extend([TestChain.transfer(from: 0, to: bob, units: 100, sequence: 0)])
@@ -269,8 +284,8 @@ struct ChainTests {
         #expect(try t.chain.transaction(bTxs[0][0].id) == nil)
     }
 
-    @Test func invalidBranchLeavesChainAsBefore() throws {
-        let t = try TestChain()
+    @Test(arguments: StorageKind.allCases) func invalidBranchLeavesChainAsBefore(kind: StorageKind) throws {
+        let t = try TestChain(storage: kind.make())
         let genesis = t.chain.tip.id
         try t.extend([TestChain.transfer(from: 0, to: bob, units: 100, sequence: 0)])
         try t.extend()
@@ -314,10 +329,10 @@ struct ChainTests {
         #expect(throws: ChainError.knownInvalid(id: b4.id)) { try t.chain.process(b4) }
     }
 
-    @Test func orphansWaitForTheirParent() throws {
+    @Test(arguments: StorageKind.allCases) func orphansWaitForTheirParent(kind: StorageKind) throws {
         var params = ChainParameters.local
         params.orphanLimit = 3
-        let t = try TestChain(parameters: params)
+        let t = try TestChain(parameters: params, storage: kind.make())
         let before = try t.chain.stateHash()
         let b1 = try t.block([TestChain.transfer(from: 0, to: bob, units: 1, sequence: 0)])
         // The children need b1 indexed to be built: build them on a scratch chain.
@@ -348,10 +363,10 @@ struct ChainTests {
         #expect(t.chain.tip.id == c3.id)
     }
 
-    @Test func reorgBeyondUndoHorizonIsRefused() throws {
+    @Test(arguments: StorageKind.allCases) func reorgBeyondUndoHorizonIsRefused(kind: StorageKind) throws {
         var params = ChainParameters.local
         params.undoHorizon = 3
-        let t = try TestChain(parameters: params)
+        let t = try TestChain(parameters: params, storage: kind.make())
         let genesis = t.chain.tip.id
         for i in 0..<5 { try t.extend([TestChain.transfer(from: 0, to: bob, units: 1, sequence: UInt64(i))]) }
         var parent = genesis
@@ -365,5 +380,29 @@ struct ChainTests {
             last = b
         }
         try expectRejected(t, last!, .reorgBeyondUndoHorizon(id: last!.id, depth: 5, horizon: 3))
+    }
+}
+
+@Suite("Reindex (verify-chain)")
+struct ReindexTests {
+    @Test(arguments: [1, 2, 3]) func reindexMatchesWithAnyThreadCount(threads: Int) throws {
+        let t = try TestChain(storage: StoreChainStorage(directory: TemporaryDirectory.make()))
+        try DemoChainBuilder.extend(t.chain, blocks: 6, transfersPerBlock: 9)
+        let report = try ChainVerifier.reindex(source: t.chain.storage, threads: threads)
+        #expect(report.ok, "\(report.failure ?? "")")
+        #expect(report.blocks == 7 && report.transactions == 54)
+        #expect(report.tip == t.chain.tip.id)
+        #expect(report.replayedStateHash == report.storedStateHash)
+    }
+
+    @Test func reindexNamesTamperedState() throws {
+        let storage = MemoryChainStorage()
+        let t = try TestChain(storage: storage)
+        try DemoChainBuilder.extend(t.chain, blocks: 2, transfersPerBlock: 3)
+        var commit = ChainCommit()
+        commit.state = [(StateKey.account(DevKeys.address(0)), AccountState(balance: Amount(units: 1)).canonicalBytes)]
+        try storage.commit(commit)
+        let report = try ChainVerifier.reindex(source: storage)
+        #expect(report.failure?.contains("differs from the stored") == true)
     }
 }

@@ -1,7 +1,13 @@
 import PoUWCore
 import PoUWCrypto
+import PoUWStore
+import Testing
 
 @testable import PoUWChain
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A chain on memory storage with a fixed clock, the target-only work check and the dev keys funded.
 struct TestChain {
@@ -47,7 +53,7 @@ struct TestChain {
     ) throws -> Block {
         let parentId = parent ?? chain.tip.id
         let context = try chain.nextBlockContext(parent: parentId)
-        let parentTime = chain.indexRecord(parentId)!.header.time
+        let parentTime = try chain.indexRecord(parentId)!.header.time
         var b = BlockAssembler.assemble(
             context: context,
             transactions: transactions,
@@ -71,5 +77,32 @@ struct TestChain {
     /// The main chain's ids, genesis first.
     func mainChain() throws -> [Hash256] {
         try (0...chain.tip.height).map { try chain.mainChainId(atHeight: $0)! }
+    }
+}
+
+/// The storages every chain test runs on.
+enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case memory
+    case store
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> any ChainStorage {
+        switch self {
+        case .memory: MemoryChainStorage()
+        case .store:
+            try StoreChainStorage(directory: TemporaryDirectory.make(), options: StoreOptions(durability: .fast))
+        }
+    }
+}
+
+enum TemporaryDirectory {
+    /// A fresh directory under the system temporary directory.
+    static func make() throws -> String {
+        var template = Array("/tmp/pouw-chain-test-XXXXXX".utf8CString)
+        guard let path = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
+            throw ChainError.storage("mkdtemp failed")
+        }
+        return String(cString: path)
     }
 }

@@ -190,8 +190,8 @@ public struct BlockUndo: Sendable, Hashable, CanonicalCodable {
 }
 
 /// What the node knows about one block it has stored: height, cumulative work, and where it stands.
-/// Canonical: tag `blockIndexRecord` (0x17), version 1, `height u64, chainWork 32B (big-endian), status u8`,
-/// then the header record.
+/// Canonical: tag `blockIndexRecord` (0x17), version 1, `height u64, chainWork 32B (big-endian), status u8,
+/// bodyHash 32B` (the store key of the block's canonical bytes), then the header record.
 public struct BlockIndexRecord: Sendable, Hashable, CanonicalCodable {
     /// Validation status of a stored block.
     public enum Status: UInt8, Sendable {
@@ -204,12 +204,15 @@ public struct BlockIndexRecord: Sendable, Hashable, CanonicalCodable {
     public var height: UInt64
     public var chainWork: UInt256
     public var status: Status
+    /// SHA-256 of the block's canonical bytes: where its body is stored.
+    public var bodyHash: Hash256
     public var header: BlockHeader
 
-    public init(height: UInt64, chainWork: UInt256, status: Status, header: BlockHeader) {
+    public init(height: UInt64, chainWork: UInt256, status: Status, bodyHash: Hash256, header: BlockHeader) {
         self.height = height
         self.chainWork = chainWork
         self.status = status
+        self.bodyHash = bodyHash
         self.header = header
     }
 
@@ -218,6 +221,7 @@ public struct BlockIndexRecord: Sendable, Hashable, CanonicalCodable {
         writer.u64(height)
         writer.hash(chainWork.hash256)
         writer.u8(status.rawValue)
+        writer.hash(bodyHash)
         header.encode(to: &writer)
     }
 
@@ -230,6 +234,7 @@ public struct BlockIndexRecord: Sendable, Hashable, CanonicalCodable {
             throw CanonicalDecodingError.invalidValue(field: "blockIndex.status", reason: "unknown status \(s)")
         }
         self.status = status
+        bodyHash = try reader.hash()
         header = try BlockHeader(from: &reader)
     }
 }

@@ -23,8 +23,11 @@ public enum TransactionApplier {
             throw .invalidTransaction(id: id, .coinbaseNotFirst(index: -1))
         }
         func fail(_ e: ValidationError) -> ChainError { .invalidTransaction(id: id, e) }
-        guard let key = try? Ed25519.PublicKey(bytes: auth.signer) else { throw fail(.badSignature(tx: id)) }
-        let signer = Address(publicKey: key)
+        // The address is SHA-256(public key)[0..<20] (as `Address(publicKey:)`); the key itself was checked with
+        // the signature, so hashing the bytes avoids re-parsing the curve point.
+        guard auth.signer.count == Ed25519.publicKeyByteCount,
+            let signer = Address(bytes: SHA256.hash(auth.signer).bytes.prefix(Address.byteCount))
+        else { throw fail(.badSignature(tx: id)) }
         var account = try ledger.account(signer)
         if auth.sequence != account.sequence {
             throw fail(.badSequence(tx: id, expected: account.sequence, found: auth.sequence))

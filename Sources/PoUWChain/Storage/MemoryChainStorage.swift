@@ -1,13 +1,14 @@
 public import PoUWCore
+public import PoUWStore
 import Synchronization
 
-/// A `ChainStorage` held in memory: for ephemeral nodes and as the reference behaviour a persistent storage
-/// must match. Values are kept as canonical bytes, exactly as a persistent store would hold them.
+/// A `ChainStorage` held in memory: for ephemeral nodes and tests that need no data directory. It keeps values
+/// as canonical bytes, exactly as `StoreChainStorage` does, and follows the same rules.
 ///
 /// Guarantees: commits are atomic (applied under one lock); thread-safe; nothing survives the process.
 public final class MemoryChainStorage: ChainStorage {
     struct Contents {
-        var blocks: [Hash256: [UInt8]] = [:]
+        var objects: [Hash256: [UInt8]] = [:]
         var index: [Hash256: [UInt8]] = [:]
         var mainChain: [Hash256] = []
         var state: [[UInt8]: [UInt8]] = [:]
@@ -23,15 +24,11 @@ public final class MemoryChainStorage: ChainStorage {
         contents.withLock { $0.state[key] }
     }
 
-    public func blockBytes(_ id: Hash256) throws(ChainError) -> [UInt8]? { contents.withLock { $0.blocks[id] } }
+    public func object(_ hash: Hash256) throws(ChainError) -> [UInt8]? { contents.withLock { $0.objects[hash] } }
 
-    public func allBlockIndexRecords() throws(ChainError) -> [(id: Hash256, record: BlockIndexRecord)] {
-        let raw = contents.withLock { Array($0.index) }
-        var out: [(id: Hash256, record: BlockIndexRecord)] = []
-        for (id, bytes) in raw {
-            out.append((id, try decodeState(BlockIndexRecord.self, bytes, key: id.bytes)))
-        }
-        return out
+    public func blockIndexRecord(_ id: Hash256) throws(ChainError) -> BlockIndexRecord? {
+        guard let bytes = contents.withLock({ $0.index[id] }) else { return nil }
+        return try decodeState(BlockIndexRecord.self, bytes, key: id.bytes)
     }
 
     public func mainChainCount() throws(ChainError) -> UInt64 { UInt64(contents.withLock { $0.mainChain.count }) }
@@ -49,28 +46,33 @@ public final class MemoryChainStorage: ChainStorage {
         contents.withLock { $0.transactions[id] }
     }
 
-    public func stateEntries() throws(ChainError) -> [(key: [UInt8], value: [UInt8])] {
+    public func stateEntries(prefix: [UInt8]) throws(ChainError) -> [(key: [UInt8], value: [UInt8])] {
         contents.withLock { c in
-            c.state.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { ($0.key, $0.value) }
+            c.state.filter { $0.key.starts(with: prefix) }.sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                .map { ($0.key, $0.value) }
         }
     }
 
     public func commit(_ commit: ChainCommit) throws(ChainError) {
-        contents.withLock { c in
-            for b in commit.blocks { c.blocks[b.id] = b.bytes }
-            for r in commit.index { c.index[r.id] = r.record.canonicalBytes }
-            if let from = commit.truncateMainChain, from < c.mainChain.count {
-                c.mainChain.removeSubrange(Int(from)...)
+        try contents.withLock { c throws(ChainError) in
+            var next = c
+            for body in commit.blockBodies { next.objects[Hash256.sha256(body)] = body }
+            for r in commit.index { next.index[r.id] = r.record.canonicalBytes }
+            if let from = commit.truncateMainChain, from < next.mainChain.count {
+                next.mainChain.removeSubrange(Int(from)...)
             }
             for a in commit.appendMainChain {
-                precondition(a.height == c.mainChain.count, "main chain append out of order")
-                c.mainChain.append(a.id)
+                guard a.height == next.mainChain.count else {
+                    throw .storage("main chain append at height \(a.height), expected \(next.mainChain.count)")
+                }
+                next.mainChain.append(a.id)
             }
-            for s in commit.state { c.state[s.key] = s.value }
-            for h in commit.deleteUndo { c.undo[h] = nil }
-            for u in commit.putUndo { c.undo[u.height] = u.undo.canonicalBytes }
-            for t in commit.deleteTransactions { c.transactions[t] = nil }
-            for t in commit.putTransactions { c.transactions[t.id] = t.location }
+            for s in commit.state { next.state[s.key] = s.value }
+            if let from = commit.deleteUndoFrom { next.undo = next.undo.filter { $0.key < from } }
+            for u in commit.putUndo { next.undo[u.height] = u.undo.canonicalBytes }
+            for t in commit.deleteTransactions { next.transactions[t] = nil }
+            for t in commit.putTransactions { next.transactions[t.id] = t.location }
+            c = next
         }
     }
 }

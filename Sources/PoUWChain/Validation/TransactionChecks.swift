@@ -6,14 +6,40 @@ import PoUWCrypto
 ///
 /// Guarantees: pure (same transaction, same answer); the first failing rule is reported.
 public enum TransactionChecks {
-    /// Checks `tx` (already decoded from `encodedSize` bytes) against the size limit, field rules and signatures.
+    /// Checks `tx` against the size limit, field rules and signatures.
     public static func check(_ tx: Transaction, encodedSize: Int, parameters: ChainParameters) throws(ValidationError) {
-        let id = tx.id
-        if encodedSize > parameters.maxTransactionBytes {
-            throw .transactionTooLarge(tx: id, bytes: encodedSize, limit: parameters.maxTransactionBytes)
+        let bytes = tx.canonicalBytes
+        try check(tx, id: Hash256.sha256(bytes), encoded: bytes, parameters: parameters)
+    }
+
+    /// Checks `tx` whose canonical bytes and id the caller already has (block validation computes them once).
+    public static func check(
+        _ tx: Transaction,
+        id: Hash256,
+        encoded: [UInt8],
+        parameters: ChainParameters
+    )
+        throws(ValidationError)
+    {
+        var keys = PublicKeyCache()
+        try check(tx, id: id, encoded: encoded, parameters: parameters, keys: &keys)
+    }
+
+    /// As above, reusing parsed public keys from `keys` (one cache per thread; signers repeat within a block).
+    static func check(
+        _ tx: Transaction,
+        id: Hash256,
+        encoded: [UInt8],
+        parameters: ChainParameters,
+        keys: inout PublicKeyCache
+    ) throws(ValidationError) {
+        if encoded.count > parameters.maxTransactionBytes {
+            throw .transactionTooLarge(tx: id, bytes: encoded.count, limit: parameters.maxTransactionBytes)
         }
         try checkForm(tx, id: id)
-        try checkSignatures(tx, id: id)
+        // The signature is the last field, so the signed bytes are the encoding without its last 64 bytes.
+        let signed = tx.isCoinbase ? [] : Array(encoded.dropLast(Ed25519.signatureByteCount))
+        try checkSignatures(tx, id: id, signingBytes: signed, keys: &keys)
     }
 
     /// Field rules that need neither signatures nor the ledger.
@@ -58,21 +84,44 @@ public enum TransactionChecks {
 
     /// Verifies the signer's signature and, for a task result, every evaluator signature.
     public static func checkSignatures(_ tx: Transaction, id: Hash256) throws(ValidationError) {
+        var keys = PublicKeyCache()
+        try checkSignatures(tx, id: id, signingBytes: tx.isCoinbase ? [] : tx.signingBytes, keys: &keys)
+    }
+
+    static func checkSignatures(
+        _ tx: Transaction,
+        id: Hash256,
+        signingBytes: [UInt8],
+        keys: inout PublicKeyCache
+    )
+        throws(ValidationError)
+    {
         guard let auth = tx.authorization else { return }
-        guard verify(publicKey: auth.signer, signature: auth.signature, message: tx.signingBytes) else {
+        guard keys.verify(publicKey: auth.signer, signature: auth.signature, message: signingBytes) else {
             throw .badSignature(tx: id)
         }
         if case .taskResult(let r) = tx.body {
             let message = r.evaluatorMessage
             for (i, s) in r.evaluatorSignatures.enumerated()
-            where !verify(publicKey: s.publicKey, signature: s.signature, message: message) {
+            where !keys.verify(publicKey: s.publicKey, signature: s.signature, message: message) {
                 throw .badEvaluatorSignature(tx: id, index: i)
             }
         }
     }
 
-    static func verify(publicKey: [UInt8], signature: [UInt8], message: [UInt8]) -> Bool {
+}
+
+/// Parsed Ed25519 public keys by their bytes, so that a signer appearing many times in a block is parsed once.
+/// Bounded; not shared between threads.
+struct PublicKeyCache {
+    private var keys: [[UInt8]: Ed25519.PublicKey] = [:]
+    static let limit = 4096
+
+    mutating func verify(publicKey: [UInt8], signature: [UInt8], message: [UInt8]) -> Bool {
+        if let key = keys[publicKey] { return key.isValidSignature(signature, for: message) }
         guard let key = try? Ed25519.PublicKey(bytes: publicKey) else { return false }
+        if keys.count >= Self.limit { keys.removeAll(keepingCapacity: true) }
+        keys[publicKey] = key
         return key.isValidSignature(signature, for: message)
     }
 }

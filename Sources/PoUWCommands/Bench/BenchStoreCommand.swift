@@ -29,6 +29,11 @@ struct BenchStoreCommand: ParsableCommand {
         var result: [String: Any] = [:]
         let n = { (count: Int) in max(3, Int(Double(count) * scale)) }
 
+        // Bare LMDB durable commits on the same disk now, for context.
+        let floor = try LMDBFloor.measure(directory: root + "/floor", small: n(300), large: n(100))
+        result["floor_lmdb_small_durable_per_s"] = round(floor.small, 0)
+        result["floor_lmdb_1mib_durable_per_s"] = round(floor.large, 1)
+
         // Dense 1 MiB checkpoints, one durable commit each.
         let dense = try Store.open(at: root + "/dense", options: StoreOptions(autoTrainThreshold: nil))
         var weights = StoreBenchData.trainedWeights(count: 262_144, seed: 1)
@@ -123,6 +128,25 @@ struct BenchStoreCommand: ParsableCommand {
         }
         result["get_small_p50_us"] = round(percentile(getSmall, 0.5) * 1e6, 3)
         result["get_small_p99_us"] = round(percentile(getSmall, 0.99) * 1e6, 3)
+
+        // Batched appends again with `.fast` durability: the CPU cost without the fsync.
+        let fast = try Store.open(
+            at: root + "/fast",
+            options: StoreOptions(durability: .fast, autoTrainThreshold: 1000)
+        )
+        var fastGenerator = StoreBenchData.MessageGenerator(seed: 8)
+        var fastSeconds = 0.0
+        var fastCount = 0
+        for round in 0..<n(40) + 2 {
+            let batch = (0..<1000).map { _ in fastGenerator.next() }
+            let start = Clock.now()
+            try fast.write { writer in for m in batch { try writer.put(.message, m) } }
+            if round >= 2 {
+                fastSeconds += Clock.seconds(since: start)
+                fastCount += batch.count
+            }
+        }
+        result["append_small_batched_fast_per_s"] = round(Double(fastCount) / fastSeconds, 0)
 
         // The same messages without a dictionary.
         let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))

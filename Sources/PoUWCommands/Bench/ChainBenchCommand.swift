@@ -1,0 +1,185 @@
+import ArgumentParser
+import Foundation
+import PoUWChain
+import PoUWCore
+import PoUWCrypto
+import PoUWStore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pouw-bench chain`: reindex throughput next to OpenSSL's single-core Ed25519 verify rate.
+struct ChainBenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chain",
+        abstract: "Measure chain re-validation (reindex) speed against `openssl speed ed25519`.",
+        discussion: """
+            Builds a local chain of --blocks × --transfers signed transfers in a temporary LMDB store, re-validates
+            it from genesis with signatures checked on --threads threads, then runs `openssl speed -seconds 2
+            ed25519` as a child process. Prints ONE JSON object; `ratio` = reindex_tx_per_s ÷ OpenSSL's
+            single-core verify/s (target ≥ 1.6 with 2 threads). Build in release:
+            swift run -c release pouw-bench chain --json
+            """
+    )
+
+    @Option(help: "Blocks to build.") var blocks = 100
+    @Option(help: "Signed transfers per block.") var transfers = 100
+    @Option(help: "Signature-checking threads during the reindex.") var threads = 2
+    @Option(help: "Timed reindex runs (the best is reported).") var runs = 3
+    @Flag(help: "JSON output (the only format; accepted for uniformity).") var json = false
+
+    func run() throws {
+        let directory = NSTemporaryDirectory() + "pouw-bench-chain-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let storage = try StoreChainStorage(directory: directory, options: StoreOptions(durability: .fast))
+        let chain = try Blockchain(storage: storage, parameters: .local, work: TargetOnlyWorkValidator())
+        let buildStart = Date()
+        try DemoChainBuilder.extend(chain, blocks: blocks, transfersPerBlock: transfers)
+        let buildSeconds = Date().timeIntervalSince(buildStart)
+
+        var best: ChainVerifier.Report?
+        var bestCPU = 0.0
+        for _ in 0..<max(1, runs) {
+            let cpuBefore = processCPUSeconds()
+            let report = try ChainVerifier.reindex(source: storage, threads: threads)
+            let cpu = processCPUSeconds() - cpuBefore
+            guard report.ok else { throw ValidationError("reindex failed: \(report.failure ?? "?")") }
+            if best == nil || report.seconds < best!.seconds {
+                best = report
+                bestCPU = cpu
+            }
+        }
+        guard let best else { return }
+        let ours = ed25519VerifyPerSecond()
+        let openssl = try OpenSSLSpeed.ed25519VerifyPerSecond()
+        struct Output: Codable {
+            var reindex_tx_per_s: Double
+            /// Transactions per second of process CPU time (both threads summed): comparable on a busy machine.
+            var reindex_tx_per_cpu_s: Double
+            /// Our wrapper's single-thread verify rate per CPU second, for comparison with OpenSSL's.
+            var ed25519_verify_per_s_single_core: Double
+            var load_average_1m: Double
+            var openssl_ed25519_verify_per_s_single_core: Double?
+            var ratio: Double?
+            var target_ratio: Double
+            var transactions: UInt64
+            var blocks: UInt64
+            var threads: Int
+            var reindex_seconds: Double
+            var build_seconds: Double
+            var runs: Int
+        }
+        let rate = best.transactionsPerSecond
+        try printJSON(
+            Output(
+                reindex_tx_per_s: rate.rounded(),
+                reindex_tx_per_cpu_s: (Double(best.transactions) / max(bestCPU, 1e-9)).rounded(),
+                ed25519_verify_per_s_single_core: ours.rounded(),
+                load_average_1m: loadAverage(),
+                openssl_ed25519_verify_per_s_single_core: openssl,
+                ratio: openssl.map { (rate / $0 * 1000).rounded() / 1000 },
+                target_ratio: 1.6,
+                transactions: best.transactions,
+                blocks: best.blocks,
+                threads: threads,
+                reindex_seconds: best.seconds,
+                build_seconds: buildSeconds,
+                runs: runs
+            )
+        )
+    }
+}
+
+/// Seconds of CPU time (user + system) used by this process so far, all threads.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
+/// The 1-minute load average (the machine is shared; this says how much).
+func loadAverage() -> Double {
+    var loads: [Double] = [0, 0, 0]
+    return getloadavg(&loads, 3) > 0 ? loads[0] : -1
+}
+
+/// Our Ed25519 wrapper's verify rate on one thread over about 2 seconds of CPU time (as `openssl speed`
+/// counts: per CPU second, so a busy machine does not skew it).
+func ed25519VerifyPerSecond() -> Double {
+    let key = Ed25519.PrivateKey()
+    let message = [UInt8](repeating: 0x42, count: 120)
+    let signature = key.sign(message)
+    let start = processCPUSeconds()
+    var count = 0
+    while processCPUSeconds() - start < 2 {
+        for _ in 0..<100 where key.publicKey.isValidSignature(signature, for: message) { count += 1 }
+    }
+    return Double(count) / (processCPUSeconds() - start)
+}
+
+/// Runs the system's `openssl speed` as a child process and reads its Ed25519 verify rate.
+///
+/// The child is started with `posix_spawnp`, an empty signal mask and SIGALRM at its default action: `openssl
+/// speed` times itself with `alarm()`, and a child that inherits a Swift worker thread's blocked SIGALRM (as
+/// `Foundation.Process` children do) never stops.
+enum OpenSSLSpeed {
+    /// Verifications per second on one core, or `nil` if `openssl` is missing or its output unrecognised.
+    static func ed25519VerifyPerSecond(seconds: Int = 2) throws -> Double? {
+        guard let output = run(["openssl", "speed", "-seconds", "\(seconds)", "ed25519"]) else { return nil }
+        return parse(output)
+    }
+
+    /// The last number on the line naming Ed25519 in the results table (`… sign/s verify/s`).
+    static func parse(_ output: String) -> Double? {
+        for line in output.split(separator: "\n") where line.contains("Ed25519") && line.contains("bits") {
+            if let last = line.split(separator: " ").last, let value = Double(last) { return value }
+        }
+        return nil
+    }
+
+    /// Runs `arguments` (looked up on PATH) and returns its stdout, or `nil` if it could not start or failed.
+    static func run(_ arguments: [String]) -> String? {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var mask = sigset_t()
+        sigemptyset(&mask)
+        posix_spawnattr_setsigmask(&attributes, &mask)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGALRM)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        close(fds[1])
+        guard status == 0 else {
+            close(fds[0])
+            return nil
+        }
+        var output = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(fds[0], &buffer, buffer.count)
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        close(fds[0])
+        var exitStatus: Int32 = 0
+        waitpid(pid, &exitStatus, 0)
+        return exitStatus == 0 ? String(decoding: output, as: UTF8.self) : nil
+    }
+}
