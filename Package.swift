@@ -51,6 +51,10 @@ let package = Package(
             dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]
         ),
 
+        // MARK: economics (issue 6)
+        .target(name: "PoUWEconomics", dependencies: ["PoUWCore", "PoUWCrypto"]),
+        .testTarget(name: "PoUWEconomicsTests", dependencies: ["PoUWEconomics", "PoUWCore", "PoUWCrypto"]),
+
         // MARK: commands and tools
         .target(
             name: "PoUWCommands",
@@ -62,6 +66,7 @@ let package = Package(
                 "PoUWProtocol",
                 "PoUWML",
                 "PoUWLMDB",
+                "PoUWEconomics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -15,6 +15,7 @@ public struct BenchCommand: AsyncParsableCommand {
             TrainBenchCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
+            EconomicsBenchCommand.self,
         ]
     )
 

@@ -14,6 +14,7 @@ public struct PouwCommand: AsyncParsableCommand {
             // Subcommands, one per line (keep this list sorted by area: demo, train, key, …).
             KeyCommand.self,
             TrainCommand.self,
+            EconomicsCommand.self,
         ]
     )
 

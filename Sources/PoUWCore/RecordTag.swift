@@ -27,4 +27,12 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     // Protocol (0x50–0x6f)
     case iterationMessage = 0x50
     case historyCheckpoint = 0x51
+
+    // Economics (0x70–0x7f)
+    case economicsParameters = 0x70
+    case ticketPreferences = 0x71
+    case taskRequirements = 0x72
+    case evidence = 0x73
+    case payoutTable = 0x74
+    case ticket = 0x75
 }
