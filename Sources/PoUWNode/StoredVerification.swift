@@ -1,0 +1,248 @@
+import Foundation
+public import PoUWChain
+public import PoUWCore
+import PoUWML
+public import PoUWProtocol
+
+/// One verdict of a replay, for reports.
+public struct ItemVerdict: Sendable, Hashable, Codable {
+    /// `block` or `message`.
+    public var kind: String
+    /// Block id or message hash, hex.
+    public var id: String
+    public var height: UInt64?
+    /// `valid`, `invalid` or `unavailable`.
+    public var verdict: String
+    /// The first differing field or the missing artefact.
+    public var detail: String?
+    public var seconds: Double
+
+    public init(kind: String, id: String, height: UInt64?, verdict: Verdict, seconds: Double) {
+        self.kind = kind
+        self.id = id
+        self.height = height
+        self.seconds = seconds
+        switch verdict {
+        case .valid: self.verdict = "valid"
+        case .invalid(let mismatch):
+            self.verdict = "invalid"
+            detail = mismatch.description
+        case .unavailable(let artefact):
+            self.verdict = "unavailable"
+            detail = artefact.description
+        }
+    }
+}
+
+extension StoredData {
+    /// Verifies `block` from this store alone (PROTOCOL.md "Verification"): genesis must be the local preset's;
+    /// any other block's work is checked by `BlockVerifier` with `IterationReplay` over the stored artefacts
+    /// (message, history, commitment chain, checkpoint, batch, peers) — exactly what a full node does before
+    /// accepting it.
+    public func verify(block: Block) -> Verdict {
+        if block.header.prev == .zero {
+            let expected = Genesis.block(for: .local).id
+            return block.id == expected
+                ? .valid : .invalid(Mismatch(field: "genesis", claimed: block.id.hex, found: expected.hex))
+        }
+        do {
+            guard let message = try protocolStore.message(block.header.msgHash) else {
+                return .unavailable(.message(block.header.msgHash))
+            }
+            let task: StoredTask
+            do { task = try self.task(message.body.taskID) } catch { return .unavailable(.task(message.body.taskID)) }
+            let catalog = InMemoryTaskCatalog()
+            catalog.register(task: task.id, task.miningParameters)
+            let replay = IterationReplay(task: task.definition, artefacts: protocolStore, maxRebuild: 1 << 20)
+            let verifier = BlockVerifier(
+                artefacts: protocolStore,
+                tasks: catalog,
+                histories: protocolStore,
+                replay: { replay.verify($0) }
+            )
+            let target = try CompactTarget.decode(block.header.bits)
+            let verdict = verifier.verify(header: block.header, id: block.id, target: target)
+            guard verdict.isValid else { return verdict }
+            // The body must be the one the header commits to.
+            if Block.transactionRoot(block.transactions) != block.header.txRoot {
+                return .invalid(
+                    Mismatch(field: "txRoot", claimed: block.header.txRoot.hex, found: "other transactions")
+                )
+            }
+            return .valid
+        } catch {
+            return .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)"))
+        }
+    }
+
+    /// Replays every block of the main chain from genesis; `progress(done, total)` after each.
+    public func verifyChain(progress: (Int, Int) -> Void = { _, _ in }) throws -> [ItemVerdict] {
+        let count = try height()
+        var verdicts = [ItemVerdict]()
+        for h in 0..<count {
+            let start = DispatchTime.now().uptimeNanoseconds
+            guard let id = try chain.mainChainId(atHeight: h), let block = try block(id: id) else {
+                var missing = ItemVerdict(kind: "block", id: "?", height: h, verdict: .valid, seconds: 0)
+                missing.verdict = "unavailable"
+                missing.detail = "block at height \(h)"
+                verdicts.append(missing)
+                continue
+            }
+            let verdict = verify(block: block)
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            verdicts.append(ItemVerdict(kind: "block", id: id.hex, height: h, verdict: verdict, seconds: seconds))
+            progress(Int(h) + 1, Int(count))
+        }
+        return verdicts
+    }
+
+    /// Full audit of a task (PROTOCOL.md "A full audit"): every message of the stored history, in order, is
+    /// checked on arrival exactly as a supervisor does (membership, signature, per-miner chain, assigned batch in
+    /// the dataset tree, peer updates in order) and re-run on a replica that starts from the task seed's initial
+    /// weights and is carried from message to message — so the per-miner hash chains are checked end to end and
+    /// no checkpoint is trusted. The first failing message ends the audit.
+    public func audit(task id: Hash256, progress: (Int, Int) -> Void = { _, _ in }) throws -> [ItemVerdict] {
+        let task = try self.task(id)
+        let history = try self.history(id)
+        var messages = [IterationMessage]()
+        for hash in history.messages {
+            guard let message = try protocolStore.message(hash) else {
+                return [
+                    ItemVerdict(
+                        kind: "message",
+                        id: hash.hex,
+                        height: nil,
+                        verdict: .unavailable(.message(hash)),
+                        seconds: 0
+                    )
+                ]
+            }
+            messages.append(message)
+        }
+        var batchHashes = [Hash256]()
+        while let hash = try protocolStore.batchHash(
+            datasetRoot: task.payForTask.datasetRoot,
+            index: UInt64(batchHashes.count)
+        ) {
+            batchHashes.append(hash)
+        }
+        let miners = Array(Set(messages.map(\.body.minerKey)))
+        var recorder: HistoryRecorder
+        do {
+            let rules = try TaskRules(
+                taskID: id,
+                miners: Set(miners),
+                assignment: SeededBatchAssignment(
+                    seed: id,
+                    miners: miners,
+                    batchCount: max(batchHashes.count, miners.count)
+                ),
+                batchHashes: batchHashes,
+                datasetRoot: task.payForTask.datasetRoot,
+                parameterCount: UInt32(task.miningParameters.parameterCount),
+                tau: task.definition.effectiveTau
+            )
+            recorder = HistoryRecorder(rules: rules)
+        } catch {
+            return [ItemVerdict(kind: "task", id: id.hex, height: nil, verdict: .unavailable(.task(id)), seconds: 0)]
+        }
+        let seed = PreparedTask.modelSeed(taskID: id)
+        let initialHash = Trainer(task: task.definition, seed: seed, mode: .pouw(tau: task.definition.effectiveTau))
+            .stateHash
+        var replicas = [NodeKey: Trainer]()
+        var byHash = [Hash256: IterationMessage]()
+        var verdicts = [ItemVerdict]()
+        for (n, message) in messages.enumerated() {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let verdict = auditOne(
+                message,
+                recorder: &recorder,
+                replicas: &replicas,
+                byHash: byHash,
+                task: task,
+                seed: seed,
+                initialHash: initialHash
+            )
+            byHash[message.hash] = message
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            verdicts.append(
+                ItemVerdict(kind: "message", id: message.hash.hex, height: nil, verdict: verdict, seconds: seconds)
+            )
+            progress(n + 1, messages.count)
+            if !verdict.isValid { break }
+        }
+        return verdicts
+    }
+
+    private func auditOne(
+        _ message: IterationMessage,
+        recorder: inout HistoryRecorder,
+        replicas: inout [NodeKey: Trainer],
+        byHash: [Hash256: IterationMessage],
+        task: StoredTask,
+        seed: UInt64,
+        initialHash: Hash256
+    ) -> Verdict {
+        let body = message.body
+        do { try recorder.accept(message) } catch {
+            return .invalid(Mismatch(field: "arrival", claimed: message.hash.hex, found: "\(error)"))
+        }
+        let trainer: Trainer
+        if let existing = replicas[body.minerKey] {
+            trainer = existing
+        } else {
+            trainer = Trainer(task: task.definition, seed: seed, mode: .pouw(tau: task.definition.effectiveTau))
+            replicas[body.minerKey] = trainer
+        }
+        if body.sequence == 0 && body.stateHashBefore != initialHash {
+            return .invalid(
+                Mismatch(field: "stateHashBefore", claimed: body.stateHashBefore.hex, found: initialHash.hex)
+            )
+        }
+        if trainer.stateHash != body.stateHashBefore {
+            return .invalid(
+                Mismatch(field: "stateHashBefore", claimed: body.stateHashBefore.hex, found: trainer.stateHash.hex)
+            )
+        }
+        var peers = [IterationMessage]()
+        for hash in body.appliedPeerMessages {
+            guard let peer = byHash[hash] else { return .unavailable(.message(hash)) }
+            peers.append(peer)
+        }
+        let batch: Batch
+        do {
+            guard let bytes = try protocolStore.bytes(for: body.batchHash) else {
+                return .unavailable(.batch(body.batchHash))
+            }
+            batch = try Batch(canonicalBytes: bytes)
+        } catch {
+            return .invalid(
+                Mismatch(field: "batchHash", claimed: body.batchHash.hex, found: "unreadable batch: \(error)")
+            )
+        }
+        let context = IterationContext(
+            taskID: body.taskID,
+            epoch: body.epoch,
+            sequence: body.sequence,
+            previousMessage: body.previousMessage,
+            batchIndex: body.batchIndex,
+            zeroNonceCommitment: body.zeroNonceCommitment,
+            startTime: body.startTime,
+            finishTime: body.finishTime
+        )
+        do {
+            let recomputed = try PoUWIteration.run(
+                trainer: trainer,
+                minerKey: body.minerKey,
+                peers: peers,
+                batch: batch,
+                batchHash: body.batchHash,
+                context: context
+            ).body
+            if let mismatch = body.firstDifference(from: recomputed) { return .invalid(mismatch) }
+        } catch {
+            return .invalid(Mismatch(field: "training", claimed: "runs", found: "\(error)"))
+        }
+        return .valid
+    }
+}
