@@ -16,6 +16,7 @@ public struct BenchCommand: AsyncParsableCommand {
             ChainBenchCommand.self,
             ChainMakeCommand.self,
             EconomicsBenchCommand.self,
+            ReplayBenchCommand.self,
         ]
     )
 

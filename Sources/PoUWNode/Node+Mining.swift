@@ -101,9 +101,8 @@ extension Node {
         state.lastAccuracy = body.accuracy
         state.epoch = body.epoch
         state.lastMessage = message
-        let stateAfter = state.trainer.state.canonicalBytes
         if (sequence + 1) % state.checkpointInterval == 0 {
-            try checkpoint(stateAfter, sequence: sequence, archives: archives)
+            try checkpoint(state.trainer.state.canonicalBytes, sequence: sequence, archives: archives)
         }
         miner = state
 
@@ -121,11 +120,8 @@ extension Node {
             )
         {
             committed.header = header
-            // Checkpoints at every block: the state before (so a verifier replays exactly one iteration) and after.
+            // A checkpoint at every block: the state before its iteration, so a verifier replays exactly one.
             try checkpoint(stateBefore, sequence: sequence - 1, archives: archives)
-            if (sequence + 1) % state.checkpointInterval != 0 {
-                try checkpoint(stateAfter, sequence: sequence, archives: archives)
-            }
             if receive(committed) {
                 minedBlocks.append(committed.id)
                 broadcast(.block(committed.canonicalBytes))

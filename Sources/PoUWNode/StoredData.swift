@@ -16,6 +16,9 @@ public final class StoredData {
     public let store: Store
     public let protocolStore: ProtocolStore
     public let chain: StoreChainStorage
+    /// Where verification reads messages, states and batches: the store itself unless replaced (tests put a
+    /// damaging or forgetful source here to check that every defect is caught).
+    public var artefacts: any ArtefactSource
 
     /// Why the data could not be read.
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -47,6 +50,7 @@ public final class StoredData {
         store = try Store.open(at: directory, options: StoreOptions(readOnly: readOnly))
         protocolStore = ProtocolStore(store: store)
         chain = StoreChainStorage(store: store)
+        artefacts = protocolStore
     }
 
     // MARK: Chain
@@ -95,7 +99,9 @@ public final class StoredData {
 
     /// The task with id `id` (its PAY_FOR_TASK transaction is stored content-addressed under its id).
     public func task(_ id: Hash256) throws -> StoredTask {
-        guard let bytes = try protocolStore.bytes(for: id) else { throw Failure.noSuchTask(id) }
+        guard let bytes = try artefacts.bytes(for: id) else { throw Failure.noSuchTask(id) }
+        // The task id is the PAY_FOR_TASK's id, the SHA-256 of its bytes: anything else is not this task.
+        guard Hash256.sha256(bytes) == id else { throw Failure.badTask(id, "its bytes do not hash to the task id") }
         let transaction: Transaction
         do { transaction = try Transaction(canonicalBytes: bytes) } catch {
             throw Failure.badTask(id, "not a transaction: \(error)")

@@ -46,16 +46,22 @@ extension StoredData {
                 ? .valid : .invalid(Mismatch(field: "genesis", claimed: block.id.hex, found: expected.hex))
         }
         do {
-            guard let message = try protocolStore.message(block.header.msgHash) else {
+            guard let messageBytes = try artefacts.bytes(for: block.header.msgHash) else {
                 return .unavailable(.message(block.header.msgHash))
+            }
+            let message: IterationMessage
+            do { message = try IterationMessage(canonicalBytes: messageBytes) } catch {
+                return .invalid(
+                    Mismatch(field: "message", claimed: block.header.msgHash.hex, found: "undecodable: \(error)")
+                )
             }
             let task: StoredTask
             do { task = try self.task(message.body.taskID) } catch { return .unavailable(.task(message.body.taskID)) }
             let catalog = InMemoryTaskCatalog()
             catalog.register(task: task.id, task.miningParameters)
-            let replay = IterationReplay(task: task.definition, artefacts: protocolStore, maxRebuild: 1 << 20)
+            let replay = IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 1 << 20)
             let verifier = BlockVerifier(
-                artefacts: protocolStore,
+                artefacts: artefacts,
                 tasks: catalog,
                 histories: protocolStore,
                 replay: { replay.verify($0) }
@@ -106,7 +112,7 @@ extension StoredData {
         let history = try self.history(id)
         var messages = [IterationMessage]()
         for hash in history.messages {
-            guard let message = try protocolStore.message(hash) else {
+            guard let bytes = try artefacts.bytes(for: hash) else {
                 return [
                     ItemVerdict(
                         kind: "message",
@@ -117,7 +123,12 @@ extension StoredData {
                     )
                 ]
             }
-            messages.append(message)
+            do { messages.append(try IterationMessage(canonicalBytes: bytes)) } catch {
+                let mismatch = Mismatch(field: "message", claimed: hash.hex, found: "undecodable: \(error)")
+                return [
+                    ItemVerdict(kind: "message", id: hash.hex, height: nil, verdict: .invalid(mismatch), seconds: 0)
+                ]
+            }
         }
         var batchHashes = [Hash256]()
         while let hash = try protocolStore.batchHash(
@@ -211,7 +222,7 @@ extension StoredData {
         }
         let batch: Batch
         do {
-            guard let bytes = try protocolStore.bytes(for: body.batchHash) else {
+            guard let bytes = try artefacts.bytes(for: body.batchHash) else {
                 return .unavailable(.batch(body.batchHash))
             }
             batch = try Batch(canonicalBytes: bytes)

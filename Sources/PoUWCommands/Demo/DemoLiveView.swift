@@ -33,15 +33,15 @@ final class DemoLiveView {
         for miner in network.miners {
             guard let state = miner.miner else { continue }
             lines.append(
-                String(
-                    format: "  %-11@ %6d %6d %8.4f %9.1f%% %7d",
-                    miner.name as NSString,
-                    state.epoch + 1,
-                    state.sequence,
-                    state.lastLoss,
-                    100 * state.lastAccuracy,
-                    miner.minedBlocks.count
-                )
+                "  " + DemoSummary.pad(miner.name, 11)
+                    + String(
+                        format: " %6d %6d %8.4f %9.1f%% %7d",
+                        state.epoch + 1,
+                        state.sequence,
+                        state.lastLoss,
+                        100 * state.lastAccuracy,
+                        miner.minedBlocks.count
+                    )
             )
         }
         let stats = network.nodes.map(\.statistics)

@@ -81,6 +81,11 @@ enum DemoSummary {
         )
     }
 
+    /// `text` left-aligned in `width` columns.
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
     static func printTable(_ r: DemoReport) {
         print(
             String(
@@ -96,28 +101,21 @@ enum DemoSummary {
         print("miner         iters  epoch  test acc  blocks  payout              balance")
         for m in r.miners {
             print(
-                String(
-                    format: "%-12@ %6llu %6u %8.2f%% %7d  %-18@  %@",
-                    m.name as NSString,
-                    m.iterations,
-                    m.epoch,
-                    100 * m.testAccuracy,
-                    m.blocksMined,
-                    m.payout as NSString,
-                    m.balance as NSString
-                )
+                pad(m.name, 12)
+                    + String(
+                        format: " %6llu %6u %8.2f%% %7d  ",
+                        m.iterations,
+                        m.epoch,
+                        100 * m.testAccuracy,
+                        m.blocksMined
+                    )
+                    + pad(m.payout, 18) + "  " + m.balance
             )
         }
         print("\nparticipant   role                 payout              balance")
         for p in r.participants {
             print(
-                String(
-                    format: "%-12@  %-19@  %-18@  %@",
-                    p.name as NSString,
-                    p.role as NSString,
-                    p.payout as NSString,
-                    p.balance as NSString
-                )
+                pad(p.name, 12) + "  " + pad(p.role, 19) + "  " + pad(p.payout, 18) + "  " + p.balance
             )
         }
         let accepted = r.verification.map(\.accepted).reduce(0, +)
