@@ -210,11 +210,7 @@ extension StoredData {
                 Mismatch(field: "stateHashBefore", claimed: body.stateHashBefore.hex, found: initialHash.hex)
             )
         }
-        if trainer.stateHash != body.stateHashBefore {
-            return .invalid(
-                Mismatch(field: "stateHashBefore", claimed: body.stateHashBefore.hex, found: trainer.stateHash.hex)
-            )
-        }
+        // The replica's state is compared with `stateHashBefore` by the re-run below (first field that differs).
         var peers = [IterationMessage]()
         for hash in body.appliedPeerMessages {
             guard let peer = byHash[hash] else { return .unavailable(.message(hash)) }

@@ -16,7 +16,8 @@ struct ReplayBenchCommand: ParsableCommand {
             archive's store: verify_block_ms = verifying the last block (message, history, commitment, checkpoint
             and batch loaded from the store, iteration re-run, every field compared); train_iteration_ms = the
             same iteration trained from the same in-memory state (engine only); audit_iterations_per_s = the full
-            audit of the task; train_iterations_per_s = the engine training the same number of iterations.
+            audit of the task; train_iterations_per_s = a miner's iterations (PoUWIteration.run: train, quantise,
+            hash the states) on the same number of batches, without network or store.
             Each figure is the best of --repeats runs.
               swift run -c release pouw-bench replay --json
             """
@@ -127,7 +128,30 @@ struct ReplayBenchCommand: ParsableCommand {
             )
             trainLoopBest = min(
                 trainLoopBest,
-                try Self.seconds { for i in 0..<audited { _ = try trainer.step(batches[i % batches.count]) } }
+                try Self.seconds {
+                    var previous = Hash256.zero
+                    for i in 0..<audited {
+                        let b = i % batches.count
+                        let step = try PoUWIteration.run(
+                            trainer: trainer,
+                            minerKey: body.minerKey,
+                            peers: [],
+                            batch: batches[b],
+                            batchHash: batchHashes[b],
+                            context: IterationContext(
+                                taskID: taskID,
+                                epoch: 0,
+                                sequence: UInt64(i),
+                                previousMessage: previous,
+                                batchIndex: UInt32(b),
+                                zeroNonceCommitment: .zero,
+                                startTime: 0,
+                                finishTime: 1
+                            )
+                        )
+                        previous = Hash256.sha256(step.body.canonicalBytes)
+                    }
+                }
             )
         }
         let output: [String: Any] = [
