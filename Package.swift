@@ -104,7 +104,10 @@ let package = Package(
             dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/pouw-replay"
         ),
-        .testTarget(name: "PoUWCommandsTests", dependencies: ["PoUWCore", "PoUWCrypto", "pouw"]),
+        .testTarget(
+            name: "PoUWCommandsTests",
+            dependencies: ["PoUWCore", "PoUWCrypto", "pouw", "pouw-inspect", "pouw-bench"]
+        ),
     ]
 )
 

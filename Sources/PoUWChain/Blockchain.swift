@@ -73,6 +73,21 @@ public final class Blockchain: Sendable {
         try engine.withLock { e throws(ChainError) in try e.process(block, bytes: canonicalBytes) }
     }
 
+    /// As `process(_:canonicalBytes:)` with the stateless checks already done by the caller (`prechecked` must be
+    /// `BlockChecks.check` of exactly this block and these bytes under these parameters). Internal: only the
+    /// reindex, which overlaps the checks of block n + 1 with connecting block n, uses it.
+    func process(
+        _ block: Block,
+        canonicalBytes: [UInt8],
+        prechecked: Result<[Hash256], ValidationError>
+    )
+        throws(ChainError) -> ProcessReport
+    {
+        try engine.withLock { e throws(ChainError) in
+            try e.process(block, bytes: canonicalBytes, prechecked: prechecked)
+        }
+    }
+
     /// Decodes and processes a block received as bytes.
     @discardableResult
     public func process(blockBytes bytes: [UInt8]) throws(ChainError) -> ProcessReport {

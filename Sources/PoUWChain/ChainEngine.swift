@@ -74,8 +74,14 @@ struct ChainEngine {
 
     // MARK: processing
 
-    mutating func process(_ block: Block, bytes: [UInt8]) throws(ChainError) -> ProcessReport {
-        let outcome = try processOne(block, bytes: bytes)
+    /// `prechecked`: the result of `BlockChecks.check` on exactly this block and bytes, when the caller already
+    /// ran it (the reindex overlaps it with connecting the previous block).
+    mutating func process(
+        _ block: Block,
+        bytes: [UInt8],
+        prechecked: Result<[Hash256], ValidationError>? = nil
+    ) throws(ChainError) -> ProcessReport {
+        let outcome = try processOne(block, bytes: bytes, prechecked: prechecked)
         var adopted: [BlockOutcome] = []
         var queue: [Hash256] = []
         if case .orphan = outcome {} else { queue.append(block.id) }
@@ -93,7 +99,11 @@ struct ChainEngine {
     }
 
     /// `bytes` must be `block`'s canonical encoding.
-    private mutating func processOne(_ block: Block, bytes: [UInt8]) throws(ChainError) -> BlockOutcome {
+    private mutating func processOne(
+        _ block: Block,
+        bytes: [UInt8],
+        prechecked: Result<[Hash256], ValidationError>? = nil
+    ) throws(ChainError) -> BlockOutcome {
         let id = block.id
         let header = block.header
         if invalid.contains(id) { throw .knownInvalid(id: id) }
@@ -105,7 +115,11 @@ struct ChainEngine {
         }
         let ids: [Hash256]
         do {
-            ids = try BlockChecks.check(block, encodedSize: bytes.count, parameters: parameters, threads: threads)
+            if let prechecked {
+                ids = try prechecked.get()
+            } else {
+                ids = try BlockChecks.check(block, encodedSize: bytes.count, parameters: parameters, threads: threads)
+            }
         } catch { throw .invalidBlock(id: id, error) }
         if invalid.contains(header.prev) {
             invalid.insert(id)

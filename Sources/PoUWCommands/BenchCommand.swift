@@ -12,11 +12,13 @@ public struct BenchCommand: AsyncParsableCommand {
             BenchAppendLoopCommand.self,
             BenchStoreFixtureCommand.self,
             BenchProtocolCommand.self,
+            BenchReplayCommand.self,
             TrainBenchCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
+            BenchCryptoCommand.self,
             EconomicsBenchCommand.self,
-            ReplayBenchCommand.self,
+            NodeReplayBenchCommand.self,
         ]
     )
 

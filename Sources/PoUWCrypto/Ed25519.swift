@@ -99,18 +99,8 @@ public enum Ed25519 {
         /// non-canonical `S`, undecodable point, wrong key or message) gives `false`.
         public func isValidSignature(_ signature: [UInt8], for message: [UInt8]) -> Bool {
             guard signature.count == Ed25519.signatureByteCount else { return false }
-            return key.withDigestContext { ctx, pkey -> Bool in
-                guard EVP_DigestVerifyInit(ctx, nil, nil, nil, pkey) == 1 else {
-                    ERR_clear_error()
-                    return false
-                }
-                let result = signature.withUnsafeBufferPointer { sig in
-                    message.withUnsafeBufferPointer { msg in
-                        EVP_DigestVerify(ctx, sig.baseAddress, sig.count, msg.baseAddress, msg.count)
-                    }
-                }
-                if result != 1 { ERR_clear_error() }
-                return result == 1
+            return signature.withUnsafeBufferPointer { sig in
+                message.withUnsafeBufferPointer { msg in key.verify(signature: sig, message: msg) }
             }
         }
 

@@ -1,3 +1,4 @@
+internal import Dispatch
 public import PoUWCore
 internal import PoUWLMDB
 internal import PoUWZstd
@@ -123,12 +124,26 @@ public final class Store: Sendable {
                 "object of \(bytes.count) bytes exceeds the limit of \(options.maxObjectSize)"
             )
         }
-        let hash = Hash256.sha256(bytes)
-        let value = try Self.translating { try codec.encode(kind, bytes) }
+        let (hash, value) = try Self.translating { try hashAndEncode(kind, bytes) }
         return try write(expectedBytes: value.count) { batch in
             try batch.putEncoded(hash: hash, kind: kind, rawCount: bytes.count, value: value)
             return hash
         }
+    }
+
+    /// SHA-256 and the stored value of `bytes`; for large objects the hash runs on a second thread while the
+    /// calling thread compresses (both are pure functions of `bytes`).
+    private func hashAndEncode(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> (Hash256, [UInt8]) {
+        guard bytes.count >= 256 << 10 else { return (Hash256.sha256(bytes), try codec.encode(kind, bytes)) }
+        let box = HashBox()
+        DispatchQueue.global(qos: .userInitiated).async { [bytes] in
+            box.hash = Hash256.sha256(bytes)
+            box.done.signal()
+        }
+        let value = try codec.encode(kind, bytes)
+        box.done.wait()
+        guard let hash = box.hash else { preconditionFailure("hash thread finished without a hash") }
+        return (hash, value)
     }
 
     /// The bytes stored under `hash` (decoded and re-hashed).
@@ -210,6 +225,12 @@ public final class Store: Sendable {
                 : StoreError(.storage, error.description, cause: error)
         }
     }
+}
+
+/// The result slot of `hashAndEncode`'s hashing thread; written once before `done` is signalled.
+private final class HashBox: @unchecked Sendable {
+    var hash: Hash256?
+    let done = DispatchSemaphore(value: 0)
 }
 
 /// An `errno` value carried as a `StoreError` cause.

@@ -7,7 +7,9 @@ internal import PoUWLMDB
 /// visible to readers before. Using a batch after its closure returned traps. Not `Sendable`.
 public final class StoreBatch: StoreView {
     let wtxn: WriteTransaction
-    private var kindDeltas: [ObjectKind: (count: Int, raw: Int, stored: Int)] = [:]
+    /// Per-kind (count, raw bytes, stored bytes) added by this batch, indexed by `ObjectKind.rawValue`.
+    private var kindDeltas = [(count: Int, raw: Int, stored: Int)](repeating: (0, 0, 0), count: 16)
+    private var kindsTouched: [ObjectKind] = []
     private var nextHistory: [Hash256: UInt64] = [:]
     private(set) var untrainedKindsTouched: Set<ObjectKind> = []
 
@@ -36,31 +38,39 @@ public final class StoreBatch: StoreView {
     }
 
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        let key = Keys.key(hash)
-        if try wtxn.contains(db.objects, key) { return }
-        try store(key: key, kind: kind, rawCount: rawCount, value: value)
+        // The value is encoded already: a put that refuses to overwrite is the existence check.
+        guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { return }
+        count(kind: kind, rawCount: rawCount, storedCount: value.count)
     }
 
     private func store(key: [UInt8], kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
         try wtxn.put(db.objects, key, value)
-        var delta = kindDeltas[kind] ?? (0, 0, 0)
-        delta.count += 1
-        delta.raw += rawCount
-        delta.stored += value.count
-        kindDeltas[kind] = delta
-        if kind.usesDictionary && !store.dictionaries.hasCurrent(kind) { untrainedKindsTouched.insert(kind) }
+        count(kind: kind, rawCount: rawCount, storedCount: value.count)
+    }
+
+    private func count(kind: ObjectKind, rawCount: Int, storedCount: Int) {
+        let index = Int(kind.rawValue)
+        if kindDeltas[index].count == 0 {
+            kindsTouched.append(kind)
+            if kind.usesDictionary && !store.dictionaries.hasCurrent(kind) { untrainedKindsTouched.insert(kind) }
+        }
+        kindDeltas[index].count += 1
+        kindDeltas[index].raw += rawCount
+        kindDeltas[index].stored += storedCount
     }
 
     /// Writes the per-kind counters; called once before commit.
     func finish() throws {
-        for (kind, delta) in kindDeltas {
+        for kind in kindsTouched {
+            let delta = kindDeltas[Int(kind.rawValue)]
             var totals = try KindCounters(wtxn.get(db.meta, Keys.kindStats(kind)))
             totals.count += UInt64(delta.count)
             totals.rawBytes += UInt64(delta.raw)
             totals.storedBytes += UInt64(delta.stored)
             try wtxn.put(db.meta, Keys.kindStats(kind), totals.bytes)
         }
-        kindDeltas = [:]
+        for kind in kindsTouched { kindDeltas[Int(kind.rawValue)] = (0, 0, 0) }
+        kindsTouched = []
     }
 
     // MARK: Blocks

@@ -14,19 +14,23 @@ struct ValueCodec: Sendable {
 
     /// The stored value for `bytes` of `kind`: never longer than a raw header plus the bytes.
     func encode(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8] {
-        let rawHeader = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
-        let limit = rawHeader.count + bytes.count
-        var candidate: [UInt8]?
-        do {
-            candidate = try compressed(kind, bytes)
-        } catch {
-            candidate = nil
-        }
-        if let candidate, candidate.count < limit { return candidate }
-        var value = rawHeader
+        // A raw header is 3 bytes, the LEB128 length, a zero dictionary id and the CRC.
+        let limit = 5 + Self.leb128Size(bytes.count) + bytes.count
+        if let candidate = try? compressed(kind, bytes), candidate.count < limit { return candidate }
+        var value = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
         value.reserveCapacity(limit)
         value.append(contentsOf: bytes)
         return value
+    }
+
+    static func leb128Size(_ value: Int) -> Int {
+        var size = 1
+        var v = value >> 7
+        while v > 0 {
+            size += 1
+            v >>= 7
+        }
+        return size
     }
 
     private func compressed(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8]? {

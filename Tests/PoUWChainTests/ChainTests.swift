@@ -29,31 +29,17 @@ struct ChainTests {
         #expect(found.transaction == tx && found.height == 1 && found.index == 1)
     }
 
-    /// Asserts that processing `block` fails with `expected` and leaves tip and state exactly as before.
-    func expectRejected(
-        _ t: TestChain,
-        _ block: Block,
-        _ expected: ChainError,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let before = (t.chain.tip, try t.chain.stateHash(), try t.mainChain())
-        #expect(throws: expected, sourceLocation: sourceLocation) { try t.chain.process(block) }
-        #expect(t.chain.tip == before.0, sourceLocation: sourceLocation)
-        #expect(try t.chain.stateHash() == before.1, sourceLocation: sourceLocation)
-        #expect(try t.mainChain() == before.2, sourceLocation: sourceLocation)
-    }
-
     @Test(arguments: StorageKind.allCases) func rejectsBadSignature(kind: StorageKind) throws {
         let t = try TestChain(storage: kind.make())
         var tx = TestChain.transfer(from: 0, to: bob, units: 5, sequence: 0)
         tx.authorization!.signature[10] ^= 1
         let b = try t.block([tx])
-        try expectRejected(t, b, .invalidBlock(id: b.id, .badSignature(tx: tx.id)))
+        try t.expectRejected(b, .invalidBlock(id: b.id, .badSignature(tx: tx.id)))
         // A signature by the wrong key is just as bad.
         var forged = TestChain.transfer(from: 1, to: bob, units: 5, sequence: 0)
         forged.authorization!.signer = TestChain.key(0).publicKey.bytes
         let b2 = try t.block([forged])
-        try expectRejected(t, b2, .invalidBlock(id: b2.id, .badSignature(tx: forged.id)))
+        try t.expectRejected(b2, .invalidBlock(id: b2.id, .badSignature(tx: forged.id)))
     }
 
     @Test(arguments: StorageKind.allCases) func rejectsDoubleSpendAndReplay(kind: StorageKind) throws {
@@ -62,8 +48,7 @@ struct ChainTests {
         let spend1 = TestChain.transfer(from: 1, to: bob, units: all - 1_000, sequence: 0)
         let spend2 = TestChain.transfer(from: 1, to: bob, units: all - 1_000, sequence: 1)
         let b = try t.block([spend1, spend2])
-        try expectRejected(
-            t,
+        try t.expectRejected(
             b,
             .invalidBlock(
                 id: b.id,
@@ -78,10 +63,10 @@ struct ChainTests {
         try t.extend([spend1])
         // Replaying the mined transaction in a later block: its sequence is used.
         let replay = try t.block([spend1])
-        try expectRejected(t, replay, .invalidBlock(id: replay.id, .badSequence(tx: spend1.id, expected: 1, found: 0)))
+        try t.expectRejected(replay, .invalidBlock(id: replay.id, .badSequence(tx: spend1.id, expected: 1, found: 0)))
         // A duplicate inside one block is caught before the ledger.
         let dup = try t.block([spend2, spend2])
-        try expectRejected(t, dup, .invalidBlock(id: dup.id, .duplicateTransaction(tx: spend2.id)))
+        try t.expectRejected(dup, .invalidBlock(id: dup.id, .duplicateTransaction(tx: spend2.id)))
     }
 
     @Test(arguments: StorageKind.allCases) func rejectsWrongCoinbase(kind: StorageKind) throws {
@@ -93,8 +78,7 @@ struct ChainTests {
             )
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             greedy,
             .invalidBlock(
                 id: greedy.id,
@@ -107,17 +91,17 @@ struct ChainTests {
             )
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(t, wrongHeight, .invalidBlock(id: wrongHeight.id, .coinbaseHeight(expected: 1, found: 7)))
+        try t.expectRejected(wrongHeight, .invalidBlock(id: wrongHeight.id, .coinbaseHeight(expected: 1, found: 7)))
         let noCoinbase = try t.block { b in
             b.transactions = [tx]
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(t, noCoinbase, .invalidBlock(id: noCoinbase.id, .missingCoinbase))
+        try t.expectRejected(noCoinbase, .invalidBlock(id: noCoinbase.id, .missingCoinbase))
         let twoCoinbases = try t.block { b in
             b.transactions.append(b.transactions[0])
             b.header.txRoot = Block.transactionRoot(b.transactions)
         }
-        try expectRejected(t, twoCoinbases, .invalidBlock(id: twoCoinbases.id, .coinbaseNotFirst(index: 1)))
+        try t.expectRejected(twoCoinbases, .invalidBlock(id: twoCoinbases.id, .coinbaseNotFirst(index: 1)))
     }
 
     @Test(arguments: StorageKind.allCases) func rejectsBadHeaders(kind: StorageKind) throws {
@@ -126,8 +110,7 @@ struct ChainTests {
         let tipTime = t.chain.tip.time
         let context = try t.chain.nextBlockContext()
         let old = try t.block { $0.header.time = context.medianTimePast }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             old,
             .invalidBlock(
                 id: old.id,
@@ -135,18 +118,16 @@ struct ChainTests {
             )
         )
         let future = try t.block { $0.header.time = TestChain.now + 61 }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             future,
             .invalidBlock(id: future.id, .timeTooFarInFuture(time: TestChain.now + 61, limit: TestChain.now + 60))
         )
         let bits = try t.block { $0.header.bits = 0x1f7f_ffff }
-        try expectRejected(t, bits, .invalidBlock(id: bits.id, .badBits(expected: 0x207f_ffff, found: 0x1f7f_ffff)))
+        try t.expectRejected(bits, .invalidBlock(id: bits.id, .badBits(expected: 0x207f_ffff, found: 0x1f7f_ffff)))
         let easy = try t.block { $0.header.bits = 0x2100_ffff }
-        try expectRejected(t, easy, .invalidBlock(id: easy.id, .invalidTarget(bits: 0x2100_ffff)))
+        try t.expectRejected(easy, .invalidBlock(id: easy.id, .invalidTarget(bits: 0x2100_ffff)))
         let root = try t.block { $0.header.txRoot = .zero }
-        try expectRejected(
-            t,
+        try t.expectRejected(
             root,
             .invalidBlock(
                 id: root.id,
@@ -161,8 +142,7 @@ struct ChainTests {
             high.header.nonce = Hash256(w0: 9, w1: 9, w2: 9, w3: n)
             n += 1
         } while UInt256(high.id) <= target
-        try expectRejected(
-            t,
+        try t.expectRejected(
             high,
             .invalidBlock(id: high.id, .workRejected(reason: "header hash \(high.id.short)… is above the target"))
         )
@@ -197,15 +177,13 @@ struct ChainTests {
             fee: Amount(units: 1)
         ).signed(with: TestChain.key(0))
         let b = try t.block([bigTx])
-        try expectRejected(
-            t,
+        try t.expectRejected(
             b,
             .invalidBlock(id: b.id, .transactionTooLarge(tx: bigTx.id, bytes: bigTx.canonicalBytes.count, limit: 300))
         )
         let many = (0..<20).map { TestChain.transfer(from: 0, to: bob, units: 1, sequence: UInt64($0)) }
         let huge = try t.block(many)
-        try expectRejected(
-            t,
+        try t.expectRejected(
             huge,
             .invalidBlock(id: huge.id, .blockTooLarge(bytes: huge.canonicalBytes.count, limit: 2_000))
         )
@@ -300,8 +278,7 @@ struct ChainTests {
         try t.chain.process(b2)
         let b3 = try t.block(parent: b2.id)
         let spend = b2.transactions[1]
-        try expectRejected(
-            t,
+        try t.expectRejected(
             b3,
             .invalidBlock(
                 id: b2.id,
@@ -379,7 +356,7 @@ struct ChainTests {
             parent = b.id
             last = b
         }
-        try expectRejected(t, last!, .reorgBeyondUndoHorizon(id: last!.id, depth: 5, horizon: 3))
+        try t.expectRejected(last!, .reorgBeyondUndoHorizon(id: last!.id, depth: 5, horizon: 3))
     }
 }
 
@@ -404,5 +381,44 @@ struct ReindexTests {
         try storage.commit(commit)
         let report = try ChainVerifier.reindex(source: storage)
         #expect(report.failure?.contains("differs from the stored") == true)
+    }
+}
+
+@Suite("Block checks are independent of the thread count")
+struct BlockCheckThreadTests {
+    @Test func firstFailureByIndexWhateverTheThreads() throws {
+        let t = try TestChain()
+        let bob = Address(bytes: [UInt8](repeating: 0xb0, count: 20))!
+        var txs = (0..<9).map { TestChain.transfer(from: $0 % 4, to: bob, units: 5, sequence: UInt64($0 / 4)) }
+        txs[6].authorization!.signature[0] ^= 1  // a bad signature late in the block
+        txs[2] = Transaction(  // and a zero-amount transfer earlier: this one must be reported
+            body: .transfer(Transfer(to: bob, amount: .zero)),
+            signer: TestChain.key(2).publicKey,
+            sequence: 0,
+            fee: Amount(units: 1)
+        ).signed(with: TestChain.key(2))
+        let block = try t.block(txs)
+        let expected = ValidationError.invalidField(tx: txs[2].id, field: "transfer.amount", reason: "must be positive")
+        for threads in 1...5 {
+            #expect(throws: expected) {
+                try BlockChecks.check(
+                    block,
+                    encodedSize: block.canonicalBytes.count,
+                    parameters: .local,
+                    threads: threads
+                )
+            }
+        }
+        var good = txs
+        good[2] = TestChain.transfer(from: 2, to: bob, units: 5, sequence: 0)
+        good[6] = TestChain.transfer(from: 2, to: bob, units: 5, sequence: 1)
+        let ok = try t.block(good)
+        let ids = ok.transactions.map(\.id)
+        for threads in 1...5 {
+            #expect(
+                try BlockChecks.check(ok, encodedSize: ok.canonicalBytes.count, parameters: .local, threads: threads)
+                    == ids
+            )
+        }
     }
 }

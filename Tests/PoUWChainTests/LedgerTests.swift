@@ -68,9 +68,7 @@ struct LedgerTests {
         // Settling twice is refused.
         let again = signed(.taskResult(result), by: 2, sequence: 1)
         let b = try t.block([again])
-        #expect(throws: ChainError.invalidBlock(id: b.id, .taskAlreadySettled(tx: again.id, task: pay.id))) {
-            try t.chain.process(b)
-        }
+        try t.expectRejected(b, ChainError.invalidBlock(id: b.id, .taskAlreadySettled(tx: again.id, task: pay.id)))
 
         // Evidence against account 1: a bad proof is refused, a good one burns the slashed stake.
         let bad = signed(
@@ -87,9 +85,10 @@ struct LedgerTests {
             sequence: 0
         )
         let badBlock = try t.block([bad])
-        #expect(throws: ChainError.invalidBlock(id: badBlock.id, .ruleRejected(tx: bad.id, reason: "bad proof"))) {
-            try t.chain.process(badBlock)
-        }
+        try t.expectRejected(
+            badBlock,
+            ChainError.invalidBlock(id: badBlock.id, .ruleRejected(tx: bad.id, reason: "bad proof"))
+        )
         let good = signed(
             .evidence(
                 Evidence(
@@ -184,15 +183,11 @@ struct LedgerTests {
         ]
         let unknown = signed(.taskResult(result), by: 2, sequence: 0)
         let b = try t.block([unknown])
-        #expect(throws: ChainError.invalidBlock(id: b.id, .unknownTask(tx: unknown.id, task: result.taskId))) {
-            try t.chain.process(b)
-        }
+        try t.expectRejected(b, ChainError.invalidBlock(id: b.id, .unknownTask(tx: unknown.id, task: result.taskId)))
         result.metrics = [2]  // the evaluator's signature no longer covers the metrics
         let forged = signed(.taskResult(result), by: 2, sequence: 0)
         let b2 = try t.block([forged])
-        #expect(throws: ChainError.invalidBlock(id: b2.id, .badEvaluatorSignature(tx: forged.id, index: 0))) {
-            try t.chain.process(b2)
-        }
+        try t.expectRejected(b2, ChainError.invalidBlock(id: b2.id, .badEvaluatorSignature(tx: forged.id, index: 0)))
     }
 
     @Test func formRules() throws {

@@ -1,6 +1,8 @@
+import Foundation
 import PoUWCore
 import PoUWCrypto
 import PoUWStore
+import Synchronization
 import Testing
 
 @testable import PoUWChain
@@ -74,6 +76,19 @@ struct TestChain {
         return b
     }
 
+    /// Asserts that processing `block` fails with `expected` and leaves tip and state exactly as before.
+    func expectRejected(
+        _ block: Block,
+        _ expected: ChainError,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let before = (chain.tip, try chain.stateHash(), try mainChain())
+        #expect(throws: expected, sourceLocation: sourceLocation) { try chain.process(block) }
+        #expect(chain.tip == before.0, sourceLocation: sourceLocation)
+        #expect(try chain.stateHash() == before.1, sourceLocation: sourceLocation)
+        #expect(try mainChain() == before.2, sourceLocation: sourceLocation)
+    }
+
     /// The main chain's ids, genesis first.
     func mainChain() throws -> [Hash256] {
         try (0...chain.tip.height).map { try chain.mainChainId(atHeight: $0)! }
@@ -97,12 +112,25 @@ enum StorageKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 }
 
 enum TemporaryDirectory {
-    /// A fresh directory under the system temporary directory.
+    /// Directories made by this test process, removed when it exits.
+    static let made = Mutex<[String]>([])
+    static let cleanup: Void = {
+        atexit {
+            for dir in TemporaryDirectory.made.withLock({ $0 }) {
+                try? FileManager.default.removeItem(atPath: dir)
+            }
+        }
+    }()
+
+    /// A fresh directory under the system temporary directory (removed at process exit).
     static func make() throws -> String {
+        _ = cleanup
         var template = Array("/tmp/pouw-chain-test-XXXXXX".utf8CString)
         guard let path = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
             throw ChainError.storage("mkdtemp failed")
         }
-        return String(cString: path)
+        let dir = String(cString: path)
+        made.withLock { $0.append(dir) }
+        return dir
     }
 }

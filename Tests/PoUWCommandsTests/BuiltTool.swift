@@ -31,7 +31,9 @@ struct BuiltTool {
         url = try #require(found, "no built \(name) in \(candidates.map(\.path))")
     }
 
-    func run(_ arguments: [String]) throws -> Result {
+    /// Runs the tool to completion; a run longer than `timeout` seconds is terminated (and fails its test through
+    /// a non-zero status).
+    func run(_ arguments: [String], timeout: Double = 120) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
@@ -40,6 +42,9 @@ struct BuiltTool {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -269,4 +269,28 @@ import Testing
             try MerkleConsistencyProof(canonicalBytes: Array(consistency.canonicalBytes.dropLast()))
         }
     }
+
+    /// The worked example of Docs/crypto.md: three leaves "a", "b", "c".
+    @Test func workedExample() throws {
+        let tree = MerkleTree(leaves: ["a", "b", "c"].map { Array($0.utf8) })
+        #expect(
+            tree.leafHashes.map(\.hex) == [
+                "022a6979e6dab7aa5ae4c3e5e45f7e977112a7e63593820dbec1ec738a24f93c",
+                "57eb35615d47f34ec714cacdf5fd74608a5e8e102724e80b24b287c0c27b6a31",
+                "597fcb31282d34654c200d3418fca5705c648ebf326ec73d8ddef11841f876d8",
+            ]
+        )
+        let n01 = Self.h("b137985ff484fb600db93107c77b0365c80d78f5b429ded0fd97361d077999eb")
+        #expect(MerkleTree.nodeHash(tree.leafHashes[0], tree.leafHashes[1]) == n01)
+        #expect(tree.root.hex == "36642e73c2540ab121e3a6bf9545b0a24982cd830eb13d3cd19de3ce6c021ec1")
+        let proof = try tree.inclusionProof(index: 0)
+        #expect(proof.path == [tree.leafHashes[1], tree.leafHashes[2]])
+        #expect(
+            Hex.encode(proof.canonicalBytes)
+                == "e00100030257eb35615d47f34ec714cacdf5fd74608a5e8e102724e80b24b287c0c27b6a31"
+                + "597fcb31282d34654c200d3418fca5705c648ebf326ec73d8ddef11841f876d8"
+        )
+        #expect(try tree.inclusionProof(index: 2).path == [n01])
+        #expect(try tree.consistencyProof(from: 2).path == [tree.leafHashes[2]])
+    }
 }

@@ -178,3 +178,31 @@ import Testing
         #expect(restored.publicKey == a.publicKey)
     }
 }
+
+/// The verify path reuses one OpenSSL context per key; valid and invalid signatures interleaved, from many tasks
+/// at once, must all get the right answer.
+@Suite struct Ed25519ConcurrencyTests {
+    @Test func interleavedConcurrentVerification() async throws {
+        let key = try Ed25519.PrivateKey(seed: [UInt8](repeating: 3, count: 32))
+        let publicKey = key.publicKey
+        let messages = (0..<16).map { [UInt8($0), 1, 2] }
+        let signatures = messages.map(key.sign)
+        let wrong = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var wrong = 0
+                    for round in 0..<200 {
+                        let i = (task + round) % messages.count
+                        var signature = signatures[i]
+                        let valid = round % 3 != 0
+                        if !valid { signature[(round * 7) % 64] ^= 0x10 }
+                        if publicKey.isValidSignature(signature, for: messages[i]) != valid { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(wrong == 0)
+    }
+}

@@ -187,3 +187,29 @@ import Testing
         #expect(a.prove(alpha: [1]).output != a.prove(alpha: [2]).output)
     }
 }
+
+/// The P-256 group object is shared by every thread; proofs made and checked from many tasks at once must all be
+/// the deterministic, valid ones.
+@Suite struct VRFConcurrencyTests {
+    @Test func concurrentProveAndVerify() async throws {
+        let key = try VRF.SecretKey(bytes: [UInt8](repeating: 0x11, count: 32))
+        let expected = (0..<8).map { key.prove(alpha: [UInt8($0)]) }
+        let wrong = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    var wrong = 0
+                    for round in 0..<25 {
+                        let i = (task + round) % expected.count
+                        let proof = key.prove(alpha: [UInt8(i)])
+                        if proof != expected[i] { wrong += 1 }
+                        if (try? key.publicKey.verify(proof: proof, alpha: [UInt8(i)])) != proof.output { wrong += 1 }
+                        if (try? key.publicKey.verify(proof: proof, alpha: [UInt8(i), 0])) != nil { wrong += 1 }
+                    }
+                    return wrong
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(wrong == 0)
+    }
+}

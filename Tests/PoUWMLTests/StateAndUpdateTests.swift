@@ -117,6 +117,37 @@ struct StateAndUpdateTests {
         }
     }
 
+    @Test("the worked examples of Docs/training.md, byte for byte")
+    func workedExamples() throws {
+        let batch = try Batch(featureCount: 2, labels: [1], features: [0.5, 1.0])
+        #expect(Hex.encode(batch.canonicalBytes) == "330102010100000" + "03f0000803f")
+        let update = try SparseUpdate(tau: 0.001, parameterCount: 6, words: [3, 0x8000_0000])
+        #expect(Hex.encode(update.canonicalBytes) == "32016f12833a06020300000000000080")
+        let tiny = try TestSupport.task(
+            json: """
+                {"model_type": "mlp", "architecture": {"input_size": 1, "hidden_sizes": [], "output_size": 3},
+                 "optimizer": {"type": "adam", "learning_rate": 0.001},
+                 "stopping_criterion": {"type": "max_epochs", "max_epochs": 1}, "dataset_info": {"batch_size": 1}}
+                """
+        )
+        let state = ModelState(
+            architecture: Architecture(model: tiny.model),
+            optimizer: tiny.optimizer,
+            mode: .dense,
+            seed: 0
+        )
+        let bytes = state.canonicalBytes
+        #expect(bytes.count == 93)
+        #expect(Hex.encode(bytes[0..<21]) == "310100" + "0000000000000000" + "06" + "01" + "0000803f0000803f")
+        #expect(bytes[45...].allSatisfy { $0 == 0 })  // m and v start at zero
+        let seedTask = try TestSupport.task(json: TaskDefinitionTests.seed)
+        let architecture = Architecture(model: seedTask.model)
+        for (mode, size) in [(ModelState.Mode.dense, 1_312_655), (.pouw(tau: 0.001), 2_187_747)] {
+            let s = ModelState(architecture: architecture, optimizer: seedTask.optimizer, mode: mode, seed: 0)
+            #expect(s.canonicalBytes.count == size)
+        }
+    }
+
     @Test("bad batches are refused")
     func badBatch() throws {
         let trainer = Trainer(task: try Self.digitsTask(), seed: 0, mode: .dense)

@@ -97,6 +97,65 @@ final class DigitsWorld {
         }
     }
 
+    @Test func fullAuditOfAChainAndItsFirstFailure() throws {
+        let world = try DigitsWorld()
+        for round in 0..<4 {
+            try world.iterate(0, batchIndex: 2 * round)
+            try world.iterate(1, batchIndex: 2 * round + 1)
+        }
+        for chain in world.chains {
+            let (verified, verdict) = world.replay.audit(chain: chain)
+            #expect(verdict == .valid && verified == 4)
+        }
+        // Message 2 of miner 0 replaced by one with a forged loss (re-signed; the chain link after it breaks too,
+        // but the audit stops at the first failure).
+        var chain = world.chains[0]
+        chain[2] = try Self.forge(world, 0, chain[2]) { $0.loss = 0 }
+        let (verified, verdict) = world.replay.audit(chain: chain)
+        #expect(verified == 2)
+        guard case .invalid(let mismatch) = verdict else {
+            Issue.record("audit passed a forged chain")
+            return
+        }
+        #expect(mismatch.field == "message 2: loss")
+    }
+
+    @Test func taskAuditOverTheHistory() throws {
+        let world = try DigitsWorld()
+        var order: [Hash256] = []
+        for round in 0..<3 {
+            order.append(try world.iterate(0, batchIndex: 2 * round).hash)
+            order.append(try world.iterate(1, batchIndex: 2 * round + 1).hash)
+        }
+        let report = world.replay.audit(history: try MessageHistory(taskID: world.taskID, messages: order))
+        #expect(report.verdict == .valid)
+        #expect(report.verified == 6 && report.entries.count == 2)
+        // A history missing miner 0's message 1: its chain has a gap.
+        let gap = try MessageHistory(taskID: world.taskID, messages: order.filter { $0 != world.chains[0][1].hash })
+        guard case .invalid(let mismatch) = world.replay.audit(history: gap).verdict else {
+            Issue.record("gap not invalid")
+            return
+        }
+        #expect(mismatch.field == "message 1: sequence")
+        // A forged message in place of miner 1's message 2.
+        let forged = try Self.forge(world, 1, world.chains[1][2]) { $0.accuracy = 1 }
+        let tampered = try MessageHistory(
+            taskID: world.taskID,
+            messages: order.map { $0 == world.chains[1][2].hash ? forged.hash : $0 }
+        )
+        guard case .invalid(let second) = world.replay.audit(history: tampered).verdict else {
+            Issue.record("forged not invalid")
+            return
+        }
+        #expect(second.field == "message 2: accuracy")
+        // A message the history names but nobody has.
+        world.artefacts.remove(order[3])
+        #expect(
+            world.replay.audit(history: try MessageHistory(taskID: world.taskID, messages: order)).verdict
+                == .unavailable(.message(order[3]))
+        )
+    }
+
     /// Re-signs `message` with its own key after `edit`.
     static func forge(
         _ world: DigitsWorld,

@@ -126,3 +126,31 @@ struct CollectionTests {
         }
     }
 }
+
+@Suite("Verify")
+struct VerifyTests {
+    @Test("verify reports progress and resumes after a key; index entries pointing nowhere are named")
+    func resumeAndIndexes() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir)
+            var hashes: [Hash256] = []
+            try store.write { batch throws in
+                for i in 0..<1200 { hashes.append(try batch.put(.blob, Array("object \(i)".utf8))) }
+                try batch.putDatasetBatch(root: .zero, index: 0, object: Hash256.sha256([0xEE]))
+                try batch.appendBlock(height: 0, hash: hashes[0])
+            }
+            var updates: [VerifyProgress] = []
+            let full = try store.verify { updates.append($0) }
+            #expect(full.objectsChecked == 1200)
+            #expect(full.problems.count == 1)
+            #expect(full.problems.first?.collection == "datasets")
+            #expect(full.problems.first?.code == "missingObject")
+            let objectUpdates = updates.filter { $0.phase == "objects" }
+            #expect(objectUpdates.count >= 3 && objectUpdates.last?.done == 1200)
+            let sorted = hashes.sorted()
+            let resumed = try store.verify(resumeAfter: sorted[999])
+            #expect(resumed.objectsChecked == 200)
+            #expect(resumed.resumedAfter == sorted[999].hex)
+        }
+    }
+}

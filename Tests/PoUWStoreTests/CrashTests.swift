@@ -70,3 +70,28 @@ struct CrashTests {
         }
     }
 }
+
+@Suite("Another process grows the map")
+struct ForeignGrowthTests {
+    @Test("a reader keeps working after a writer in another process grew the map (MDB_MAP_RESIZED)")
+    func readerAdoptsLargerMap() throws {
+        let bench = try #require(toolPath("pouw-bench"), "build pouw-bench first (Tools/dev.sh does)")
+        let task = Hash256.sha256(Array("append-loop".utf8))
+        try withTemporaryDirectory { dir in
+            let data = dir + "/data"
+            let first = try run(bench, ["append-loop", "--data-dir", data, "--ack", dir + "/ack", "--count", "3"])
+            #expect(first.status == 0, "\(first.stderr)")
+            let reader = try Store.open(at: data, options: StoreOptions(initialMapSize: 256 << 10, readOnly: true))
+            let before = try reader.statistics().mapSize
+            #expect(try reader.read { try $0.historyCount(task: task) } == 3)
+            let second = try run(bench, ["append-loop", "--data-dir", data, "--ack", dir + "/ack", "--count", "600"])
+            #expect(second.status == 0, "\(second.stderr)")
+            let count = try reader.read { try $0.historyCount(task: task) }
+            #expect(count == 603)
+            let last = try reader.read { try $0.history(task: task, range: 602..<603) }
+            #expect(try reader.get(last[0]) == appendLoopRecord(602))
+            #expect(try reader.statistics().mapSize > before)
+            #expect(try reader.verify().ok)
+        }
+    }
+}

@@ -30,7 +30,7 @@ struct BenchStoreCommand: ParsableCommand {
         let n = { (count: Int) in max(3, Int(Double(count) * scale)) }
 
         // Bare LMDB durable commits on the same disk now, for context.
-        let floor = try LMDBFloor.measure(directory: root + "/floor", small: n(300), large: n(100))
+        let floor = try LMDBFloor.measure(directory: root + "/floor", small: n(400), large: n(200))
         result["floor_lmdb_small_durable_per_s"] = round(floor.small, 0)
         result["floor_lmdb_1mib_durable_per_s"] = round(floor.large, 1)
 

@@ -52,7 +52,7 @@ struct ChainBenchCommand: ParsableCommand {
         }
         guard let best else { return }
         let ours = ed25519VerifyPerSecond()
-        let openssl = try OpenSSLSpeed.ed25519VerifyPerSecond()
+        let openssl = OpenSSLSpeed.ed25519(seconds: 2)?.verify
         struct Output: Codable {
             var reindex_tx_per_s: Double
             /// Transactions per second of process CPU time (both threads summed): comparable on a busy machine.
@@ -117,69 +117,4 @@ func ed25519VerifyPerSecond() -> Double {
         for _ in 0..<100 where key.publicKey.isValidSignature(signature, for: message) { count += 1 }
     }
     return Double(count) / (processCPUSeconds() - start)
-}
-
-/// Runs the system's `openssl speed` as a child process and reads its Ed25519 verify rate.
-///
-/// The child is started with `posix_spawnp`, an empty signal mask and SIGALRM at its default action: `openssl
-/// speed` times itself with `alarm()`, and a child that inherits a Swift worker thread's blocked SIGALRM (as
-/// `Foundation.Process` children do) never stops.
-enum OpenSSLSpeed {
-    /// Verifications per second on one core, or `nil` if `openssl` is missing or its output unrecognised.
-    static func ed25519VerifyPerSecond(seconds: Int = 2) throws -> Double? {
-        guard let output = run(["openssl", "speed", "-seconds", "\(seconds)", "ed25519"]) else { return nil }
-        return parse(output)
-    }
-
-    /// The last number on the line naming Ed25519 in the results table (`… sign/s verify/s`).
-    static func parse(_ output: String) -> Double? {
-        for line in output.split(separator: "\n") where line.contains("Ed25519") && line.contains("bits") {
-            if let last = line.split(separator: " ").last, let value = Double(last) { return value }
-        }
-        return nil
-    }
-
-    /// Runs `arguments` (looked up on PATH) and returns its stdout, or `nil` if it could not start or failed.
-    static func run(_ arguments: [String]) -> String? {
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { return nil }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addclose(&actions, fds[1])
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGALRM)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { for p in argv { free(p) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
-        close(fds[1])
-        guard status == 0 else {
-            close(fds[0])
-            return nil
-        }
-        var output = [UInt8]()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = read(fds[0], &buffer, buffer.count)
-            if n <= 0 { break }
-            output += buffer[0..<n]
-        }
-        close(fds[0])
-        var exitStatus: Int32 = 0
-        waitpid(pid, &exitStatus, 0)
-        return exitStatus == 0 ? String(decoding: output, as: UTF8.self) : nil
-    }
 }

@@ -9,19 +9,19 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a task's model on a data set, exactly as a PoUW miner would, and print the state hash.",
         discussion: """
-            The task file is the client's JSON (model, optimizer, batch size, epochs). --data is a folder of IDX
-            files (train/t10k images and labels, .gz or not), a CSV file (features…, label per line), or a
-            built-in name: fashion-mnist (Debian's dataset-fashion-mnist) or digits (the 8×8 UCI digits fixture).
-            The task's input_size must equal the data's feature count.
+            The task file is the client's JSON (model, optimizer, batch size, epochs). --data is a folder of IDX \
+            files (train/t10k images and labels, .gz or not), a CSV file (features…, label per line), or a \
+            built-in name: fashion-mnist (Debian's dataset-fashion-mnist) or digits (the 8×8 UCI digits \
+            fixture). The task's input_size must equal the data's feature count.
 
-            Training is bit-exact: the same task, data, seed and τ give the same final state hash with any
-            --threads value, in debug or release builds. --pouw-tau T trains in PoUW mode: every iteration emits
-            a sparse ±T update of the optimizer's weight delta (residual accumulation), as miners do.
+            Training is bit-exact: the same task, data, seed and τ give the same final state hash with any \
+            --threads value, in debug or release builds. --pouw-tau T trains in PoUW mode: every iteration \
+            emits a sparse ±T update of the optimizer's weight delta (residual accumulation), as miners do.
 
             Examples:
               pouw train --task Fixtures/tasks/digits_mlp.json --data digits --epochs 20
               pouw train --task mnist_task.json --data fashion-mnist --epochs 3 --threads 2
-              pouw train --task Fixtures/tasks/digits_mlp.json --data digits --pouw-tau 0.0005 --json
+              pouw train --task Fixtures/tasks/digits_mlp.json --data digits --pouw-tau 0.001 --json
             """
     )
 
@@ -54,12 +54,12 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         guard let taskBytes = FileManager.default.contents(atPath: task) else {
-            throw ValidationError("cannot read the task file \(task)")
+            throw TrainFailure("cannot read the task file \(task)")
         }
         let definition = try TaskDefinition(json: [UInt8](taskBytes))
         let loaded = try TrainData.load(data, testFraction: definition.testFraction, seed: seed)
         guard loaded.train.featureCount == definition.inputSize else {
-            throw ValidationError(
+            throw TrainFailure(
                 """
                 the task's model takes \(definition.inputSize) input features but \(loaded.description) has \
                 \(loaded.train.featureCount) per sample; use a task whose input_size is \(loaded.train.featureCount) \
@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
             )
         }
         guard loaded.train.classCount <= definition.outputSize else {
-            throw ValidationError(
+            throw TrainFailure(
                 "the data has \(loaded.train.classCount) classes but the task's output_size is \(definition.outputSize)"
             )
         }
@@ -168,6 +168,12 @@ struct TrainCommand: ParsableCommand {
             print("state hash: \(hash.hex)")
         }
     }
+}
+
+/// A failure of `pouw train` that is not a usage error: printed as its message, exit status 1.
+struct TrainFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// One epoch's figures (train accuracy and loss are running values over the epoch's batches, before each

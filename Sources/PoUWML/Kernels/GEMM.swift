@@ -2,9 +2,10 @@
 ///
 /// Guarantees: every output `C[i, j]` is the dot product `Σ_p A[i, p]·B[p, j]` started from `+0.0` and summed in
 /// increasing `p`, one `*` then one `+` per term (never fused, never reassociated). Vectorisation runs across
-/// independent outputs (16 consecutive columns held in `SIMD16<Float>` registers, two rows at a time), and the
-/// reduction is cut into blocks of `kBlock` terms whose partial sums are stored and reloaded exactly, so the
-/// result equals `referenceMultiply` bit for bit for any shape, tile size, SIMD width or thread split.
+/// independent outputs (16 consecutive columns held in `SIMD16<Float>` registers, two rows at a time; a tail of
+/// fewer than 16 columns runs in the same registers on a zero-padded copy), and the reduction may be cut into
+/// blocks of `kBlock` terms whose partial sums are stored and reloaded exactly, so the result equals
+/// `referenceMultiply` bit for bit for any shape, tile size, SIMD width, loop order or thread split.
 ///
 /// `A` is addressed through two strides, so the same kernel serves the three training shapes:
 /// forward `X·W` (`A = X`, strides `(K, 1)`), weight gradient `Xᵀ·dY` (`A = Xᵀ`, strides `(1, rowsOfX)`) and
@@ -83,26 +84,76 @@ public enum GEMM {
             for i in rows { for j in cols { op.c[i * op.ldc + j] = 0 } }
             return
         }
-        var k0 = 0
-        while k0 < op.k {
-            let k1 = min(op.k, k0 + kBlock)
-            let first = k0 == 0
-            var j = cols.lowerBound
-            while j + 16 <= cols.upperBound {
+        let fullEnd = cols.lowerBound + (cols.count / 16) * 16
+        if fullEnd > cols.lowerBound {
+            // When all of B fits in L1 (weight-gradient shapes), walk rows outside so A stays cached;
+            // otherwise walk 16-column panels of B outside. Either order gives the same bits.
+            if op.k * op.n <= 8192 {
                 var i = rows.lowerBound
-                while i + 2 <= rows.upperBound {
-                    block2x16(op, i: i, j: j, k0: k0, k1: k1, first: first)
-                    i += 2
+                while i < rows.upperBound {
+                    let i1 = min(rows.upperBound, i + 2)
+                    var j = cols.lowerBound
+                    while j < fullEnd {
+                        if i1 - i == 2 {
+                            block2x16(op, i: i, j: j, k0: 0, k1: op.k, first: true)
+                        } else {
+                            block1x16(op, i: i, j: j, k0: 0, k1: op.k, first: true)
+                        }
+                        j += 16
+                    }
+                    i = i1
                 }
-                if i < rows.upperBound { block1x16(op, i: i, j: j, k0: k0, k1: k1, first: first) }
-                j += 16
-            }
-            if j < cols.upperBound {
-                for i in rows {
-                    for jj in j..<cols.upperBound { scalar(op, i: i, j: jj, k0: k0, k1: k1, first: first) }
+            } else {
+                var k0 = 0
+                while k0 < op.k {
+                    let k1 = min(op.k, k0 + kBlock)
+                    var j = cols.lowerBound
+                    while j < fullEnd {
+                        var i = rows.lowerBound
+                        while i + 2 <= rows.upperBound {
+                            block2x16(op, i: i, j: j, k0: k0, k1: k1, first: k0 == 0)
+                            i += 2
+                        }
+                        if i < rows.upperBound { block1x16(op, i: i, j: j, k0: k0, k1: k1, first: k0 == 0) }
+                        j += 16
+                    }
+                    k0 = k1
                 }
             }
-            k0 = k1
+        }
+        if fullEnd < cols.upperBound { tail(op, rows: rows, cols: fullEnd..<cols.upperBound) }
+    }
+
+    /// Fewer than 16 columns: copy them into a zero-padded 16-wide panel and run the same SIMD blocks into a
+    /// scratch tile (each lane is still its own in-order sum), then copy the real columns out.
+    private static func tail(_ op: Operands, rows: Range<Int>, cols: Range<Int>) {
+        let width = cols.count
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: op.k * 16 + 32) { scratch in
+            let panel = scratch.baseAddress!
+            let tile = panel + op.k * 16
+            panel.initialize(repeating: 0, count: op.k * 16 + 32)
+            for p in 0..<op.k {
+                for c in 0..<width { panel[p * 16 + c] = op.b[p * op.ldb + cols.lowerBound + c] }
+            }
+            var i = rows.lowerBound
+            while i < rows.upperBound {
+                let pair = i + 2 <= rows.upperBound
+                var sub = op
+                sub.a = op.a + i * op.aRowStride
+                sub.b = UnsafePointer(panel)
+                sub.ldb = 16
+                sub.c = tile
+                sub.ldc = 16
+                if pair {
+                    block2x16(sub, i: 0, j: 0, k0: 0, k1: op.k, first: true)
+                } else {
+                    block1x16(sub, i: 0, j: 0, k0: 0, k1: op.k, first: true)
+                }
+                for r in 0..<(pair ? 2 : 1) {
+                    for c in 0..<width { op.c[(i + r) * op.ldc + cols.lowerBound + c] = tile[r * 16 + c] }
+                }
+                i += pair ? 2 : 1
+            }
         }
     }
 
@@ -142,16 +193,6 @@ public enum GEMM {
             o += acs
         }
         store16(c0, c0p)
-    }
-
-    @inline(__always)
-    private static func scalar(_ op: Operands, i: Int, j: Int, k0: Int, k1: Int, first: Bool) {
-        let cp = op.c + i * op.ldc + j
-        var s: Float = first ? 0 : cp.pointee
-        for p in k0..<k1 {
-            s = s + op.a[i * op.aRowStride + p * op.aColStride] * op.b[p * op.ldb + j]
-        }
-        cp.pointee = s
     }
 
     /// The definition: one scalar loop per output, `s = s + a·b` in increasing `p` from `+0.0`.

@@ -18,6 +18,8 @@ public final class Trainer {
     private let pool: WorkerPool
     private var gradient: [Float]
     private var delta: [Float]
+    /// A capacity hint for the next emission's word lists.
+    private var lastEmitted = 1024
 
     /// What one iteration produced.
     public struct StepResult: Sendable, Equatable {
@@ -90,7 +92,7 @@ public final class Trainer {
                 }
             }
         }
-        if let bad = gradient.firstIndex(where: { !$0.isFinite }) {
+        if let bad = Self.firstNonFinite(gradient) {
             let where_ = architecture.locate(bad)
             throw TrainingError.nonFinite(tensor: "gradient[\(where_.tensor)]", element: where_.element)
         }
@@ -116,7 +118,7 @@ public final class Trainer {
                     for i in 0..<count { p[i] = p[i] + d[i] }
                 }
             }
-            if let bad = state.parameters.firstIndex(where: { !$0.isFinite }) {
+            if let bad = Self.firstNonFinite(state.parameters) {
                 throw TrainingError.nonFinite(tensor: "parameters", element: bad)
             }
         case .pouw(let tau):
@@ -126,10 +128,25 @@ public final class Trainer {
         return StepResult(loss: result.loss, correct: result.correct, rows: rows, update: update, overdrive: overdrive)
     }
 
+    /// The index of the first NaN or infinity, found by a vectorisable scan of the exponent bits.
+    static func firstNonFinite(_ values: [Float]) -> Int? {
+        let any = values.withUnsafeBufferPointer { p in
+            p.withMemoryRebound(to: UInt32.self) { bits in
+                var flag: UInt32 = 0
+                // Bit 31 of the sum is set iff the exponent field is all ones.
+                for b in bits { flag |= ((b & 0x7f80_0000) &+ 0x0080_0000) & 0x8000_0000 }
+                return flag != 0
+            }
+        }
+        return any ? values.firstIndex { !$0.isFinite } : nil
+    }
+
     /// Residual accumulation and ±τ emission; applies the emitted steps to this replica's counts.
     private func emit(tau: Float) throws -> (SparseUpdate, Int) {
         var positive: [UInt32] = []
         var negative: [UInt32] = []
+        positive.reserveCapacity(lastEmitted)
+        negative.reserveCapacity(lastEmitted)
         var overdrive = 0
         let count = architecture.parameterCount
         state.residual.withUnsafeMutableBufferPointer { rb in
@@ -152,10 +169,12 @@ public final class Trainer {
                 }
             }
         }
-        if let bad = state.residual.firstIndex(where: { !$0.isFinite }) {
+        if let bad = Self.firstNonFinite(state.residual) {
             throw TrainingError.nonFinite(tensor: "residual", element: bad)
         }
-        let update = try SparseUpdate(tau: tau, parameterCount: count, words: positive + negative)
+        lastEmitted = max(positive.count, negative.count) + 64
+        positive.append(contentsOf: negative)
+        let update = try SparseUpdate(tau: tau, parameterCount: count, words: positive)
         try apply(update)
         return (update, overdrive)
     }

@@ -69,17 +69,20 @@ public enum PoUWIteration {
     }
 
     /// Runs the iteration on `trainer` (whose state is the state before) and returns the unsigned content and
-    /// the engine's report. `trainer` holds the state after on return; on failure its state is unspecified.
+    /// the engine's report. `batchHash` and `stateHashBefore`, when given, must be the hashes of `batch` and of the
+    /// trainer's state (callers that fetched them by hash know them; otherwise they are computed). `trainer` holds the state after on return; on failure its state is unspecified.
     public static func run(
         trainer: Trainer,
         minerKey: NodeKey,
         peers: [IterationMessage],
         batch: Batch,
         batchHash: Hash256? = nil,
+        stateHashBefore: Hash256? = nil,
         context: IterationContext
     ) throws(Failure) -> (body: UnsignedIterationMessage, step: Trainer.StepResult) {
         guard let tau = trainer.state.mode.tau else { throw .notPoUWMode }
-        let before = trainer.stateHash
+        // A caller that loaded the state by its hash (replay) passes it, saving one encode-and-hash of the state.
+        let before = stateHashBefore ?? trainer.stateHash
         let parameterCount = trainer.architecture.parameterCount
         do {
             for peer in peers {

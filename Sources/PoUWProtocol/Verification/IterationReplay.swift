@@ -46,7 +46,7 @@ public struct IterationReplay: Sendable {
                 )
             }
             let trainer = try stateBefore(message)
-            return try rerun(message, on: trainer)
+            return try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
         } catch let stop as Stop {
             return stop.verdict
         } catch {
@@ -54,7 +54,61 @@ public struct IterationReplay: Sendable {
         }
     }
 
-    private func rerun(_ message: IterationMessage, on trainer: Trainer) throws -> Verdict {
+    /// A full audit of one miner's chain (its messages in sequence order, from sequence 0 or from any message
+    /// whose state before is stored): checks the links and signatures and re-runs every iteration on one engine
+    /// instance, so each state is computed once. Returns how many messages were verified and the verdict — `valid`,
+    /// or the first failure (its `Mismatch.field` prefixed with the message's sequence).
+    public func audit(chain: [IterationMessage]) -> (verified: Int, verdict: Verdict) {
+        guard let first = chain.first else { return (0, .valid) }
+        var verified = 0
+        do {
+            let trainer = try stateBefore(first)
+            var previous: IterationMessage?
+            for message in chain {
+                let sequence = message.body.sequence
+                func failed(_ verdict: Verdict) -> (Int, Verdict) {
+                    guard case .invalid(let m) = verdict else { return (verified, verdict) }
+                    return (
+                        verified,
+                        .invalid(Mismatch(field: "message \(sequence): \(m.field)", claimed: m.claimed, found: m.found))
+                    )
+                }
+                if let previous {
+                    do {
+                        try MinerChainTip.checkLink(
+                            tip: MinerChainTip(previous),
+                            next: message.body,
+                            nextHash: message.hash
+                        )
+                    } catch {
+                        return failed(
+                            .invalid(Mismatch(field: "chain", claimed: "links to its predecessor", found: "\(error)"))
+                        )
+                    }
+                }
+                guard message.hasValidSignature else {
+                    return failed(
+                        .invalid(
+                            Mismatch(field: "signature", claimed: message.body.minerKey.hex, found: "does not verify")
+                        )
+                    )
+                }
+                let verdict = try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
+                guard verdict.isValid else { return failed(verdict) }
+                verified += 1
+                previous = message
+            }
+            return (verified, .valid)
+        } catch let stop as Stop {
+            return (verified, stop.verdict)
+        } catch {
+            return (verified, .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)")))
+        }
+    }
+
+    /// Re-runs `message` on `trainer`, whose state is the one named by `stateHash` (the message's own
+    /// `stateHashBefore` when loaded by that hash, or the state after the previous replayed message).
+    private func rerun(_ message: IterationMessage, on trainer: Trainer, stateHash: Hash256? = nil) throws -> Verdict {
         let body = message.body
         var peers = [IterationMessage]()
         for hash in body.appliedPeerMessages { peers.append(try fetchMessage(hash)) }
@@ -85,6 +139,7 @@ public struct IterationReplay: Sendable {
                 peers: peers,
                 batch: batch,
                 batchHash: body.batchHash,
+                stateHashBefore: stateHash,
                 context: context
             ).body
         } catch {
@@ -142,7 +197,7 @@ public struct IterationReplay: Sendable {
             pending.append(previous)
             if let trainer = try loadState(previous.body.stateHashBefore) {
                 for earlier in pending.reversed() {
-                    let verdict = try rerun(earlier, on: trainer)
+                    let verdict = try rerun(earlier, on: trainer, stateHash: earlier.body.stateHashBefore)
                     if case .invalid(let mismatch) = verdict {
                         // The state before this message cannot be rebuilt: an earlier message is wrong.
                         let field =

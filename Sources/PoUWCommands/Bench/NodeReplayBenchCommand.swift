@@ -6,10 +6,10 @@ import PoUWML
 import PoUWNode
 import PoUWProtocol
 
-/// `pouw-bench replay`: what verification costs compared with the training it checks.
-struct ReplayBenchCommand: ParsableCommand {
+/// `pouw-bench node-replay`: what verification costs compared with the training it checks.
+struct NodeReplayBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "replay",
+        commandName: "node-replay",
         abstract: "Measure block verification and full-audit speed against the training they replay.",
         discussion: """
             Runs a local network (the demo's code) for --rounds rounds in a temporary directory, then on the
@@ -19,7 +19,7 @@ struct ReplayBenchCommand: ParsableCommand {
             audit of the task; train_iterations_per_s = a miner's iterations (PoUWIteration.run: train, quantise,
             hash the states) on the same number of batches, without network or store.
             Each figure is the best of --repeats runs.
-              swift run -c release pouw-bench replay --json
+              swift run -c release pouw-bench node-replay --json
             """
     )
 
