@@ -104,9 +104,10 @@ extension StoredData {
 
     /// Full audit of a task (PROTOCOL.md "A full audit"): every message of the stored history, in order, is
     /// checked on arrival exactly as a supervisor does (membership, signature, per-miner chain, assigned batch in
-    /// the dataset tree, peer updates in order) and re-run on a replica that starts from the task seed's initial
-    /// weights and is carried from message to message — so the per-miner hash chains are checked end to end and
-    /// no checkpoint is trusted. The first failing message ends the audit.
+    /// the dataset tree, peer updates in order; a first message must start from the task seed's initial weights);
+    /// then each miner's chain is re-run by `IterationReplay.audit` on one replica carried from message to
+    /// message, so the per-miner hash chains are checked end to end and no checkpoint after the initial state is
+    /// trusted. The first failing message ends the audit.
     public func audit(task id: Hash256, progress: (Int, Int) -> Void = { _, _ in }) throws -> [ItemVerdict] {
         let task = try self.task(id)
         let history = try self.history(id)
@@ -158,98 +159,66 @@ extension StoredData {
             return [ItemVerdict(kind: "task", id: id.hex, height: nil, verdict: .unavailable(.task(id)), seconds: 0)]
         }
         let seed = PreparedTask.modelSeed(taskID: id)
-        let initialHash = Trainer(task: task.definition, seed: seed, mode: .pouw(tau: task.definition.effectiveTau))
-            .stateHash
-        var replicas = [NodeKey: Trainer]()
-        var byHash = [Hash256: IterationMessage]()
+        let initial = Trainer(task: task.definition, seed: seed, mode: .pouw(tau: task.definition.effectiveTau))
+        let initialHash = initial.stateHash
+        // Pass 1: every message's arrival checks, in history order (cheap: no training).
         var verdicts = [ItemVerdict]()
-        for (n, message) in messages.enumerated() {
+        for message in messages {
             let start = DispatchTime.now().uptimeNanoseconds
-            let verdict = auditOne(
-                message,
-                recorder: &recorder,
-                replicas: &replicas,
-                byHash: byHash,
-                task: task,
-                seed: seed,
-                initialHash: initialHash
-            )
-            byHash[message.hash] = message
+            var verdict = Verdict.valid
+            do { try recorder.accept(message) } catch {
+                verdict = .invalid(Mismatch(field: "arrival", claimed: message.hash.hex, found: "\(error)"))
+            }
+            if message.body.sequence == 0 && message.body.stateHashBefore != initialHash {
+                verdict = .invalid(
+                    Mismatch(
+                        field: "stateHashBefore",
+                        claimed: message.body.stateHashBefore.hex,
+                        found: initialHash.hex
+                    )
+                )
+            }
+            guard !verdict.isValid else { continue }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             verdicts.append(
                 ItemVerdict(kind: "message", id: message.hash.hex, height: nil, verdict: verdict, seconds: seconds)
             )
-            progress(n + 1, messages.count)
-            if !verdict.isValid { break }
+            return verdicts
+        }
+        // Pass 2: each miner's chain re-run from the initial state on one replica (`IterationReplay.audit`).
+        // The initial state follows from the task alone, so it need not be stored.
+        let source = WithDerivedState(base: artefacts, hash: initialHash, bytes: initial.state.canonicalBytes)
+        let replay = IterationReplay(task: task.definition, artefacts: source)
+        var done = 0
+        for miner in miners.sorted() {
+            let chain = messages.filter { $0.body.minerKey == miner }.sorted { $0.body.sequence < $1.body.sequence }
+            let start = DispatchTime.now().uptimeNanoseconds
+            let (verified, verdict) = replay.audit(chain: chain)
+            let each = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(1, verified + 1))
+            for message in chain.prefix(verified) {
+                verdicts.append(
+                    ItemVerdict(kind: "message", id: message.hash.hex, height: nil, verdict: .valid, seconds: each)
+                )
+            }
+            done += verified
+            progress(done, messages.count)
+            if !verdict.isValid {
+                let failing = verified < chain.count ? chain[verified].hash.hex : miner.hex
+                verdicts.append(ItemVerdict(kind: "message", id: failing, height: nil, verdict: verdict, seconds: each))
+                return verdicts
+            }
         }
         return verdicts
     }
+}
 
-    private func auditOne(
-        _ message: IterationMessage,
-        recorder: inout HistoryRecorder,
-        replicas: inout [NodeKey: Trainer],
-        byHash: [Hash256: IterationMessage],
-        task: StoredTask,
-        seed: UInt64,
-        initialHash: Hash256
-    ) -> Verdict {
-        let body = message.body
-        do { try recorder.accept(message) } catch {
-            return .invalid(Mismatch(field: "arrival", claimed: message.hash.hex, found: "\(error)"))
-        }
-        let trainer: Trainer
-        if let existing = replicas[body.minerKey] {
-            trainer = existing
-        } else {
-            trainer = Trainer(task: task.definition, seed: seed, mode: .pouw(tau: task.definition.effectiveTau))
-            replicas[body.minerKey] = trainer
-        }
-        if body.sequence == 0 && body.stateHashBefore != initialHash {
-            return .invalid(
-                Mismatch(field: "stateHashBefore", claimed: body.stateHashBefore.hex, found: initialHash.hex)
-            )
-        }
-        // The replica's state is compared with `stateHashBefore` by the re-run below (first field that differs).
-        var peers = [IterationMessage]()
-        for hash in body.appliedPeerMessages {
-            guard let peer = byHash[hash] else { return .unavailable(.message(hash)) }
-            peers.append(peer)
-        }
-        let batch: Batch
-        do {
-            guard let bytes = try artefacts.bytes(for: body.batchHash) else {
-                return .unavailable(.batch(body.batchHash))
-            }
-            batch = try Batch(canonicalBytes: bytes)
-        } catch {
-            return .invalid(
-                Mismatch(field: "batchHash", claimed: body.batchHash.hex, found: "unreadable batch: \(error)")
-            )
-        }
-        let context = IterationContext(
-            taskID: body.taskID,
-            epoch: body.epoch,
-            sequence: body.sequence,
-            previousMessage: body.previousMessage,
-            batchIndex: body.batchIndex,
-            zeroNonceCommitment: body.zeroNonceCommitment,
-            startTime: body.startTime,
-            finishTime: body.finishTime
-        )
-        do {
-            let recomputed = try PoUWIteration.run(
-                trainer: trainer,
-                minerKey: body.minerKey,
-                peers: peers,
-                batch: batch,
-                batchHash: body.batchHash,
-                context: context
-            ).body
-            if let mismatch = body.firstDifference(from: recomputed) { return .invalid(mismatch) }
-        } catch {
-            return .invalid(Mismatch(field: "training", claimed: "runs", found: "\(error)"))
-        }
-        return .valid
+/// An artefact source that also holds one state derived rather than stored (a task's initial weights).
+struct WithDerivedState: ArtefactSource {
+    let base: any ArtefactSource
+    let hash: Hash256
+    let bytes: [UInt8]
+
+    func bytes(for requested: Hash256) throws -> [UInt8]? {
+        requested == hash ? bytes : try base.bytes(for: requested)
     }
 }

@@ -34,8 +34,12 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Seconds of training before evaluation.") var duration: Double = 90
     @Option(help: "fashion-mnist, digits, an IDX folder or a CSV file.") var dataset = "fashion-mnist"
     @Option(help: "The task JSON (default: the seed's MNIST task; for digits its 64-input variant).") var task: String?
-    @Option(name: .customLong("data-dir"), help: "Where the nodes' directories go (must be new or empty).")
-    var dataDir = "pouw-demo"
+    @Option(
+        name: .customLong("data-dir"),
+        help:
+            "Where the nodes' directories go (must be new or empty; default: the first of ./pouw-demo, ./pouw-demo-2, … that is)."
+    )
+    var dataDirOption: String?
     @Option(help: "Stop after this many rounds (one iteration per miner each) even before --duration.")
     var iterations: Int?
     @Option(name: .customLong("checkpoint-every"), help: "Miners store their full state every N messages.")
@@ -62,10 +66,26 @@ struct DemoCommand: ParsableCommand {
         return Array(((dataset == "digits" ? DemoTasks.digits : DemoTasks.seedMNIST) + "\n").utf8)
     }
 
+    static func isFree(_ path: String) -> Bool {
+        guard let existing = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            return !FileManager.default.fileExists(atPath: path)
+        }
+        return existing.isEmpty
+    }
+
     func run() throws {
-        let manager = FileManager.default
-        if let existing = try? manager.contentsOfDirectory(atPath: dataDir), !existing.isEmpty {
-            throw ValidationError("\(dataDir) is not empty (it may hold an earlier demo); choose another --data-dir")
+        let dataDir: String
+        if let dataDirOption {
+            guard Self.isFree(dataDirOption) else {
+                throw ValidationError(
+                    "\(dataDirOption) is not empty (it may hold an earlier demo); choose another --data-dir"
+                )
+            }
+            dataDir = dataDirOption
+        } else {
+            dataDir =
+                (1...10_000).lazy.map { $0 == 1 ? "pouw-demo" : "pouw-demo-\($0)" }.first(where: Self.isFree)
+                ?? "pouw-demo"
         }
         let taskBytes = try taskJSON()
         let definition = try TaskDefinition(json: taskBytes)
