@@ -16,7 +16,8 @@ struct BenchReplayCommand: ParsableCommand {
             Two miners train the seed's MLP (784-128-64-10, Adam, batch 32, PoUW mode) on synthetic batches (speed
             does not depend on the values), exchanging updates; every message, batch and state goes into a fresh
             store in a temporary directory. Then:
-              train_iteration_ms      one iteration (peer updates + step + message), timed while training
+              train_iteration_ms      one iteration as a miner runs it (peer updates + step + hash of the state
+                                      after + signed message; the state before is known), timed while training
               verify_block_ms         BlockVerifier on a block mined from one of those messages: fetch the
                                       message chain and state from the store, check signature, interval,
                                       commitment, history, re-run the iteration, compare every field
@@ -83,7 +84,7 @@ struct BenchReplayCommand: ParsableCommand {
         let trainers = (0..<2).map { _ in
             Trainer(task: task, seed: 1, mode: .pouw(tau: task.effectiveTau), threads: threads)
         }
-        try store.store.put(.checkpoint, trainers[0].state.canonicalBytes)
+        let initialHash = try store.store.put(.checkpoint, trainers[0].state.canonicalBytes)
         let parameterCount = UInt64(trainers[0].architecture.parameterCount)
 
         // Message s of miner 0 commits to template s (time base + s); templates are blocks on a local genesis.
@@ -116,18 +117,23 @@ struct BenchReplayCommand: ParsableCommand {
                     startTime: UInt64(s),
                     finishTime: UInt64(s)
                 )
+                // As a miner does: the state hash before is the previous message's state hash after (or the
+                // initial state's), so only the state after is hashed.
+                let before = chains[m].last?.body.stateHashAfter ?? initialHash
                 let start = Self.now()
-                let outcome = try PoUWIteration.run(
+                let (body, _) = try PoUWIteration.run(
                     trainer: trainers[m],
-                    key: keys[m],
+                    minerKey: NodeKey(keys[m].publicKey),
                     peers: peers,
                     batch: batches[2 * s + m],
+                    stateHashBefore: before,
                     context: context
                 )
+                let message = try body.signed(with: keys[m])
                 roundNanos += Self.now() - start
-                chains[m].append(outcome.message)
-                try store.record(outcome.message)
-                try history.append(outcome.message.hash)
+                chains[m].append(message)
+                try store.record(message)
+                try history.append(message.hash)
                 try store.putModelState(
                     trainers[m].state.canonicalBytes,
                     task: taskID,

@@ -13,7 +13,9 @@ import Darwin
 /// Guarantees: `run` returns only after every piece has finished; pieces never share outputs (callers partition by
 /// independent outputs), so the thread count can never change a result bit. `threadCount == 1` runs inline.
 /// Pools with the same thread count share one set of helper threads (created on first use, kept for the
-/// process's life); concurrent `run` calls on a shared set are serialised.
+/// process's life); concurrent `run` calls on a shared set are serialised, so a piece must never call `run` on a
+/// pool of the same thread count (that would deadlock). Helpers busy-wait up to a few hundred microseconds
+/// after each job before sleeping, because training issues kernels back to back.
 public struct WorkerPool: Sendable {
     /// How many pieces a kernel should split its outputs into.
     public let threadCount: Int
@@ -138,8 +140,8 @@ private final class SpinEngine: @unchecked Sendable {
             var current = generation.load(ordering: .acquiring)
             while current == seen {
                 spins += 1
-                if spins < 4_000 {
-                    if spins > 1_000 { sched_yield() }
+                if spins < 200_000 {
+                    // Busy-wait (a few hundred microseconds at most): steps issue kernels back to back.
                 } else {
                     pthread_mutex_lock(mutex)
                     sleepers.add(1, ordering: .sequentiallyConsistent)

@@ -61,8 +61,17 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
 
     public var parameterCount: Int { parameters.count }
 
+    /// The canonical bytes, written into a buffer sized once (the generic `canonicalBytes` grows from 64 bytes,
+    /// which costs several copies of a multi-megabyte state).
+    public var canonicalBytes: [UInt8] {
+        let tensors = (mode == .dense ? 1 : 3) + optimizer.tensors.count
+        var writer = ByteWriter(capacity: 40 + tensors * 4 * parameters.count)
+        encode(to: &writer)
+        return writer.bytes
+    }
+
     /// SHA-256 of the canonical bytes.
-    public var stateHash: Hash256 { canonicalHash }
+    public var stateHash: Hash256 { Hash256.sha256(canonicalBytes) }
 
     /// `w0 + τ·count`, the weight of a PoUW parameter.
     @inline(__always)
