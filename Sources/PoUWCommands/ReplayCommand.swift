@@ -6,9 +6,9 @@ public struct ReplayCommand: ParsableCommand {
         commandName: "pouw-replay",
         abstract: "Replay-verify a block, a task (full audit) or the whole chain from a node's data directory.",
         discussion: """
-            Every check is a re-run: the iteration behind a block is trained again from the stored checkpoint,
-            peers' updates and batch, and every field of its message must match bit for bit. --data-dir is one
-            node's directory or a `pouw demo` directory (then its archive/ is used).
+            Every check is a re-run: the iteration behind a block is trained again from the stored checkpoint, \
+            peers' updates and batch, and every field of its message must match bit for bit. --data-dir is one \
+            node's directory or a `pouw demo` directory (then its archive/ is used). \
             Exit status: 0 valid, 1 invalid, 2 unavailable (an artefact is missing), 64 usage.
 
             Examples:

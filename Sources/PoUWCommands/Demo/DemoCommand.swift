@@ -12,13 +12,13 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run a local PoUW network: miners train a client's task on real data and mine blocks with it.",
         discussion: """
-            A client pays for the seed's MNIST-like task (PAY_FOR_TASK with the dataset and test-set roots);
-            miners are selected from the task seed, train replicas of the same model on their assigned batches,
-            exchange signed ±τ updates (IT_RES) and try the few nonces each iteration gives them against the
-            chain target; supervisors record every message; every node replays the iteration behind each block
-            before accepting it; at the end the evaluators test every miner's model on the withheld test set and
-            a TASK_RESULT pays the fee out. Each node has its own directory under --data-dir, plus archive/,
-            which keeps everything: go on with `pouw-replay --data-dir DIR chain` or `pouw-inspect --data-dir DIR
+            A client pays for the seed's MNIST-like task (PAY_FOR_TASK with the dataset and test-set roots); \
+            miners are selected from the task seed, train replicas of the same model on their assigned batches, \
+            exchange signed ±τ updates (IT_RES) and try the few nonces each iteration gives them against the \
+            chain target; supervisors record every message; every node replays the iteration behind each block \
+            before accepting it; at the end the evaluators test every miner's model on the withheld test set and \
+            a TASK_RESULT pays the fee out. Each node has its own directory under --data-dir, plus archive/, \
+            which keeps everything: go on with `pouw-replay --data-dir DIR chain` or `pouw-inspect --data-dir DIR \
             task ID`. Ctrl-C stops cleanly (a second Ctrl-C exits at once; everything handled is committed).
 
             Examples:
