@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "pouw", targets: ["pouw"]),
         .executable(name: "pouw-inspect", targets: ["pouw-inspect"]),
         .executable(name: "pouw-bench", targets: ["pouw-bench"]),
+        .executable(name: "pouw-replay", targets: ["pouw-replay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -55,6 +56,18 @@ let package = Package(
             dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]
         ),
 
+        // MARK: node (issue 5)
+        .target(
+            name: "PoUWNode",
+            dependencies: [
+                "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWProtocol", "PoUWEconomics",
+            ]
+        ),
+        .testTarget(
+            name: "PoUWNodeTests",
+            dependencies: ["PoUWNode", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWProtocol"]
+        ),
+
         // MARK: commands and tools
         .target(
             name: "PoUWCommands",
@@ -67,6 +80,7 @@ let package = Package(
                 "PoUWLMDB",
                 "PoUWML",
                 "PoUWProtocol",
+                "PoUWNode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,6 +98,11 @@ let package = Package(
             name: "pouw-bench",
             dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tools/pouw-bench"
+        ),
+        .executableTarget(
+            name: "pouw-replay",
+            dependencies: ["PoUWCommands", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tools/pouw-replay"
         ),
         .testTarget(
             name: "PoUWCommandsTests",

@@ -18,6 +18,7 @@ public struct BenchCommand: AsyncParsableCommand {
             TrainBenchCommand.self,
             ChainBenchCommand.self,
             ChainMakeCommand.self,
+            NodeReplayBenchCommand.self,
         ]
     )
 

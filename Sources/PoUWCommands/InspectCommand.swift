@@ -21,6 +21,10 @@ public struct InspectCommand: AsyncParsableCommand {
             ChainAccountsCommand.self,
             ChainSupplyCommand.self,
             ChainVerifyCommand.self,
+            InspectTaskCommand.self,
+            InspectHistoryCommand.self,
+            InspectMessageCommand.self,
+            InspectCheckpointCommand.self,
         ]
     )
 

@@ -12,6 +12,7 @@ public struct PouwCommand: AsyncParsableCommand {
         version: PouwVersion.string,
         subcommands: [
             // Subcommands, one per line (keep this list sorted by area: demo, train, key, …).
+            DemoCommand.self,
             KeyCommand.self,
             EconomicsCommand.self,
             TrainCommand.self,

@@ -35,4 +35,7 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     case evidence = 0x73
     case payoutTable = 0x74
     case ticket = 0x75
+
+    // Node (0x80–0x8f)
+    case wireMessage = 0x80
 }

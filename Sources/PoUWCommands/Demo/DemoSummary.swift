@@ -1,0 +1,139 @@
+import Foundation
+import PoUWChain
+import PoUWCore
+import PoUWEconomics
+import PoUWNode
+import PoUWProtocol
+
+/// Builds and prints the demo's final report.
+enum DemoSummary {
+    static func report(
+        network: LocalNetwork,
+        evaluation: LocalNetwork.Evaluation,
+        dataset: String,
+        task: String,
+        seconds: Double,
+        interrupted: Bool,
+        confirmed: Bool
+    ) throws -> DemoReport {
+        let chain = network.archive.chain
+        func paid(_ account: Address) -> Amount {
+            guard confirmed, case .taskResult(let result)? = evaluation.result?.body else { return .zero }
+            return Amount(units: result.payouts.filter { $0.to == account }.map(\.amount.units).reduce(0, +))
+        }
+        func balance(_ account: Address) -> String { ((try? chain.account(account))?.balance ?? .zero).description }
+        let scores = Dictionary(uniqueKeysWithValues: evaluation.scores.map { ($0.miner, $0) })
+        let miners = network.miners.map { node in
+            DemoReport.Miner(
+                name: node.name,
+                key: node.nodeKey.hex,
+                iterations: node.miner?.sequence ?? 0,
+                epoch: (node.miner?.epoch ?? 0) + 1,
+                trainLoss: Double(node.miner?.lastLoss ?? .nan),
+                testAccuracy: scores[node.nodeKey]?.accuracy ?? 0,
+                blocksMined: node.minedBlocks.count,
+                payout: paid(node.account).description,
+                balance: balance(node.account)
+            )
+        }
+        let others = [network.client] + network.supervisors + network.evaluators + [network.archive]
+        let participants = others.map { node in
+            DemoReport.Participant(
+                name: node.name,
+                role: node.roles.map(\.rawValue).sorted().joined(separator: "+"),
+                account: node.account.description,
+                payout: paid(node.account).description,
+                balance: balance(node.account)
+            )
+        }
+        var blocks = [String]()
+        let height = chain.tip.height
+        if height > 0 {
+            for h in 1...height { if let id = try chain.mainChainId(atHeight: h) { blocks.append(id.hex) } }
+        }
+        return DemoReport(
+            dataset: dataset,
+            task: task,
+            taskID: network.task.taskID.hex,
+            dataDirectory: network.directory,
+            seconds: seconds,
+            rounds: network.rounds,
+            interrupted: interrupted,
+            bestTestAccuracy: evaluation.scores.map(\.accuracy).max() ?? 0,
+            chainHeight: height,
+            blocks: blocks,
+            taskResult: evaluation.result?.id.hex,
+            taskResultConfirmed: confirmed,
+            slashed: Amount.zero.description,
+            miners: miners,
+            participants: participants,
+            verification: network.nodes.map {
+                DemoReport.Verification(
+                    node: $0.name,
+                    accepted: $0.statistics.blocksAccepted,
+                    invalid: $0.statistics.blocksInvalid,
+                    unavailable: $0.statistics.blocksUnavailable,
+                    messagesRecorded: $0.statistics.messagesRecorded,
+                    messagesRejected: $0.statistics.messagesRejected,
+                    verifySeconds: $0.statistics.verifySeconds
+                )
+            }
+        )
+    }
+
+    /// `text` left-aligned in `width` columns.
+    static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    static func printTable(_ r: DemoReport) {
+        print(
+            String(
+                format: "\nDemo finished after %.0f s, %d rounds%@: best test accuracy %.2f %%, chain height %llu",
+                r.seconds,
+                r.rounds,
+                r.interrupted ? " (interrupted)" : "",
+                100 * r.bestTestAccuracy,
+                r.chainHeight
+            )
+        )
+        print("task \(r.taskID)\n  \(r.task) on \(r.dataset)\n")
+        print("miner         iters  epoch  test acc  blocks  payout              balance")
+        for m in r.miners {
+            print(
+                pad(m.name, 12)
+                    + String(
+                        format: " %6llu %6u %8.2f%% %7d  ",
+                        m.iterations,
+                        m.epoch,
+                        100 * m.testAccuracy,
+                        m.blocksMined
+                    )
+                    + pad(m.payout, 18) + "  " + m.balance
+            )
+        }
+        print("\nparticipant   role                 payout              balance")
+        for p in r.participants {
+            print(
+                pad(p.name, 12) + "  " + pad(p.role, 19) + "  " + pad(p.payout, 18) + "  " + p.balance
+            )
+        }
+        let accepted = r.verification.map(\.accepted).reduce(0, +)
+        let invalid = r.verification.map(\.invalid).reduce(0, +)
+        let unavailable = r.verification.map(\.unavailable).reduce(0, +)
+        print(
+            """
+
+            blocks: \(r.blocks.count) mined; block verifications by replay: \(accepted) valid, \(invalid) invalid, \
+            \(unavailable) unavailable (over \(r.verification.count) nodes)
+            TASK_RESULT: \(r.taskResult ?? "none") \(r.taskResultConfirmed ? "(in a block: fee paid out)" : "(not confirmed)")
+            slashing: \(r.slashed) (no evidence of cheating)
+
+            data: \(r.dataDirectory)/ — one directory per node (client, miner-N, supervisor-N, evaluator-N) and archive/
+              pouw-replay --data-dir \(r.dataDirectory) chain
+              pouw-replay --data-dir \(r.dataDirectory) task \(r.taskID)
+              pouw-inspect --data-dir \(r.dataDirectory) task \(r.taskID)
+            """
+        )
+    }
+}

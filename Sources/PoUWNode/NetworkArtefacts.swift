@@ -1,0 +1,26 @@
+public import PoUWCore
+public import PoUWProtocol
+import Synchronization
+
+/// Where a node fetches artefacts it needs for verification: its own store first, then the peers it can reach
+/// (in this in-process network: the other nodes' stores, standing in for "serve any object by hash").
+///
+/// Guarantees: those of `ArtefactSource` (every source re-hashes what it returns); `nil` only when no reachable
+/// node holds the object. Thread-safe.
+public final class NetworkArtefacts: ArtefactSource {
+    private let local: ProtocolStore
+    private let peers = Mutex<[ProtocolStore]>([])
+
+    public init(local: ProtocolStore) { self.local = local }
+
+    /// Adds a peer that serves objects by hash.
+    public func connect(_ peer: ProtocolStore) { peers.withLock { $0.append(peer) } }
+
+    public func bytes(for hash: Hash256) throws -> [UInt8]? {
+        if let bytes = try local.bytes(for: hash) { return bytes }
+        for peer in peers.withLock({ $0 }) {
+            if let bytes = try peer.bytes(for: hash) { return bytes }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,19 @@
+/// What a node has done so far: messages recorded or refused, blocks verified by replay and their verdicts.
+public struct NodeStatistics: Sendable, Hashable, Codable {
+    /// Iteration messages accepted into this node's copy of the task history.
+    public var messagesRecorded = 0
+    /// Iteration messages refused on arrival (a supervisor's checks).
+    public var messagesRejected = 0
+    /// Blocks whose work replayed as valid and that the chain accepted.
+    public var blocksAccepted = 0
+    /// Blocks rejected with an `invalid` verdict (or another chain rule).
+    public var blocksInvalid = 0
+    /// Blocks whose verification lacked an artefact (`unavailable`).
+    public var blocksUnavailable = 0
+    /// Total time spent in block verification (chain processing including the replay), seconds.
+    public var verifySeconds = 0.0
+    /// The last rejection reason, if any.
+    public var lastRejection: String?
+
+    public init() {}
+}

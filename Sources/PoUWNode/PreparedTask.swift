@@ -1,0 +1,115 @@
+public import PoUWChain
+public import PoUWCore
+public import PoUWCrypto
+public import PoUWML
+public import PoUWProtocol
+
+/// A client's task ready to submit: the task JSON, its training batches (hashed into the dataset Merkle tree),
+/// the withheld test set (its own root) and the signed PAY_FOR_TASK transaction whose id is the task id
+/// (PROTOCOL.md "Lifecycle: registration, initialisation").
+///
+/// Definitions: batches are `BatchPlan(sampleCount: train.count, batchSize: task.batchSize, seed: dataSeed)` over
+/// the training set; the dataset root is `TaskRules.datasetRoot(batchHashes:)` (RFC 6962 over the batch hashes);
+/// the test-set root is the same construction over the test set cut with the same plan rule. The PAY_FOR_TASK
+/// carries the task JSON bytes unchanged (the seed's file), both roots and the escrow. The initial weights' seed
+/// is `modelSeed(taskID:)`: the first 8 bytes of the task id, little-endian — known only once the task is fixed,
+/// and the same for every miner. Guarantees: a pure function of its inputs.
+public struct PreparedTask: Sendable {
+    public let json: [UInt8]
+    public let definition: TaskDefinition
+    public let batches: [Batch]
+    public let batchHashes: [Hash256]
+    public let datasetRoot: Hash256
+    public let test: Dataset
+    public let testSetRoot: Hash256
+    public let transaction: Transaction
+    public let dataSeed: UInt64
+
+    /// The task id: the PAY_FOR_TASK transaction id.
+    public var taskID: Hash256 { transaction.id }
+    public var modelSeed: UInt64 { Self.modelSeed(taskID: taskID) }
+    public var tau: Float { definition.effectiveTau }
+    public var escrow: Amount {
+        if case .payForTask(let p) = transaction.body { return p.escrow }
+        return .zero
+    }
+
+    /// The seed of the initial weights for task `taskID`.
+    public static func modelSeed(taskID: Hash256) -> UInt64 {
+        var value: UInt64 = 0
+        for (i, byte) in taskID.bytes.prefix(8).enumerated() { value |= UInt64(byte) << (8 * UInt64(i)) }
+        return value
+    }
+
+    /// Why a task could not be prepared.
+    public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        case inputSize(task: Int, data: Int)
+        case classes(task: Int, data: Int)
+        case tooFewBatches(batches: Int, miners: Int)
+
+        public var description: String {
+            switch self {
+            case .inputSize(let task, let data):
+                "the task's model takes \(task) input features but the data has \(data) per sample"
+            case .classes(let task, let data): "the data has \(data) classes but the task's output_size is \(task)"
+            case .tooFewBatches(let batches, let miners): "\(batches) batches cannot be dealt to \(miners) miners"
+            }
+        }
+    }
+
+    /// Prepares the task; `client` signs the PAY_FOR_TASK with account sequence `sequence`.
+    public init(
+        json: [UInt8],
+        train: Dataset,
+        test: Dataset,
+        dataSeed: UInt64,
+        client: Ed25519.PrivateKey,
+        sequence: UInt64,
+        escrow: Amount,
+        fee: Amount,
+        miners: Int
+    ) throws {
+        let definition = try TaskDefinition(json: json)
+        guard train.featureCount == definition.inputSize else {
+            throw Failure.inputSize(task: definition.inputSize, data: train.featureCount)
+        }
+        guard train.classCount <= definition.outputSize else {
+            throw Failure.classes(task: definition.outputSize, data: train.classCount)
+        }
+        let plan = BatchPlan(sampleCount: train.count, batchSize: definition.batchSize, seed: dataSeed)
+        guard plan.batchCount >= miners else { throw Failure.tooFewBatches(batches: plan.batchCount, miners: miners) }
+        let batches = (0..<plan.batchCount).map { plan.batch($0, of: train) }
+        let hashes = batches.map(\.canonicalHash)
+        let testPlan = BatchPlan(sampleCount: test.count, batchSize: definition.batchSize, seed: dataSeed)
+        let testHashes = testPlan.batchHashes(of: test)
+        self.json = json
+        self.definition = definition
+        self.batches = batches
+        self.batchHashes = hashes
+        self.datasetRoot = TaskRules.datasetRoot(batchHashes: hashes)
+        self.test = test
+        self.testSetRoot = TaskRules.datasetRoot(batchHashes: testHashes)
+        self.dataSeed = dataSeed
+        let payload = PayForTask(
+            taskDefinition: json,
+            datasetRoot: datasetRoot,
+            testSetRoot: testSetRoot,
+            escrow: escrow
+        )
+        self.transaction = Transaction(
+            body: .payForTask(payload),
+            signer: client.publicKey,
+            sequence: sequence,
+            fee: fee
+        )
+        .signed(with: client)
+    }
+
+    /// The mining facts of the task's model.
+    public var miningParameters: MiningParameters {
+        MiningParameters(
+            parameterCount: UInt64(Architecture(model: definition.model).parameterCount),
+            batchSize: UInt64(definition.batchSize)
+        )
+    }
+}

@@ -1,0 +1,65 @@
+public import PoUWCore
+public import PoUWProtocol
+
+/// What nodes send each other over a `Transport`: one canonical record (tag `wireMessage`, version 1, a kind
+/// byte, then the kind's fields). The same bytes will travel over TCP later.
+///
+/// Guarantees: strict decoding (unknown kind, truncation, trailing bytes and over-limit lengths are
+/// `CanonicalDecodingError`s); a decoded message re-encodes to the same bytes.
+public enum WireMessage: Sendable, Equatable, CanonicalCodable {
+    /// An iteration message (IT_RES), its canonical bytes.
+    case iteration([UInt8])
+    /// A block, its canonical bytes.
+    case block([UInt8])
+    /// A transaction (PAY_FOR_TASK, TASK_RESULT, …), its canonical bytes.
+    case transaction([UInt8])
+    /// A miner's model state after its message `sequence` (for archival nodes).
+    case checkpoint(task: Hash256, miner: NodeKey, sequence: UInt64, state: [UInt8])
+
+    public static let version: UInt8 = 1
+    /// Largest payload accepted in one field.
+    public static let maxPayload = 64 << 20
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.header(tag: .wireMessage, version: Self.version)
+        switch self {
+        case .iteration(let bytes):
+            writer.u8(0)
+            writer.lengthPrefixed(bytes)
+        case .block(let bytes):
+            writer.u8(1)
+            writer.lengthPrefixed(bytes)
+        case .transaction(let bytes):
+            writer.u8(2)
+            writer.lengthPrefixed(bytes)
+        case .checkpoint(let task, let miner, let sequence, let state):
+            writer.u8(3)
+            writer.hash(task)
+            writer.raw(miner.bytes)
+            writer.u64(sequence)
+            writer.lengthPrefixed(state)
+        }
+    }
+
+    public init(from reader: inout ByteReader) throws {
+        _ = try reader.header(tag: .wireMessage, versions: Self.version...Self.version)
+        let kind = try reader.u8()
+        switch kind {
+        case 0: self = .iteration(try reader.lengthPrefixed(field: "iteration", limit: Self.maxPayload))
+        case 1: self = .block(try reader.lengthPrefixed(field: "block", limit: Self.maxPayload))
+        case 2: self = .transaction(try reader.lengthPrefixed(field: "transaction", limit: Self.maxPayload))
+        case 3:
+            let task = try reader.hash()
+            let keyBytes = try reader.raw(NodeKey.byteCount)
+            let miner: NodeKey
+            do { miner = try NodeKey(bytes: keyBytes) } catch {
+                throw CanonicalDecodingError.invalidValue(field: "checkpoint.miner", reason: "\(error)")
+            }
+            let sequence = try reader.u64()
+            let state = try reader.lengthPrefixed(field: "checkpoint.state", limit: Self.maxPayload)
+            self = .checkpoint(task: task, miner: miner, sequence: sequence, state: state)
+        default:
+            throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
+        }
+    }
+}
