@@ -50,6 +50,16 @@ struct ChainInspectCommandTests {
         let report = try json(verify.stdout)
         #expect(report["ok"] as? Bool == true && report["blocks"] as? Int == 7 && report["transactions"] as? Int == 18)
 
+        // `verify` checks the store, then re-validates the same chain from genesis.
+        let full = try inspect.run(["--data-dir", dir.path, "verify", "--json"])
+        #expect(full.status == 0, "\(full.stdout)")
+        let fullReport = try json(full.stdout)
+        let chainPart = fullReport["chain"] as? [String: Any]
+        #expect(fullReport["ok"] as? Bool == true && fullReport["store"] != nil)
+        #expect(chainPart?["ok"] as? Bool == true && chainPart?["blocks"] as? Int == 7)
+        let storeOnly = try json(try inspect.run(["--data-dir", dir.path, "verify", "--no-chain", "--json"]).stdout)
+        #expect(storeOnly["chain"] == nil)
+
         // Bad input: unknown ids and heights are named errors with a non-zero exit.
         let missing = try inspect.run(["--data-dir", dir.path, "tx", String(repeating: "ab", count: 32)])
         #expect(missing.status != 0 && missing.stderr.contains("not found"))

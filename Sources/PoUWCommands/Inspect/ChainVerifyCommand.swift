@@ -14,7 +14,7 @@ struct ChainVerifyCommand: ParsableCommand {
         abstract: "Re-validate the whole main chain from genesis and compare the replayed ledger with the stored one.",
         discussion: """
             Every block is decoded from the store and checked with full validation (signatures on --threads threads;
-            proof of work with the target-only check until the PoUW verifier is installed). Progress goes to stderr
+            each header checked against its target; `pouw-replay chain` re-runs the training behind every block). Progress goes to stderr
             on a terminal. Exits non-zero naming the first bad block, or if the state hashes differ.
             Example: pouw-inspect --data-dir ./pouw-data verify-chain --json
             """
@@ -26,44 +26,16 @@ struct ChainVerifyCommand: ParsableCommand {
 
     func run() throws {
         let storage = try data.openChainStorage()
-        let showProgress = isatty(2) != 0 && !options.json
-        let report = try ChainVerifier.reindex(source: storage, threads: threads) { height, tip in
-            if showProgress && (height % 100 == 0 || height == tip) {
-                writeStandardError("\rverifying block \(height)/\(tip)")
-            }
-        }
-        if showProgress { writeStandardError("\n") }
-        struct Output: Codable {
-            var ok: Bool
-            var network: String
-            var blocks: UInt64
-            var transactions: UInt64
-            var seconds: Double
-            var txPerSecond: Double
-            var storedStateHash: String
-            var replayedStateHash: String?
-            var failure: String?
-        }
-        let out = Output(
-            ok: report.ok,
-            network: report.network,
-            blocks: report.blocks,
-            transactions: report.transactions,
-            seconds: report.seconds,
-            txPerSecond: report.transactionsPerSecond,
-            storedStateHash: report.storedStateHash.hex,
-            replayedStateHash: report.replayedStateHash?.hex,
-            failure: report.failure
+        let out = try ChainVerifyOutput.reindex(
+            storage,
+            threads: threads,
+            showProgress: isatty(2) != 0 && !options.json
         )
         if options.json {
             try printJSON(out)
-        } else if let failure = report.failure {
-            print("chain verification FAILED: \(failure)")
         } else {
-            print(
-                "chain OK: \(report.blocks) blocks, \(report.transactions) transactions re-validated in \(report.seconds) s; state hash \(report.storedStateHash.hex)"
-            )
+            print(out.summary)
         }
-        if !report.ok { throw ExitCode.failure }
+        if !out.ok { throw ExitCode.failure }
     }
 }

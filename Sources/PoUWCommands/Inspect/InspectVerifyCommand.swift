@@ -1,8 +1,13 @@
 internal import ArgumentParser
+internal import PoUWChain
 internal import PoUWCore
 internal import PoUWStore
 
-/// `pouw-inspect verify`: re-hash every object, check every index entry.
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// `pouw-inspect verify`: re-hash every object, check every index entry, then re-validate the chain from genesis.
 struct InspectVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
@@ -10,7 +15,10 @@ struct InspectVerifyCommand: ParsableCommand {
         discussion: """
             Every object is decompressed and its SHA-256 compared with its key; every block, history, checkpoint, \
             dataset and transaction index entry must point at something that exists. Every bad key is printed. \
-            An interrupted run can continue with --resume-after KEY (the last key shown in progress).
+            An interrupted run can continue with --resume-after KEY (the last key shown in progress). \
+            When the store holds a chain, every block is then re-validated from genesis (a reindex: signatures, \
+            balances, sequence numbers, coinbase, difficulty) and the replayed ledger compared with the stored one \
+            (skip with --no-chain; `pouw-replay chain` re-runs the training behind each block).
 
             Example: pouw-inspect --data-dir ./pouw-data verify
             """
@@ -19,7 +27,16 @@ struct InspectVerifyCommand: ParsableCommand {
     @OptionGroup var data: DataDirOptions
     @Option(help: ArgumentHelp("Continue after this object key (64 hex digits).", valueName: "hash"))
     var resumeAfter: String?
+    @Flag(help: "Skip re-validating the chain from genesis.") var noChain = false
+    @Option(help: "Signature-checking threads for the chain re-validation.") var threads = 2
     @Flag(help: "Print one JSON object instead of text.") var json = false
+
+    /// The `--json` form: the store's report, and the chain's when one was re-validated.
+    struct Output: Encodable {
+        var ok: Bool
+        var store: VerifyReport
+        var chain: ChainVerifyOutput?
+    }
 
     func run() throws {
         var resume: Hash256?
@@ -35,8 +52,17 @@ struct InspectVerifyCommand: ParsableCommand {
             display.update("verify \(progress.phase)", done: progress.done, total: progress.total)
         }
         display.finish()
+        var chain: ChainVerifyOutput?
+        if !noChain, resume == nil, try store.read({ try $0.tipHeight() }) != nil {
+            chain = try ChainVerifyOutput.reindex(
+                StoreChainStorage(store: store),
+                threads: threads,
+                showProgress: isatty(2) != 0 && !json
+            )
+        }
+        let ok = report.ok && chain?.ok != false
         if json {
-            try JSONOutput.print(report)
+            try JSONOutput.print(Output(ok: ok, store: report, chain: chain))
         } else {
             for problem in report.problems {
                 print("BAD \(problem.collection) \(problem.key): \(problem.code): \(problem.message)")
@@ -45,7 +71,8 @@ struct InspectVerifyCommand: ParsableCommand {
                 "\(report.ok ? "OK" : "FAILED"): \(report.objectsChecked) objects (\(report.bytesDecoded) bytes) and "
                     + "\(report.indexEntriesChecked) index entries checked, \(report.problems.count) problem(s)"
             )
+            if let chain { print(chain.summary) }
         }
-        if !report.ok { throw ExitCode.failure }
+        if !ok { throw ExitCode.failure }
     }
 }
