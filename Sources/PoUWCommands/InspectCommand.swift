@@ -21,6 +21,8 @@ public struct InspectCommand: AsyncParsableCommand {
             ChainAccountsCommand.self,
             ChainSupplyCommand.self,
             ChainVerifyCommand.self,
+            ChainTicketsCommand.self,
+            ChainStakesCommand.self,
         ]
     )
 

@@ -344,3 +344,32 @@ struct EconomicRulesTests {
         #expect(e.supplyChecks > 20)
     }
 }
+
+@Suite("Ticket price from chain state")
+struct TicketPriceChainTests {
+    @Test("the pool's growth raises the price at the retarget (PAI rule); fresh tickets per block are capped")
+    func retarget() throws {
+        let e = try EconomicChain()
+        let minimum = EconomicChain.parameters.minimumTicketPrice
+        // Height 1: one ticket; height 4 (first retarget, no previous pool) keeps the price and records pool 1.
+        try e.extend([try e.buy(.miner, by: 0)])
+        try e.extend()
+        try e.extend()
+        try e.extend()
+        #expect(try e.price == minimum)
+        // Heights 5–7: 19 more tickets (pool 20). 21 in one block would exceed the cap of 20.
+        try e.expectRuleRejected(
+            try (0..<21).map { _ in try e.buy(.miner, by: 1) },
+            signers: Array(repeating: 1, count: 21),
+            "tickets in one block (limit 20)"
+        )
+        try e.extend(try (0..<10).map { _ in try e.buy(.miner, by: 1) })
+        try e.extend(try (0..<9).map { _ in try e.buy(.evaluator, by: 2) })
+        try e.extend()
+        // Height 8: 0.2 PAI × 20² / (1 × 5 × (64 + 3)) = 23 880 597 units.
+        #expect(try e.price == Amount(units: 23_880_597))
+        try e.expectRuleRejected([try e.buy(.miner, by: 3, stake: minimum)], signers: [3], "below the ticket price")
+        try e.extend([try e.buy(.miner, by: 3)])
+        #expect(try e.chain.ticket(e.chain.block(atHeight: 8)!.transactions[1].id)?.stake.units == 23_880_597)
+    }
+}

@@ -1,4 +1,5 @@
 public import PoUWCore
+public import PoUWEconomics
 
 /// One ticket as the chain holds it, with its economic status at the tip.
 public struct TicketStatusReport: Sendable, Hashable {
@@ -27,5 +28,12 @@ extension Blockchain {
             out.append(TicketStatusReport(id: id, record: record, usedIn: used, fate: fate))
         }
         return out
+    }
+}
+
+extension EconomicsParameters {
+    /// The economics preset that goes with a chain preset: `.paiMainnet` for mainnet, `.local` otherwise.
+    public static func preset(for chain: ChainParameters) -> EconomicsParameters {
+        chain.name == ChainParameters.mainnet.name ? .paiMainnet : .local
     }
 }

@@ -4,7 +4,7 @@ public import PoUWEconomics
 
 /// The economics module's rules (`PoUWEconomics`) as consensus rules of the chain.
 ///
-/// - BUY_TICKETS: preferences must decode (record 0x71) and fit the role; `stake ≥ price in force` (PAI's
+/// - BUY_TICKETS: at most `maxFreshTicketsPerBlock` per block; preferences must decode (record 0x71) and fit the role; `stake ≥ price in force` (PAI's
 ///   DCP0001 rule with its clamps, `TicketPrice.forBlock`, from the pool counts in chain state); `count` must equal
 ///   the ticket's lots `floor(stake / price)` (≤ `maxLotsPerTicket`): one record per purchase, its weight in lots.
 /// - Every block: the stake of each ticket whose expiry height is this block's returns to its owner (used or not,
@@ -35,14 +35,28 @@ public struct EconomicLedgerRules: LedgerRules {
 
     /// The ticket price in force for the block at `height` (pure function of the state before that block).
     public func price(at height: UInt64, ledger: LedgerOverlay) throws(ChainError) -> Amount {
+        try Self.price(at: height, ledger: ledger, parameters: parameters)
+    }
+
+    /// The ticket price in force for the block at `height` under `parameters` (the same rule, no checker needed).
+    public static func price(
+        at height: UInt64,
+        ledger: LedgerOverlay,
+        parameters: EconomicsParameters
+    )
+        throws(ChainError) -> Amount
+    {
+        func counter(_ key: [UInt8]) throws(ChainError) -> UInt64 {
+            EconomicState.readU64s(try ledger.value(forKey: key), count: 1)?[0] ?? 0
+        }
         let stored = EconomicState.readU64s(try ledger.value(forKey: EconomicState.price), count: 2)
         if let stored, stored[1] == height { return Amount(units: stored[0]) }
         let previous = stored.map { Amount(units: $0[0]) } ?? parameters.minimumTicketPrice
         return TicketPrice.forBlock(
             height: height,
             previousBlockPrice: previous,
-            poolSizeAtPreviousRetarget: try counter(EconomicState.poolAtRetarget, ledger),
-            poolSizeNow: try counter(EconomicState.pool, ledger),
+            poolSizeAtPreviousRetarget: try counter(EconomicState.poolAtRetarget),
+            poolSizeNow: try counter(EconomicState.pool),
             estimatedSupply: BlockReward.estimatedSupply(height: height, parameters: parameters),
             parameters: parameters
         )
@@ -112,6 +126,11 @@ public struct EconomicLedgerRules: LedgerRules {
                 parameters: parameters
             )
         } catch { throw reject(error.description) }
+        let fresh = EconomicState.readU64s(try? ledger.value(forKey: EconomicState.fresh), count: 2)
+        let already = fresh.map { $0[0] == height ? Int($0[1]) : 0 } ?? 0
+        do throws(TicketRejection) { try TicketRules.checkFreshCount(already + 1, parameters: parameters) } catch {
+            throw reject(error.description)
+        }
         if ticket.lots != tickets.count {
             throw reject("count \(tickets.count) is not the stake's lots \(ticket.lots) at price \(price)")
         }
@@ -308,6 +327,9 @@ public struct EconomicLedgerRules: LedgerRules {
             let key = EconomicState.expiring(expiry)
             try ledger.set(key, (try ledger.value(forKey: key) ?? []) + id.bytes)
             try setCounter(EconomicState.pool, try counter(EconomicState.pool, ledger) + 1, &ledger)
+            let fresh = EconomicState.readU64s(try ledger.value(forKey: EconomicState.fresh), count: 2)
+            let already = fresh.map { $0[0] == height ? $0[1] : 0 } ?? 0
+            try ledger.set(EconomicState.fresh, EconomicState.u64s([height, already + 1]))
         case .taskResult(let r):
             guard let claim = try? SettlementClaim(canonicalBytes: r.metrics) else { return }
             var list: [UInt8] = []

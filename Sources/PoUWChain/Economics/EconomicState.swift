@@ -9,7 +9,8 @@ public import PoUWCore
 /// - `s‖taskId` → the seat tickets a settled task's TASK_RESULT named (32 B each, claim order).
 /// - `v‖evidenceId` → one byte 1: this evidence was used.
 /// - `mtprice` → price in force (u64) and the height it was set for (u64); `mtpool` → tickets with locked stake
-///   (u64); `mtpoolprev` → that count at the previous retarget (u64). All integers little-endian.
+///   (u64); `mtpoolprev` → that count at the previous retarget (u64); `mtfresh` → height (u64) and tickets bought
+///   in that block (u64). All integers little-endian.
 public enum EconomicState {
     public static func used(_ ticket: Hash256) -> [UInt8] { [UInt8(ascii: "u")] + ticket.bytes }
     public static func fate(_ ticket: Hash256) -> [UInt8] { [UInt8(ascii: "y")] + ticket.bytes }
@@ -21,6 +22,7 @@ public enum EconomicState {
     public static let price: [UInt8] = Array("mtprice".utf8)
     public static let pool: [UInt8] = Array("mtpool".utf8)
     public static let poolAtRetarget: [UInt8] = Array("mtpoolprev".utf8)
+    public static let fresh: [UInt8] = Array("mtfresh".utf8)
 
     static func u64s(_ values: [UInt64]) -> [UInt8] {
         var w = ByteWriter(capacity: 8 * values.count)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PoUWChain
 import PoUWCore
+import PoUWEconomics
 import PoUWStore
 
 #if canImport(Glibc)
@@ -23,11 +24,22 @@ struct ChainVerifyCommand: ParsableCommand {
     @OptionGroup var data: DataDirOptions
     @OptionGroup var options: ChainOutputOptions
     @Option(help: "Signature-checking threads.") var threads = 2
+    @Flag(
+        help:
+            "Replay with the economic rules (ticket price, maturity, expiry, payouts; EVIDENCE needs a replay checker, which this tool lacks)."
+    )
+    var economicRules = false
 
     func run() throws {
         let storage = try data.openChainStorage()
         let showProgress = isatty(2) != 0 && !options.json
-        let report = try ChainVerifier.reindex(source: storage, threads: threads) { height, tip in
+        let rules: any LedgerRules =
+            economicRules
+            ? EconomicLedgerRules(
+                parameters: .preset(for: try ChainVerifier.detectParameters(storage)),
+                checker: UnavailableEvidenceChecker()
+            ) : BasicLedgerRules()
+        let report = try ChainVerifier.reindex(source: storage, rules: rules, threads: threads) { height, tip in
             if showProgress && (height % 100 == 0 || height == tip) {
                 writeStandardError("\rverifying block \(height)/\(tip)")
             }
