@@ -82,7 +82,7 @@ public struct EconomicLedgerRules: LedgerRules {
             owner.balance = try TransactionApplier.add(owner.balance, record.stake, id)
             try ledger.setAccount(record.owner, owner)
             try ledger.set(EconomicState.fate(id), [TicketStakeFate.released.rawValue])
-            try setCounter(EconomicState.pool, try counter(EconomicState.pool, ledger) - 1, &ledger)
+            try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
         }
         let price = try price(at: height, ledger: ledger)
         try ledger.set(EconomicState.price, EconomicState.u64s([price.units, height]))
@@ -342,7 +342,7 @@ public struct EconomicLedgerRules: LedgerRules {
             guard let proof = try? PoUWEconomics.Evidence(canonicalBytes: e.proof) else { return }
             try ledger.set(EconomicState.evidence(proof.id), [1])
             try ledger.set(EconomicState.fate(proof.offenderTicket), [TicketStakeFate.slashed.rawValue])
-            try setCounter(EconomicState.pool, try counter(EconomicState.pool, ledger) - 1, &ledger)
+            try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
         case .coinbase, .transfer, .payForTask:
             break
         }
