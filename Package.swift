@@ -42,8 +42,11 @@ let package = Package(
         .testTarget(name: "PoUWMLTests", dependencies: ["PoUWML", "PoUWCore"]),
 
         // MARK: chain (issue 3)
-        .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore"]),
-        .testTarget(name: "PoUWChainTests", dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto", "PoUWStore"]),
+        .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWEconomics"]),
+        .testTarget(
+            name: "PoUWChainTests",
+            dependencies: ["PoUWChain", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWEconomics"]
+        ),
 
         // MARK: economics (issue 6)
         .target(name: "PoUWEconomics", dependencies: ["PoUWCore", "PoUWCrypto"]),

@@ -25,6 +25,8 @@ public struct InspectCommand: AsyncParsableCommand {
             InspectHistoryCommand.self,
             InspectMessageCommand.self,
             InspectCheckpointCommand.self,
+            ChainTicketsCommand.self,
+            ChainStakesCommand.self,
         ]
     )
 

@@ -34,7 +34,8 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     case taskRequirements = 0x72
     case evidence = 0x73
     case payoutTable = 0x74
-    case ticket = 0x75
+    // 0x75 retired (was a second ticket record; the chain's ticketRecord 0x15 is the one).
+    case settlementClaim = 0x76
 
     // Node (0x80–0x8f)
     case wireMessage = 0x80

@@ -82,16 +82,12 @@ struct ParametersTests {
             ),
             ("payout.example", table.canonicalBytes),
             (
-                "ticket.example",
-                Ticket(
-                    id: hashOf("alice"),
-                    owner: address(1),
-                    role: .miner,
-                    stake: pai(3),
-                    lots: 3,
-                    purchaseHeight: 42,
-                    preferences: computePreferences(["mlp"], maxDataset: 100 << 20),
-                    vrfPublicKey: testVRFPublicKey
+                "claim.example",
+                SettlementClaim(
+                    miners: [.init(ticket: hashOf("alice"), qualityPPM: 912_000, verifiedIterations: 40)],
+                    supervisors: [hashOf("sam")],
+                    evaluators: [hashOf("eve"), hashOf("ed")],
+                    charges: [.init(verifierTicket: hashOf("vic"), minerTicket: hashOf("alice"), blocksChecked: 2)]
                 ).canonicalBytes
             ),
             (

@@ -64,18 +64,6 @@ struct TicketLifecycleTests {
         }
     }
 
-    @Test("tickets round-trip through their canonical record; zero lots are rejected")
-    func ticketCoding() throws {
-        let t = try buy(stake: Amount(units: price.units * 3))
-        #expect(try Ticket(canonicalBytes: t.canonicalBytes) == t)
-        var noLots = t.canonicalBytes
-        let lotsOffset = 2 + 32 + 20 + 1 + 8
-        noLots.replaceSubrange(lotsOffset..<lotsOffset + 4, with: [0, 0, 0, 0])
-        #expect(throws: CanonicalDecodingError.invalidValue(field: "ticket.lots", reason: "zero lots")) {
-            try Ticket(canonicalBytes: noLots)
-        }
-    }
-
     @Test("lifecycle: immature, live, expired; used wins")
     func lifecycle() throws {
         let t = try buy(stake: price)

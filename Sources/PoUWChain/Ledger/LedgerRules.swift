@@ -1,4 +1,4 @@
-import PoUWCore
+public import PoUWCore
 
 /// The extension point for the economics and protocol modules: extra consensus rules for tickets, task results
 /// and evidence, consulted after the chain's own checks and before the ledger changes.
@@ -22,18 +22,35 @@ public protocol LedgerRules: Sendable {
         height: UInt64,
         ledger: LedgerOverlay
     ) throws(ValidationError)
-    /// Must verify the evidence's proof; the chain has no way to judge it.
+    /// Must verify the evidence's proof; the chain has no way to judge it. Returns who receives the slashed
+    /// stake (their sum at most `evidence.slash`); the rest is burned.
     func checkEvidence(
         _ tx: Transaction,
         _ evidence: Evidence,
         height: UInt64,
         ledger: LedgerOverlay
     )
-        throws(ValidationError)
+        throws(ValidationError) -> [Payout]
+    /// Called once per block at `height`, before its first transaction (ticket expiry, price retarget).
+    func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError)
+    /// Called after a signed transaction's effects were applied (the rules' own bookkeeping).
+    func didApply(_ tx: Transaction, id: Hash256, height: UInt64, ledger: inout LedgerOverlay) throws(ChainError)
+}
+
+extension LedgerRules {
+    public func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError) {}
+    public func didApply(
+        _ tx: Transaction,
+        id: Hash256,
+        height: UInt64,
+        ledger: inout LedgerOverlay
+    )
+        throws(ChainError)
+    {}
 }
 
 /// The rules until the economics and protocol modules supply theirs: tickets and results are accepted on form
-/// and signatures alone; evidence is accepted only if `evidenceVerifier` says so — with no verifier installed,
+/// and signatures alone, slashed stake is burned; evidence is accepted only if `evidenceVerifier` says so — with no verifier installed,
 /// every EVIDENCE transaction is rejected (no silent pass).
 public struct BasicLedgerRules: LedgerRules {
     /// Judges an evidence proof: `nil` = proven, otherwise the reason it is not.
@@ -66,11 +83,12 @@ public struct BasicLedgerRules: LedgerRules {
         height: UInt64,
         ledger: LedgerOverlay
     )
-        throws(ValidationError)
+        throws(ValidationError) -> [Payout]
     {
         guard let evidenceVerifier else {
             throw .ruleRejected(tx: tx.id, reason: "no evidence verifier is installed")
         }
         if let reason = evidenceVerifier(evidence) { throw .ruleRejected(tx: tx.id, reason: reason) }
+        return []
     }
 }

@@ -7,7 +7,7 @@ import PoUWCrypto
 /// every signed kind debits `fee` and bumps the signer's sequence; TRANSFER moves `amount`; PAY_FOR_TASK moves
 /// `escrow` into a task record keyed by the tx id; BUY_TICKETS moves `stake` from balance to locked and records
 /// the tickets under the tx id; TASK_RESULT pays the table out of the escrow and refunds the rest to the client;
-/// EVIDENCE burns `slash` from the offender's locked stake. Guarantees: on a thrown error the overlay may hold
+/// EVIDENCE takes `slash` from the offender's locked stake, credits the shares the rules name and burns the rest. Guarantees: on a thrown error the overlay may hold
 /// partial writes — callers discard it.
 public enum TransactionApplier {
     /// Applies one signed transaction at `height`; returns its fee.
@@ -96,11 +96,18 @@ public enum TransactionApplier {
                     .insufficientLockedStake(tx: id, account: e.offender, needed: e.slash, locked: offender.locked)
                 )
             }
-            do { try rules.checkEvidence(tx, e, height: height, ledger: ledger) } catch { throw fail(error) }
+            let shares: [Payout]
+            do { shares = try rules.checkEvidence(tx, e, height: height, ledger: ledger) } catch { throw fail(error) }
+            guard let shared = Payout.sum(shares), shared <= e.slash else {
+                throw fail(.ruleRejected(tx: id, reason: "slash shares exceed the slashed stake"))
+            }
             offender.locked = Amount(units: offender.locked.units - e.slash.units)
             try ledger.setAccount(e.offender, offender)
-            try ledger.setBurned(try add(try ledger.burned(), e.slash, id))
+            for share in shares { try credit(share.to, share.amount, id, &ledger) }
+            let burn = Amount(units: e.slash.units - shared.units)
+            if burn > .zero { try ledger.setBurned(try add(try ledger.burned(), burn, id)) }
         }
+        try rules.didApply(tx, id: id, height: height, ledger: &ledger)
         return auth.fee
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PoUWChain
 import PoUWCore
+import PoUWEconomics
 import PoUWStore
 
 /// `pouw-bench make-chain` (hidden): grow a local demo chain in a data directory.
@@ -20,11 +21,23 @@ struct ChainMakeCommand: ParsableCommand {
     @Option(help: "Blocks to add.") var blocks = 10
     @Option(help: "Signed transfers per block.") var transfers = 5
     @Flag(help: "Print the new tip as JSON.") var json = false
+    @Flag(
+        help:
+            "Run the economic rules and play one task's economic life (tickets, maturity, settlement) after the transfer blocks."
+    )
+    var economy = false
 
     func run() throws {
         let storage = try StoreChainStorage(directory: dataDirectory)
-        let chain = try Blockchain(storage: storage, parameters: .local, work: TargetOnlyWorkValidator())
+        let rules = EconomicLedgerRules(parameters: .local, checker: UnavailableEvidenceChecker())
+        let chain = try Blockchain(
+            storage: storage,
+            parameters: .local,
+            work: TargetOnlyWorkValidator(),
+            rules: economy ? rules : BasicLedgerRules()
+        )
         try DemoChainBuilder.extend(chain, blocks: blocks, transfersPerBlock: transfers)
+        if economy { _ = try DemoEconomyBuilder.run(chain, rules: rules) }
         let tip = chain.tip
         if json {
             struct Output: Codable {

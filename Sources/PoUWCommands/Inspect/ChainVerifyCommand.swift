@@ -1,6 +1,7 @@
 import ArgumentParser
 import PoUWChain
 import PoUWCore
+import PoUWEconomics
 import PoUWStore
 
 #if canImport(Glibc)
@@ -14,8 +15,8 @@ struct ChainVerifyCommand: ParsableCommand {
         abstract: "Re-validate the whole main chain from genesis and compare the replayed ledger with the stored one.",
         discussion: """
             Every block is decoded from the store and checked with full validation (signatures on --threads threads;
-            each header checked against its target; `pouw-replay chain` re-runs the training behind every block). Progress goes to stderr
-            on a terminal. Exits non-zero naming the first bad block, or if the state hashes differ.
+            each header checked against its target; `pouw-replay chain` re-runs the training behind every block).
+            Progress goes to stderr on a terminal. Exits non-zero naming the first bad block, or if the state hashes differ.
             Example: pouw-inspect --data-dir ./pouw-data verify-chain --json
             """
     )
@@ -23,11 +24,19 @@ struct ChainVerifyCommand: ParsableCommand {
     @OptionGroup var data: DataDirOptions
     @OptionGroup var options: ChainOutputOptions
     @Option(help: "Signature-checking threads.") var threads = 2
+    @Flag(
+        help: """
+            Replay with the economic rules (ticket price, maturity, expiry, payouts; EVIDENCE needs a replay checker, \
+            which this tool lacks).
+            """
+    )
+    var economicRules = false
 
     func run() throws {
         let storage = try data.openChainStorage()
         let out = try ChainVerifyOutput.reindex(
             storage,
+            economicRules: economicRules,
             threads: threads,
             showProgress: isatty(2) != 0 && !options.json
         )

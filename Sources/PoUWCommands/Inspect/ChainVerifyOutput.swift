@@ -1,5 +1,6 @@
 internal import PoUWChain
 internal import PoUWCore
+internal import PoUWEconomics
 
 /// The JSON and text form of a chain re-validation (`ChainVerifier.reindex`), shared by `verify` and
 /// `verify-chain`.
@@ -33,9 +34,22 @@ struct ChainVerifyOutput: Codable {
             + "state hash \(storedStateHash)"
     }
 
-    /// Re-validates the chain in `storage` from genesis, drawing a progress line on a terminal.
-    static func reindex(_ storage: any ChainStorage, threads: Int, showProgress: Bool) throws -> ChainVerifyOutput {
-        let report = try ChainVerifier.reindex(source: storage, threads: threads) { height, tip in
+    /// Re-validates the chain in `storage` from genesis, drawing a progress line on a terminal. With
+    /// `economicRules` the ledger is replayed under `EconomicLedgerRules` (tickets, settlements, slashing), as a
+    /// chain built under them must be.
+    static func reindex(
+        _ storage: any ChainStorage,
+        economicRules: Bool,
+        threads: Int,
+        showProgress: Bool
+    ) throws -> ChainVerifyOutput {
+        let rules: any LedgerRules =
+            economicRules
+            ? EconomicLedgerRules(
+                parameters: .preset(for: try ChainVerifier.detectParameters(storage)),
+                checker: UnavailableEvidenceChecker()
+            ) : BasicLedgerRules()
+        let report = try ChainVerifier.reindex(source: storage, rules: rules, threads: threads) { height, tip in
             if showProgress && (height % 100 == 0 || height == tip) {
                 writeStandardError("\rverifying block \(height)/\(tip)")
             }

@@ -29,6 +29,8 @@ struct InspectVerifyCommand: ParsableCommand {
     var resumeAfter: String?
     @Flag(help: "Skip re-validating the chain from genesis.") var noChain = false
     @Option(help: "Signature-checking threads for the chain re-validation.") var threads = 2
+    @Flag(help: "Re-validate the chain under the economic rules (tickets, settlements, slashing).")
+    var economicRules = false
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     /// The `--json` form: the store's report, and the chain's when one was re-validated.
@@ -56,6 +58,7 @@ struct InspectVerifyCommand: ParsableCommand {
         if !noChain, resume == nil, try store.read({ try $0.tipHeight() }) != nil {
             chain = try ChainVerifyOutput.reindex(
                 StoreChainStorage(store: store),
+                economicRules: economicRules,
                 threads: threads,
                 showProgress: isatty(2) != 0 && !json
             )

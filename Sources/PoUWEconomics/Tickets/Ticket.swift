@@ -18,9 +18,10 @@ public enum TicketStatus: String, Sendable, Hashable {
 /// Lifetime: immature on `[purchaseHeight, maturityHeight)`, live on `[maturityHeight, expiryHeight)`, expired
 /// from `expiryHeight` on (unless used first).
 ///
-/// Canonical record 0x75 v1 (for the chain's ticket state): `id 32 B, owner 20 B, role u8, stake u64, lots u32,
-/// purchaseHeight u64, preferences (record 0x71), vrfPublicKey (len varint ≤ 33, bytes)`.
-public struct Ticket: Sendable, Hashable, CanonicalCodable {
+/// Not stored on its own: the chain's ticket record (`TicketRecord`, 0x15, keyed by the BUY_TICKETS id, with
+/// `count` = lots and the preferences as record 0x71 bytes) is the only ticket record; this is its view for the
+/// rules (the former record 0x75 was a duplicate and is retired).
+public struct Ticket: Sendable, Hashable {
     /// The ticket's identity (the chain derives it from the BUY_TICKETS transaction id and output index).
     public let id: Hash256
     public let owner: Address
@@ -67,32 +68,5 @@ public struct Ticket: Sendable, Hashable, CanonicalCodable {
         if height < maturityHeight(parameters) { return .immature }
         if height >= expiryHeight(parameters) { return .expired }
         return .live
-    }
-
-    public func encode(to writer: inout ByteWriter) {
-        writer.header(tag: .ticket, version: 1)
-        writer.hash(id)
-        owner.encode(to: &writer)
-        writer.u8(role.rawValue)
-        writer.u64(stake.units)
-        writer.u32(lots)
-        writer.u64(purchaseHeight)
-        preferences.encode(to: &writer)
-        writer.lengthPrefixed(vrfPublicKey)
-    }
-
-    public init(from reader: inout ByteReader) throws {
-        try reader.header(tag: .ticket, versions: 1...1)
-        self.init(
-            id: try reader.hash(),
-            owner: try Address(from: &reader),
-            role: try Role.decode(from: &reader, field: "ticket.role"),
-            stake: Amount(units: try reader.u64()),
-            lots: try reader.u32(),
-            purchaseHeight: try reader.u64(),
-            preferences: try Preferences(from: &reader),
-            vrfPublicKey: try reader.lengthPrefixed(field: "ticket.vrfPublicKey", limit: 33)
-        )
-        guard lots > 0 else { throw CanonicalDecodingError.invalidValue(field: "ticket.lots", reason: "zero lots") }
     }
 }

@@ -1,0 +1,39 @@
+public import PoUWCore
+public import PoUWEconomics
+
+/// One ticket as the chain holds it, with its economic status at the tip.
+public struct TicketStatusReport: Sendable, Hashable {
+    public let id: Hash256
+    public let record: TicketRecord
+    /// Task the ticket took a seat in, if any.
+    public let usedIn: Hash256?
+    /// Where the stake went, if it left the locked balance.
+    public let fate: TicketStakeFate?
+}
+
+extension Blockchain {
+    /// A read-only view of the ledger at the tip (for rules such as `EconomicLedgerRules.price(at:ledger:)`).
+    public func ledgerView() -> LedgerOverlay { LedgerOverlay(base: storage) }
+
+    /// Every ticket record with its use and stake status, in ticket id order.
+    public func tickets() throws(ChainError) -> [TicketStatusReport] {
+        let view = ledgerView()
+        var out: [TicketStatusReport] = []
+        for (key, value) in try storage.stateEntries(prefix: [UInt8(ascii: "k")]) {
+            guard let id = Hash256(bytes: key.dropFirst()) else { continue }
+            let record = try decodeState(TicketRecord.self, value, key: key)
+            let used = try view.value(forKey: EconomicState.used(id)).flatMap { Hash256(bytes: $0) }
+            let fate = try view.value(forKey: EconomicState.fate(id)).flatMap { $0.first }
+                .flatMap(TicketStakeFate.init(rawValue:))
+            out.append(TicketStatusReport(id: id, record: record, usedIn: used, fate: fate))
+        }
+        return out
+    }
+}
+
+extension EconomicsParameters {
+    /// The economics preset that goes with a chain preset: `.paiMainnet` for mainnet, `.local` otherwise.
+    public static func preset(for chain: ChainParameters) -> EconomicsParameters {
+        chain.name == ChainParameters.mainnet.name ? .paiMainnet : .local
+    }
+}

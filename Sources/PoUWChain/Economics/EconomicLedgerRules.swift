@@ -1,0 +1,350 @@
+public import PoUWCore
+import PoUWCrypto
+public import PoUWEconomics
+
+/// The economics module's rules (`PoUWEconomics`) as consensus rules of the chain.
+///
+/// - BUY_TICKETS: at most `maxFreshTicketsPerBlock` per block; preferences must decode (record 0x71) and fit the role; `stake ≥ price in force` (PAI's
+///   DCP0001 rule with its clamps, `TicketPrice.forBlock`, from the pool counts in chain state); `count` must equal
+///   the ticket's lots `floor(stake / price)` (≤ `maxLotsPerTicket`): one record per purchase, its weight in lots.
+/// - Every block: the stake of each ticket whose expiry height is this block's returns to its owner (used or not,
+///   unless slashed), and the price retargets at multiples of `priceWindow`.
+/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76); every seat ticket must exist, be of the seat's role,
+///   mature, unexpired, not used before and not named twice; the evaluator signers must be the evaluator seats'
+///   owners (strict majority, `TaskResultRules.checkSigners`); the payouts must sum to the escrow exactly and
+///   equal `PayoutRules.settle` (one line per account with a positive net, ascending address). The seat tickets
+///   are then marked used and recorded for the task.
+/// - EVIDENCE: `proof` is an economics `Evidence` record (0x73, which names the offender's ticket); kind, task and
+///   offender must match; the ticket must be the offender's, seated in the settled task, and still staked;
+///   `slash` must be its whole stake; `SlashingRules.confiscate` then rejects reuse and anything the injected
+///   `EvidenceChecker` does not prove, and shares the stake among the task's other seat owners (burned only
+///   when there are none).
+///
+/// Guarantees: deterministic; all state it keeps lives in the ledger (`EconomicState`), so reorgs undo it and a
+/// replay re-derives it.
+public struct EconomicLedgerRules: LedgerRules {
+    public let parameters: EconomicsParameters
+    public let checker: any EvidenceChecker & Sendable
+
+    public init(parameters: EconomicsParameters, checker: any EvidenceChecker & Sendable) {
+        self.parameters = parameters
+        self.checker = checker
+    }
+
+    // MARK: price and pool
+
+    /// The ticket price in force for the block at `height` (pure function of the state before that block).
+    public func price(at height: UInt64, ledger: LedgerOverlay) throws(ChainError) -> Amount {
+        try Self.price(at: height, ledger: ledger, parameters: parameters)
+    }
+
+    /// The ticket price in force for the block at `height` under `parameters` (the same rule, no checker needed).
+    public static func price(
+        at height: UInt64,
+        ledger: LedgerOverlay,
+        parameters: EconomicsParameters
+    )
+        throws(ChainError) -> Amount
+    {
+        func counter(_ key: [UInt8]) throws(ChainError) -> UInt64 {
+            EconomicState.readU64s(try ledger.value(forKey: key), count: 1)?[0] ?? 0
+        }
+        let stored = EconomicState.readU64s(try ledger.value(forKey: EconomicState.price), count: 2)
+        if let stored, stored[1] == height { return Amount(units: stored[0]) }
+        let previous = stored.map { Amount(units: $0[0]) } ?? parameters.minimumTicketPrice
+        return TicketPrice.forBlock(
+            height: height,
+            previousBlockPrice: previous,
+            poolSizeAtPreviousRetarget: try counter(EconomicState.poolAtRetarget),
+            poolSizeNow: try counter(EconomicState.pool),
+            estimatedSupply: BlockReward.estimatedSupply(height: height, parameters: parameters),
+            parameters: parameters
+        )
+    }
+
+    func counter(_ key: [UInt8], _ ledger: LedgerOverlay) throws(ChainError) -> UInt64 {
+        EconomicState.readU64s(try ledger.value(forKey: key), count: 1)?[0] ?? 0
+    }
+
+    func setCounter(_ key: [UInt8], _ value: UInt64, _ ledger: inout LedgerOverlay) throws(ChainError) {
+        try ledger.set(key, value == 0 ? nil : EconomicState.u64s([value]))
+    }
+
+    public func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError) {
+        // Expiry first: the returned tickets leave the pool the price is computed from.
+        let key = EconomicState.expiring(height)
+        for id in EconomicState.hashes(try ledger.value(forKey: key)) {
+            guard try ledger.value(forKey: EconomicState.fate(id)) == nil, let record = try ledger.ticket(id) else {
+                continue
+            }
+            var owner = try ledger.account(record.owner)
+            owner.locked = Amount(units: owner.locked.units - min(owner.locked.units, record.stake.units))
+            owner.balance = try TransactionApplier.add(owner.balance, record.stake, id)
+            try ledger.setAccount(record.owner, owner)
+            try ledger.set(EconomicState.fate(id), [TicketStakeFate.released.rawValue])
+            try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
+        }
+        let price = try price(at: height, ledger: ledger)
+        try ledger.set(EconomicState.price, EconomicState.u64s([price.units, height]))
+        if height % UInt64(parameters.priceWindow) == 0 {
+            try setCounter(EconomicState.poolAtRetarget, try counter(EconomicState.pool, ledger), &ledger)
+        }
+    }
+
+    // MARK: BUY_TICKETS
+
+    public func checkTickets(
+        _ tx: Transaction,
+        _ tickets: BuyTickets,
+        height: UInt64,
+        ledger: LedgerOverlay
+    )
+        throws(ValidationError)
+    {
+        func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: tx.id, reason: reason) }
+        guard let role = Role(rawValue: tickets.role.rawValue) else { throw reject("unknown role") }
+        let preferences: Preferences
+        do { preferences = try Preferences(canonicalBytes: tickets.preferences) } catch {
+            throw reject("preferences are not a preference record: \(error)")
+        }
+        let price: Amount
+        do { price = try self.price(at: height, ledger: ledger) } catch { throw reject("state unreadable: \(error)") }
+        guard let signer = tx.authorization.flatMap({ Address(bytes: SHA256.hash($0.signer).bytes.prefix(20)) }) else {
+            throw reject("unsigned purchase")
+        }
+        let ticket: Ticket
+        do throws(TicketRejection) {
+            ticket = try TicketRules.purchase(
+                id: tx.id,
+                owner: signer,
+                role: role,
+                stake: tickets.stake,
+                preferences: preferences,
+                vrfPublicKey: tickets.vrfPublicKey,
+                height: height,
+                price: price,
+                parameters: parameters
+            )
+        } catch { throw reject(error.description) }
+        let fresh = EconomicState.readU64s(try? ledger.value(forKey: EconomicState.fresh), count: 2)
+        let already = fresh.map { $0[0] == height ? Int($0[1]) : 0 } ?? 0
+        do throws(TicketRejection) { try TicketRules.checkFreshCount(already + 1, parameters: parameters) } catch {
+            throw reject(error.description)
+        }
+        if ticket.lots != tickets.count {
+            throw reject("count \(tickets.count) is not the stake's lots \(ticket.lots) at price \(price)")
+        }
+    }
+
+    // MARK: TASK_RESULT
+
+    /// The seat tickets of a claim, resolved and checked for use at `height`.
+    func seatTickets(
+        _ claim: SettlementClaim,
+        height: UInt64,
+        ledger: LedgerOverlay
+    ) throws(ValidationError)
+        -> [Hash256: Ticket]
+    {
+        var resolved: [Hash256: Ticket] = [:]
+        var named = Set<Hash256>()
+        for seat in claim.seats {
+            func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: seat.ticket, reason: reason) }
+            do {
+                guard let record = try ledger.ticket(seat.ticket) else { throw reject("unknown ticket") }
+                let ticket = try view(seat.ticket, record)
+                var used: Set<Hash256> = named
+                if try ledger.value(forKey: EconomicState.used(seat.ticket)) != nil { used.insert(seat.ticket) }
+                try TicketRules.checkUse(ticket, role: seat.role, at: height, usedTickets: used, parameters: parameters)
+                guard try ledger.value(forKey: EconomicState.fate(seat.ticket)) == nil else {
+                    throw reject("ticket \(seat.ticket.short) has no stake left")
+                }
+                named.insert(seat.ticket)
+                resolved[seat.ticket] = ticket
+            } catch let error as ValidationError {
+                throw error
+            } catch let error as TicketRejection {
+                throw reject(error.description)
+            } catch {
+                throw reject("\(error)")
+            }
+        }
+        return resolved
+    }
+
+    /// The economics view of a stored ticket record.
+    func view(_ id: Hash256, _ record: TicketRecord) throws -> Ticket {
+        guard let role = Role(rawValue: record.role.rawValue) else {
+            throw CanonicalDecodingError.invalidValue(field: "ticket.role", reason: "unknown role")
+        }
+        return Ticket(
+            id: id,
+            owner: record.owner,
+            role: role,
+            stake: record.stake,
+            lots: record.count,
+            purchaseHeight: record.height,
+            preferences: try Preferences(canonicalBytes: record.preferences),
+            vrfPublicKey: record.vrfPublicKey
+        )
+    }
+
+    /// The payout list a TASK_RESULT must carry for `claim` on `task`.
+    public func expectedPayouts(
+        _ claim: SettlementClaim,
+        task: TaskEscrow,
+        owners: [Hash256: Address]
+    ) throws(SettlementError) -> (table: PayoutTable, payouts: [Payout]) {
+        let input = SettlementInput(
+            client: task.client,
+            escrow: task.escrow,
+            miners: claim.miners.map {
+                MinerContribution(
+                    account: owners[$0.ticket] ?? task.client,
+                    qualityPPM: $0.qualityPPM,
+                    verifiedIterations: $0.verifiedIterations
+                )
+            },
+            supervisors: claim.supervisors.map { owners[$0] ?? task.client },
+            evaluators: claim.evaluators.map { owners[$0] ?? task.client },
+            verifierCharges: claim.charges.map {
+                VerifierCharge(
+                    verifier: owners[$0.verifierTicket] ?? task.client,
+                    miner: owners[$0.minerTicket] ?? task.client,
+                    blocksChecked: $0.blocksChecked
+                )
+            }
+        )
+        let table = try PayoutRules.settle(input, parameters: parameters)
+        let payouts = table.lines.filter { $0.net > .zero }.sorted { $0.account < $1.account }
+            .map { Payout(to: $0.account, amount: $0.net) }
+        return (table, payouts)
+    }
+
+    public func checkTaskResult(
+        _ tx: Transaction,
+        _ result: TaskResult,
+        task: TaskEscrow,
+        height: UInt64,
+        ledger: LedgerOverlay
+    ) throws(ValidationError) {
+        func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: tx.id, reason: reason) }
+        let claim: SettlementClaim
+        do { claim = try SettlementClaim(canonicalBytes: result.metrics) } catch {
+            throw reject("metrics are not a settlement claim: \(error)")
+        }
+        let tickets: [Hash256: Ticket]
+        do { tickets = try seatTickets(claim, height: height, ledger: ledger) } catch {
+            guard case .ruleRejected(_, let reason) = error else { throw error }
+            throw reject(reason)
+        }
+        let owners = tickets.mapValues(\.owner)
+        var signers = Set<Address>()
+        for s in result.evaluatorSignatures {
+            if let a = Address(bytes: SHA256.hash(s.publicKey).bytes.prefix(Address.byteCount)) { signers.insert(a) }
+        }
+        let seats = claim.evaluators.map { Seat(ticket: $0, owner: owners[$0] ?? task.client, lot: 0, draw: .zero) }
+        do throws(TaskResultRejection) { try TaskResultRules.checkSigners(signers, evaluatorSeats: seats) } catch {
+            throw reject(error.description)
+        }
+        guard let paid = Payout.sum(result.payouts), paid == task.escrow else {
+            throw reject(SettlementError.doesNotAddUp(paid: paidUnits(result.payouts), escrow: task.escrow).description)
+        }
+        let expected: [Payout]
+        do throws(SettlementError) { expected = try expectedPayouts(claim, task: task, owners: owners).payouts } catch {
+            throw reject(error.description)
+        }
+        if expected != result.payouts { throw reject("payout table differs from the one PayoutRules.settle gives") }
+    }
+
+    func paidUnits(_ payouts: [Payout]) -> UInt128 { payouts.reduce(0) { $0 + UInt128($1.amount.units) } }
+
+    // MARK: EVIDENCE
+
+    public func checkEvidence(
+        _ tx: Transaction,
+        _ evidence: Evidence,
+        height: UInt64,
+        ledger: LedgerOverlay
+    )
+        throws(ValidationError) -> [Payout]
+    {
+        func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: tx.id, reason: reason) }
+        do {
+            let proof = try PoUWEconomics.Evidence(canonicalBytes: evidence.proof)
+            guard proof.kind.rawValue == evidence.kind, proof.offender == evidence.offender,
+                proof.taskId == evidence.taskId
+            else { throw reject("the proof names another kind, offender or task than the transaction") }
+            guard let record = try ledger.ticket(proof.offenderTicket), record.owner == proof.offender else {
+                throw reject("ticket \(proof.offenderTicket.short) is not the offender's")
+            }
+            let seated = EconomicState.hashes(try ledger.value(forKey: EconomicState.seats(proof.taskId)))
+            guard seated.contains(proof.offenderTicket) else {
+                throw reject(
+                    "ticket \(proof.offenderTicket.short) holds no seat in a settled task \(proof.taskId.short)"
+                )
+            }
+            let gone = try ledger.value(forKey: EconomicState.fate(proof.offenderTicket)) != nil
+            let stake = gone ? Amount.zero : record.stake
+            if !gone && evidence.slash != stake {
+                throw reject("slash \(evidence.slash) is not the ticket's stake \(stake)")
+            }
+            var honest: [Address] = []
+            for id in seated {
+                if let t = try ledger.ticket(id), t.owner != proof.offender { honest.append(t.owner) }
+            }
+            let reused = try ledger.value(forKey: EconomicState.evidence(proof.id)) != nil
+            let outcome = try SlashingRules.confiscate(
+                proof,
+                usedEvidence: reused ? [proof.id] : [],
+                offenderTicketStake: stake,
+                honestParticipants: honest,
+                checker: checker
+            )
+            return outcome.shares.map { Payout(to: $0.account, amount: $0.amount) }
+        } catch let error as ValidationError {
+            throw error
+        } catch let error as SlashingRejection {
+            throw reject(error.description)
+        } catch {
+            throw reject("proof is not an evidence record: \(error)")
+        }
+    }
+
+    // MARK: bookkeeping
+
+    public func didApply(
+        _ tx: Transaction,
+        id: Hash256,
+        height: UInt64,
+        ledger: inout LedgerOverlay
+    )
+        throws(ChainError)
+    {
+        switch tx.body {
+        case .buyTickets:
+            let expiry = height + UInt64(parameters.ticketMaturity) + UInt64(parameters.ticketExpiry)
+            let key = EconomicState.expiring(expiry)
+            try ledger.set(key, (try ledger.value(forKey: key) ?? []) + id.bytes)
+            try setCounter(EconomicState.pool, try counter(EconomicState.pool, ledger) + 1, &ledger)
+            let fresh = EconomicState.readU64s(try ledger.value(forKey: EconomicState.fresh), count: 2)
+            let already = fresh.map { $0[0] == height ? $0[1] : 0 } ?? 0
+            try ledger.set(EconomicState.fresh, EconomicState.u64s([height, already + 1]))
+        case .taskResult(let r):
+            guard let claim = try? SettlementClaim(canonicalBytes: r.metrics) else { return }
+            var list: [UInt8] = []
+            for seat in claim.seats {
+                try ledger.set(EconomicState.used(seat.ticket), r.taskId.bytes)
+                list += seat.ticket.bytes
+            }
+            try ledger.set(EconomicState.seats(r.taskId), list)
+        case .evidence(let e):
+            guard let proof = try? PoUWEconomics.Evidence(canonicalBytes: e.proof) else { return }
+            try ledger.set(EconomicState.evidence(proof.id), [1])
+            try ledger.set(EconomicState.fate(proof.offenderTicket), [TicketStakeFate.slashed.rawValue])
+            try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
+        case .coinbase, .transfer, .payForTask:
+            break
+        }
+    }
+}

@@ -1,0 +1,106 @@
+public import PoUWCore
+
+/// What a TASK_RESULT claims about who took part in a task, by ticket: the chain resolves each ticket to its
+/// owner, checks the ticket's use (role, maturity, expiry, single use) and recomputes the payout table from it.
+///
+/// Canonical record 0x76 v1: `miners (count; ticket 32 B, qualityPPM u32, verifiedIterations u64 each),
+/// supervisors (count; ticket 32 B each), evaluators (count; ticket 32 B each), verifier charges (count;
+/// verifier ticket 32 B, miner ticket 32 B, blocksChecked u64 each)`. Counts are limited to `maxSeats` per list.
+public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
+    public static let maxSeats = 256
+
+    /// A miner seat and what the evaluators measured for it.
+    public struct MinerSeat: Sendable, Hashable {
+        public let ticket: Hash256
+        public let qualityPPM: UInt32
+        public let verifiedIterations: UInt64
+
+        public init(ticket: Hash256, qualityPPM: UInt32, verifiedIterations: UInt64) {
+            self.ticket = ticket
+            self.qualityPPM = qualityPPM
+            self.verifiedIterations = verifiedIterations
+        }
+    }
+
+    /// Blocks of the miner seat `minerTicket` that the verifier seat `verifierTicket` checked.
+    public struct Charge: Sendable, Hashable {
+        public let verifierTicket: Hash256
+        public let minerTicket: Hash256
+        public let blocksChecked: UInt64
+
+        public init(verifierTicket: Hash256, minerTicket: Hash256, blocksChecked: UInt64) {
+            self.verifierTicket = verifierTicket
+            self.minerTicket = minerTicket
+            self.blocksChecked = blocksChecked
+        }
+    }
+
+    public let miners: [MinerSeat]
+    public let supervisors: [Hash256]
+    public let evaluators: [Hash256]
+    public let charges: [Charge]
+
+    public init(miners: [MinerSeat], supervisors: [Hash256], evaluators: [Hash256], charges: [Charge]) {
+        self.miners = miners
+        self.supervisors = supervisors
+        self.evaluators = evaluators
+        self.charges = charges
+    }
+
+    /// Every seat as (ticket, role), in claim order; verifier tickets once each.
+    public var seats: [(ticket: Hash256, role: Role)] {
+        var verifiers: [Hash256] = []
+        for c in charges where !verifiers.contains(c.verifierTicket) { verifiers.append(c.verifierTicket) }
+        return miners.map { ($0.ticket, Role.miner) } + supervisors.map { ($0, Role.supervisor) }
+            + evaluators.map { ($0, Role.evaluator) } + verifiers.map { ($0, Role.verifier) }
+    }
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.header(tag: .settlementClaim, version: 1)
+        writer.length(miners.count)
+        for m in miners {
+            writer.hash(m.ticket)
+            writer.u32(m.qualityPPM)
+            writer.u64(m.verifiedIterations)
+        }
+        writer.length(supervisors.count)
+        for s in supervisors { writer.hash(s) }
+        writer.length(evaluators.count)
+        for e in evaluators { writer.hash(e) }
+        writer.length(charges.count)
+        for c in charges {
+            writer.hash(c.verifierTicket)
+            writer.hash(c.minerTicket)
+            writer.u64(c.blocksChecked)
+        }
+    }
+
+    public init(from reader: inout ByteReader) throws {
+        try reader.header(tag: .settlementClaim, versions: 1...1)
+        var miners: [MinerSeat] = []
+        for _ in 0..<(try reader.length(field: "claim.miners", limit: Self.maxSeats)) {
+            miners.append(
+                MinerSeat(ticket: try reader.hash(), qualityPPM: try reader.u32(), verifiedIterations: try reader.u64())
+            )
+        }
+        var supervisors: [Hash256] = []
+        for _ in 0..<(try reader.length(field: "claim.supervisors", limit: Self.maxSeats)) {
+            supervisors.append(try reader.hash())
+        }
+        var evaluators: [Hash256] = []
+        for _ in 0..<(try reader.length(field: "claim.evaluators", limit: Self.maxSeats)) {
+            evaluators.append(try reader.hash())
+        }
+        var charges: [Charge] = []
+        for _ in 0..<(try reader.length(field: "claim.charges", limit: Self.maxSeats)) {
+            charges.append(
+                Charge(
+                    verifierTicket: try reader.hash(),
+                    minerTicket: try reader.hash(),
+                    blocksChecked: try reader.u64()
+                )
+            )
+        }
+        self.init(miners: miners, supervisors: supervisors, evaluators: evaluators, charges: charges)
+    }
+}

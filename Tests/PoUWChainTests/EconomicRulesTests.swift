@@ -1,0 +1,403 @@
+import PoUWCore
+import PoUWCrypto
+import PoUWEconomics
+import Testing
+
+@testable import PoUWChain
+
+/// Proven iff the payload says "cheat" (the protocol's replay checker is injected the same way).
+struct PayloadChecker: EvidenceChecker, Sendable {
+    func check(_ evidence: PoUWEconomics.Evidence) -> EvidenceVerdict {
+        evidence.payload == Array("cheat".utf8) ? .proven : .notProven(reason: "replay matches the claim")
+    }
+}
+
+/// A chain running `EconomicLedgerRules`, with per-key sequences, that checks supply conservation after every block.
+final class EconomicChain {
+    static let parameters: EconomicsParameters = {
+        var p = EconomicsParameters.local
+        p.ticketMaturity = 3
+        p.ticketExpiry = 10
+        p.priceWindow = 4
+        return p
+    }()
+    let rules = EconomicLedgerRules(parameters: EconomicChain.parameters, checker: PayloadChecker())
+    let t: TestChain
+    var sequences: [Int: UInt64] = [:]
+    var supplyChecks = 0
+
+    init(storage: any ChainStorage = MemoryChainStorage()) throws { t = try TestChain(rules: rules, storage: storage) }
+
+    var chain: Blockchain { t.chain }
+    var price: Amount { get throws { try rules.price(at: chain.tip.height + 1, ledger: chain.ledgerView()) } }
+
+    func signed(_ body: Transaction.Body, by i: Int) -> Transaction {
+        let seq = sequences[i, default: 0]
+        sequences[i] = seq + 1
+        return Transaction(body: body, signer: TestChain.key(i).publicKey, sequence: seq, fee: Amount(units: 1_000))
+            .signed(with: TestChain.key(i))
+    }
+
+    /// Undoes the sequence bump of a transaction that was rejected.
+    func unsign(_ i: Int) { sequences[i, default: 1] -= 1 }
+
+    @discardableResult
+    func extend(_ txs: [Transaction] = []) throws -> Block {
+        let b = try t.extend(txs)
+        try checkSupply()
+        return b
+    }
+
+    func checkSupply(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let s = try chain.supply()
+        #expect(
+            s.held == s.expected,
+            "height \(s.height): held \(s.held) expected \(s.expected)",
+            sourceLocation: sourceLocation
+        )
+        supplyChecks += 1
+    }
+
+    static func compute() throws -> [UInt8] {
+        Preferences.compute(
+            try ComputePreferences(modelTypes: ["mlp"], gpuCount: 1, gpuMemoryMiB: 8192, maxDatasetBytes: 1 << 30)
+        ).canonicalBytes
+    }
+
+    static func storage() throws -> [UInt8] {
+        Preferences.storage(
+            try StoragePreferences(storageBytes: 1 << 30, bandwidthMbps: 1000, redundancy: .replication(copies: 3))
+        ).canonicalBytes
+    }
+
+    func buy(_ role: TicketRole, by i: Int, lots: UInt32 = 1, stake: Amount? = nil) throws -> Transaction {
+        let vrf = try VRF.SecretKey(bytes: SHA256.hash(Array("vrf \(i) \(role)".utf8)).bytes).publicKey.bytes
+        let units = try stake ?? Amount(units: price.units * UInt64(lots))
+        return signed(
+            .buyTickets(
+                BuyTickets(
+                    role: role,
+                    count: lots,
+                    stake: units,
+                    preferences: role == .supervisor ? try Self.storage() : try Self.compute(),
+                    vrfPublicKey: vrf
+                )
+            ),
+            by: i
+        )
+    }
+
+    func payForTask(by i: Int, escrow: UInt64) -> Transaction {
+        signed(
+            .payForTask(
+                PayForTask(
+                    taskDefinition: Array("mlp task \(sequences[i, default: 0])".utf8),
+                    datasetRoot: Hash256.sha256([1]),
+                    testSetRoot: Hash256.sha256([2]),
+                    escrow: Amount(units: escrow)
+                )
+            ),
+            by: i
+        )
+    }
+
+    /// A TASK_RESULT for `claim`, with the rules' payouts unless `payouts` is given, signed by evaluator keys.
+    func result(
+        task: Hash256,
+        claim: SettlementClaim,
+        evaluatorKeys: [Int],
+        by i: Int,
+        payouts: (([Payout]) -> [Payout])? = nil
+    ) throws -> Transaction {
+        let escrow = try #require(try chain.task(task))
+        var owners: [Hash256: Address] = [:]
+        for (id, _) in claim.seats { owners[id] = try chain.ticket(id)?.owner }
+        let expected = try rules.expectedPayouts(claim, task: escrow, owners: owners).payouts
+        var r = TaskResult(taskId: task, metrics: claim.canonicalBytes, payouts: payouts?(expected) ?? expected)
+        r.evaluatorSignatures = evaluatorKeys.map {
+            let k = TestChain.key($0)
+            return EvaluatorSignature(publicKey: k.publicKey.bytes, signature: k.sign(r.evaluatorMessage))
+        }
+        return signed(.taskResult(r), by: i)
+    }
+
+    func evidence(
+        offender: Int,
+        ticket: Hash256,
+        task: Hash256,
+        slash: Amount,
+        payload: String,
+        by i: Int
+    )
+        -> Transaction
+    {
+        let proof = PoUWEconomics.Evidence(
+            kind: .failedReplay,
+            taskId: task,
+            offender: TestChain.address(offender),
+            offenderTicket: ticket,
+            payload: Array(payload.utf8)
+        )
+        return signed(
+            .evidence(
+                PoUWChain.Evidence(
+                    kind: 0,
+                    offender: TestChain.address(offender),
+                    taskId: task,
+                    slash: slash,
+                    proof: proof.canonicalBytes
+                )
+            ),
+            by: i
+        )
+    }
+
+    /// Processing a block with `txs` fails with a rule rejection whose reason contains `reason`; tip and state
+    /// hash are unchanged; the signer's sequence is rolled back.
+    func expectRuleRejected(
+        _ txs: [Transaction],
+        signers: [Int],
+        _ reason: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        let block = try t.block(txs)
+        let before = (chain.tip, try chain.stateHash())
+        do {
+            try chain.process(block)
+            Issue.record("accepted; expected a rejection containing \"\(reason)\"", sourceLocation: sourceLocation)
+        } catch {
+            guard case .invalidBlock(_, .ruleRejected(_, let found)) = error else {
+                Issue.record("wrong error \(error)", sourceLocation: sourceLocation)
+                return
+            }
+            #expect(found.contains(reason), "\(found)", sourceLocation: sourceLocation)
+        }
+        #expect(chain.tip == before.0, sourceLocation: sourceLocation)
+        #expect(try chain.stateHash() == before.1, sourceLocation: sourceLocation)
+        for s in signers { unsign(s) }
+    }
+}
+
+@Suite("Economic rules enforced by chain validation")
+struct EconomicRulesTests {
+    @Test("every rejection path of issue 6, and conservation with tasks, tickets, slashing and expiry")
+    func lifecycle() throws {
+        let e = try EconomicChain()
+        let price = try e.price
+        #expect(price == EconomicChain.parameters.minimumTicketPrice)
+
+        // Stake below price; a count that is not the stake's lots.
+        try e.expectRuleRejected(
+            [try e.buy(.miner, by: 1, stake: Amount(units: price.units - 1))],
+            signers: [1],
+            "below the ticket price"
+        )
+        try e.expectRuleRejected(
+            [try e.buy(.miner, by: 1, lots: 2, stake: price)],
+            signers: [1],
+            "is not the stake's lots"
+        )
+
+        // Height 1: a task and one ticket per role (miner 1 with 2 lots, evaluator 2, supervisor 3, verifier 0).
+        let task = e.payForTask(by: 0, escrow: 1_000_003)
+        let miner = try e.buy(.miner, by: 1, lots: 2)
+        let evaluator = try e.buy(.evaluator, by: 2)
+        let supervisor = try e.buy(.supervisor, by: 3)
+        let verifier = try e.buy(.verifier, by: 0)
+        try e.extend([task, miner, evaluator, supervisor, verifier])
+        #expect(try e.chain.ticket(miner.id)?.count == 2)
+        #expect(try e.chain.account(TestChain.address(1)).locked.units == 2 * price.units)
+
+        let claim = SettlementClaim(
+            miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
+            supervisors: [supervisor.id],
+            evaluators: [evaluator.id],
+            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)]
+        )
+        // Height 2: the tickets mature at 4.
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "before maturity"
+        )
+        try e.extend()
+        try e.extend()  // tip 3; the next block (4) may use them.
+
+        // Not signed by the selected evaluator (key 0 holds no evaluator seat).
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: claim, evaluatorKeys: [0], by: 2)],
+            signers: [2],
+            "not a selected evaluator"
+        )
+        // Payouts one unit short of the escrow.
+        try e.expectRuleRejected(
+            [
+                try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2) { p in
+                    var p = p
+                    p[0].amount = Amount(units: p[0].amount.units - 1)
+                    return p
+                }
+            ],
+            signers: [2],
+            "but the escrow is 0.01000003 PAI"
+        )
+        // Adds up but is not the rules' split (two recipients' amounts moved by one unit).
+        try e.expectRuleRejected(
+            [
+                try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2) { p in
+                    var p = p
+                    p[0].amount = Amount(units: p[0].amount.units - 1)
+                    p[1].amount = Amount(units: p[1].amount.units + 1)
+                    return p
+                }
+            ],
+            signers: [2],
+            "differs"
+        )
+        // One ticket named twice in one claim.
+        let twice = SettlementClaim(
+            miners: claim.miners,
+            supervisors: [supervisor.id],
+            evaluators: [evaluator.id, evaluator.id],
+            charges: []
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: twice, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "already used"
+        )
+
+        // The right result settles: Σ payouts = escrow.
+        let good = try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2)
+        try e.extend([good])
+        #expect(try e.chain.task(task.id)?.settled == true)
+
+        // Double use: a second task offered the same tickets.
+        let task2 = e.payForTask(by: 0, escrow: 500_000)
+        try e.extend([task2])
+        try e.expectRuleRejected(
+            [try e.result(task: task2.id, claim: claim, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "already used"
+        )
+
+        // Evidence that does not prove a cheat.
+        let minerStake = Amount(units: 2 * price.units)
+        try e.expectRuleRejected(
+            [e.evidence(offender: 1, ticket: miner.id, task: task.id, slash: minerStake, payload: "honest", by: 3)],
+            signers: [3],
+            "evidence not proven"
+        )
+        // Proven evidence: the miner's stake goes to the task's honest seat holders (accounts 0, 2, 3).
+        let before = try [0, 2, 3].map { try e.chain.account(TestChain.address($0)).balance.units }
+        let burnedBefore = try e.chain.supply().burned
+        let proven = e.evidence(
+            offender: 1,
+            ticket: miner.id,
+            task: task.id,
+            slash: minerStake,
+            payload: "cheat",
+            by: 3
+        )
+        try e.extend([proven])
+        let after = try [0, 2, 3].map { try e.chain.account(TestChain.address($0)).balance.units }
+        // Account 3 paid the 1000-unit fee and mined the block (subsidy + that fee).
+        let subsidy = e.chain.parameters.subsidy(atHeight: e.chain.tip.height)
+        let shares = [after[0] - before[0], after[1] - before[1], after[2] + 1_000 - before[2] - subsidy - 1_000]
+        #expect(shares.reduce(0, +) == minerStake.units)
+        #expect(shares.sorted() == [minerStake.units / 3, minerStake.units / 3, minerStake.units / 3 + 1])
+        #expect(try e.chain.supply().burned == burnedBefore)
+        #expect(try e.chain.account(TestChain.address(1)).locked == .zero)
+        #expect(try e.chain.tickets().first { $0.id == miner.id }?.fate == .slashed)
+        // The offender stakes again, so the chain's locked-stake check passes and the rules see the reuse.
+        try e.extend([try e.buy(.miner, by: 1, lots: 2)])
+        // The same evidence again (another reporter, another transaction): rejected.
+        try e.expectRuleRejected(
+            [e.evidence(offender: 1, ticket: miner.id, task: task.id, slash: minerStake, payload: "cheat", by: 2)],
+            signers: [2],
+            "already used"
+        )
+
+        // Expiry: a fresh miner ticket bought now expires at h + 3 + 10; its stake returns then, and it cannot be
+        // used at that height.
+        let late = try e.buy(.miner, by: 1)
+        let bought = e.chain.tip.height + 1
+        try e.extend([late])
+        let lateStake = try #require(try e.chain.ticket(late.id)).stake
+        while e.chain.tip.height + 1 < bought + 13 { try e.extend() }
+        let lockedBeforeExpiry = try e.chain.account(TestChain.address(1)).locked
+        #expect(lockedBeforeExpiry.units >= lateStake.units)
+        let lateClaim = SettlementClaim(
+            miners: [.init(ticket: late.id, qualityPPM: 500_000, verifiedIterations: 1)],
+            supervisors: [],
+            evaluators: [],
+            charges: []
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: task2.id, claim: lateClaim, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "after expiry"
+        )
+        try e.extend()
+        #expect(try e.chain.account(TestChain.address(1)).locked.units == lockedBeforeExpiry.units - lateStake.units)
+        #expect(try e.chain.tickets().first { $0.id == late.id }?.fate == .released)
+        #expect(e.supplyChecks > 20)
+    }
+}
+
+@Suite("Ticket price from chain state")
+struct TicketPriceChainTests {
+    @Test("the pool's growth raises the price at the retarget (PAI rule); fresh tickets per block are capped")
+    func retarget() throws {
+        let e = try EconomicChain()
+        let minimum = EconomicChain.parameters.minimumTicketPrice
+        // Height 1: one ticket; height 4 (first retarget, no previous pool) keeps the price and records pool 1.
+        try e.extend([try e.buy(.miner, by: 0)])
+        try e.extend()
+        try e.extend()
+        try e.extend()
+        #expect(try e.price == minimum)
+        // Heights 5–7: 19 more tickets (pool 20). 21 in one block would exceed the cap of 20.
+        try e.expectRuleRejected(
+            try (0..<21).map { _ in try e.buy(.miner, by: 1) },
+            signers: Array(repeating: 1, count: 21),
+            "tickets in one block (limit 20)"
+        )
+        try e.extend(try (0..<10).map { _ in try e.buy(.miner, by: 1) })
+        try e.extend(try (0..<9).map { _ in try e.buy(.evaluator, by: 2) })
+        try e.extend()
+        // Height 8: 0.2 PAI × 20² / (1 × 5 × (64 + 3)) = 23 880 597 units.
+        #expect(try e.price == Amount(units: 23_880_597))
+        try e.expectRuleRejected([try e.buy(.miner, by: 3, stake: minimum)], signers: [3], "below the ticket price")
+        try e.extend([try e.buy(.miner, by: 3)])
+        #expect(try e.chain.ticket(e.chain.block(atHeight: 8)!.transactions[1].id)?.stake.units == 23_880_597)
+    }
+}
+
+@Suite("Economic state across reorgs")
+struct EconomicReorgTests {
+    @Test("a reorg across an expiry height returns each stake exactly once and equals a fresh replay")
+    func reorgAcrossExpiry() throws {
+        let storage = MemoryChainStorage()
+        let e = try EconomicChain(storage: storage)
+        let tickets = [try e.buy(.miner, by: 1, lots: 3), try e.buy(.verifier, by: 2)]
+        try e.extend(tickets)  // height 1: expiry at 1 + 3 + 10 = 14
+        while e.chain.tip.height < 15 { try e.extend() }
+        #expect(try e.chain.account(TestChain.address(1)).locked == .zero)
+        // A heavier branch from height 12 undoes 13–15 (including the release at 14) and connects 13–16.
+        var parent = try #require(try e.chain.mainChainId(atHeight: 12))
+        for i in 0..<4 {
+            let b = try e.t.block(parent: parent, extra: [0xb0, UInt8(i)])
+            try e.chain.process(b)
+            parent = b.id
+        }
+        #expect(e.chain.tip.id == parent && e.chain.tip.height == 16)
+        try e.checkSupply()
+        #expect(try e.chain.account(TestChain.address(1)).locked == .zero)
+        #expect(try e.chain.tickets().allSatisfy { $0.fate == .released })
+        let report = try ChainVerifier.reindex(source: storage, rules: e.rules)
+        #expect(report.ok && report.replayedStateHash == report.storedStateHash, "\(report.failure ?? "")")
+        let basic = try ChainVerifier.reindex(source: storage)
+        #expect(!basic.ok)  // the basic rules keep no economic state: replaying under them differs
+    }
+}
