@@ -27,6 +27,19 @@ struct ChainVerifyOutput: Codable {
         failure = report.failure
     }
 
+    /// A re-validation that could not start (the stored blocks do not form a readable chain).
+    init(failure: String) {
+        ok = false
+        network = "unknown"
+        blocks = 0
+        transactions = 0
+        seconds = 0
+        txPerSecond = 0
+        storedStateHash = ""
+        replayedStateHash = nil
+        self.failure = failure
+    }
+
     /// One line for people.
     var summary: String {
         if let failure { return "chain verification FAILED: \(failure)" }
