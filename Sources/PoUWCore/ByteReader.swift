@@ -93,6 +93,15 @@ public struct ByteReader: Sendable {
     }
 
     /// A LEB128 length (at most `limit`) followed by that many bytes.
+    /// Reads `count` bytes without copying them: `body` sees them in place (valid only during the call).
+    public mutating func withRaw<T>(_ count: Int, _ body: (UnsafeRawBufferPointer) throws -> T) throws -> T {
+        try need(count)
+        defer { offset += count }
+        return try bytes.withUnsafeBytes { all in
+            try body(UnsafeRawBufferPointer(rebasing: all[offset..<offset + count]))
+        }
+    }
+
     public mutating func lengthPrefixed(field: String, limit: Int) throws -> [UInt8] {
         let n = try length(field: field, limit: limit)
         return try raw(n)

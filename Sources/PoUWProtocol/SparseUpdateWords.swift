@@ -52,19 +52,23 @@ public struct SparseUpdateWords: Sendable, Hashable {
         }
         // Strictly increasing words; then the negative half (bit 31 set) must not repeat an index of the positive
         // half. Both halves are sorted by index, so a merge walk finds a repeat in linear time.
-        var split = words.count
-        for i in words.indices {
-            if i > 0 && words[i] <= words[i - 1] { throw .updateNotCanonical(position: i) }
-            if split == words.count && words[i] & signBit != 0 { split = i }
+        let position: Int? = words.withUnsafeBufferPointer { w in
+            var split = w.count
+            for i in w.indices {
+                if i > 0 && w[i] <= w[i - 1] { return i }
+                if split == w.count && w[i] & signBit != 0 { split = i }
+            }
+            var p = 0
+            var n = split
+            while p < split && n < w.count {
+                let pi = w[p]
+                let ni = w[n] & indexMask
+                if pi == ni { return n }
+                if pi < ni { p += 1 } else { n += 1 }
+            }
+            return nil
         }
-        var p = 0
-        var n = split
-        while p < split && n < words.count {
-            let pi = words[p]
-            let ni = words[n] & indexMask
-            if pi == ni { throw .updateNotCanonical(position: n) }
-            if pi < ni { p += 1 } else { n += 1 }
-        }
+        if let position { throw .updateNotCanonical(position: position) }
     }
 
     /// Writes the nested canonical form (count, words).

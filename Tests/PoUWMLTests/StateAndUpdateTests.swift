@@ -59,6 +59,8 @@ struct StateAndUpdateTests {
             let decoded = try ModelState(canonicalBytes: bytes)
             #expect(decoded == trainer.state)
             #expect(decoded.stateHash == trainer.stateHash)
+            // The in-place hash is the hash of the canonical bytes.
+            #expect(trainer.stateHash == Hash256.sha256(bytes))
             // Poison the last float of the state (Adam's v) and the first tensor's first element.
             var bad = bytes
             bad.replaceSubrange(bad.count - 4..<bad.count, with: [0x00, 0x00, 0x80, 0x7f])

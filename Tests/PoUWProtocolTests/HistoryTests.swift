@@ -22,6 +22,22 @@ import Testing
         #expect(throws: HistoryError.sizeOutOfRange(size: 38, count: 37)) { try history.root(size: 38) }
     }
 
+    @Test func everyPrefixRootAndItsSizeMatchARecomputedTree() throws {
+        let all = Self.hashes(200)
+        let history = try MessageHistory(taskID: Samples.task, messages: all)
+        #expect(history.size(ofRoot: MerkleTree.emptyRoot) == 0)
+        for size in 1...200 {
+            let recomputed = MerkleTree(leaves: all[..<size].map(\.bytes)).root
+            #expect(try history.root(size: size) == recomputed)
+            #expect(history.size(ofRoot: recomputed) == size)
+        }
+        #expect(history.size(ofRoot: Samples.h("not a root")) == nil)
+        // A history holding only a prefix knows no later root.
+        let prefix = try MessageHistory(taskID: Samples.task, messages: Array(all[..<50]))
+        #expect(prefix.size(ofRoot: history.root) == nil)
+        #expect(prefix.size(ofRoot: try history.root(size: 50)) == 50)
+    }
+
     @Test func inclusionAndConsistencyProofsVerify() throws {
         let all = Self.hashes(21)
         let history = try MessageHistory(taskID: Samples.task, messages: all)

@@ -13,6 +13,27 @@ import Testing
         return url
     }
 
+    @Test func aHistoryReadAgainIncludesWhatWasAppendedSince() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = ProtocolStore(store: try Store.open(at: directory.path))
+        let hashes = (0..<30).map { Samples.h("entry \($0)") }
+        func append(_ range: Range<Int>) throws {
+            try store.store.write { batch in
+                for hash in hashes[range] { try batch.appendHistory(task: Samples.task, messageHash: hash) }
+            }
+        }
+        try append(0..<10)
+        #expect(try store.recordedHistory(task: Samples.task).messages == Array(hashes[..<10]))
+        try append(10..<30)
+        let extended = try store.recordedHistory(task: Samples.task)
+        let fresh = try ProtocolStore(store: store.store).recordedHistory(task: Samples.task)
+        #expect(extended.messages == hashes)
+        #expect(extended.root == fresh.root)
+        #expect(extended.root == (try MessageHistory(taskID: Samples.task, messages: hashes)).root)
+        #expect(try store.recordedHistory(task: Samples.h("other task")).count == 0)
+    }
+
     @Test func messagesHistoriesAndCheckpointsSurviveAReopen() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

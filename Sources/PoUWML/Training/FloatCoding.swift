@@ -21,34 +21,48 @@ enum FloatCoding {
         #endif
     }
 
-    /// Reads `count` finite floats; `field` names the tensor in errors.
+    /// Reads `count` finite floats; `field` names the tensor in errors. Copies straight from the reader's bytes
+    /// into the result (no intermediate buffer, no zero fill).
     static func readFinite(_ count: Int, field: String, from reader: inout ByteReader) throws -> [Float] {
-        let raw = try reader.raw(count * 4)
-        var out = [Float](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { dst in
-            raw.withUnsafeBytes { src in dst.copyMemory(from: src) }
+        let out = try reader.withRaw(count * 4) { src in
+            [Float](unsafeUninitializedCapacity: count) { dst, initialized in
+                UnsafeMutableRawBufferPointer(dst).copyMemory(from: src)
+                initialized = count
+            }
         }
-        #if !_endian(little)
-        for i in 0..<count { out[i] = Float(bitPattern: UInt32(littleEndian: out[i].bitPattern)) }
-        #endif
+        #if _endian(little)
         try checkFinite(out, field: field)
         return out
+        #else
+        let swapped = out.map { Float(bitPattern: UInt32(littleEndian: $0.bitPattern)) }
+        try checkFinite(swapped, field: field)
+        return swapped
+        #endif
     }
 
     static func readInt32(_ count: Int, from reader: inout ByteReader) throws -> [Int32] {
-        let raw = try reader.raw(count * 4)
-        var out = [Int32](repeating: 0, count: count)
-        out.withUnsafeMutableBytes { dst in
-            raw.withUnsafeBytes { src in dst.copyMemory(from: src) }
+        let out = try reader.withRaw(count * 4) { src in
+            [Int32](unsafeUninitializedCapacity: count) { dst, initialized in
+                UnsafeMutableRawBufferPointer(dst).copyMemory(from: src)
+                initialized = count
+            }
         }
-        #if !_endian(little)
-        for i in 0..<count { out[i] = Int32(littleEndian: out[i]) }
-        #endif
+        #if _endian(little)
         return out
+        #else
+        return out.map { Int32(littleEndian: $0) }
+        #endif
     }
 
     /// Throws `invalidValue(field:)` for the first NaN or infinity.
     static func checkFinite(_ values: [Float], field: String) throws {
+        // A float is NaN or ±∞ exactly when its exponent bits are all ones; test all of them in one pass first.
+        let allFinite = values.withUnsafeBufferPointer { buffer in
+            var bad: UInt32 = 0
+            for v in buffer { bad |= UInt32((v.bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0) }
+            return bad == 0
+        }
+        if allFinite { return }
         for (i, v) in values.enumerated() where !v.isFinite {
             throw CanonicalDecodingError.invalidValue(field: field, reason: "element \(i) is \(v) (must be finite)")
         }

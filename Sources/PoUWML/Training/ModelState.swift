@@ -70,8 +70,27 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
         return writer.bytes
     }
 
-    /// SHA-256 of the canonical bytes.
-    public var stateHash: Hash256 { Hash256.sha256(canonicalBytes) }
+    /// SHA-256 of the canonical bytes, hashed in place: the short head, then each tensor's own storage (no
+    /// multi-megabyte canonical copy is built).
+    public var stateHash: Hash256 {
+        #if _endian(little)
+        var head = ByteWriter(capacity: 64)
+        encodeHead(to: &head)
+        var hasher = Hash256Hasher()
+        hasher.update(head.bytes)
+        switch mode {
+        case .dense: hasher.update(parameters.span.bytes)
+        case .pouw:
+            hasher.update(initial.span.bytes)
+            hasher.update(counts.span.bytes)
+            hasher.update(residual.span.bytes)
+        }
+        for tensor in optimizer.tensors { hasher.update(tensor.values.span.bytes) }
+        return hasher.finalize()
+        #else
+        return Hash256.sha256(canonicalBytes)
+        #endif
+    }
 
     /// `w0 + τ·count`, the weight of a PoUW parameter.
     @inline(__always)
@@ -80,6 +99,19 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
     }
 
     public func encode(to writer: inout ByteWriter) {
+        encodeHead(to: &writer)
+        switch mode {
+        case .dense: FloatCoding.write(parameters, to: &writer)
+        case .pouw:
+            FloatCoding.write(initial, to: &writer)
+            FloatCoding.write(counts, to: &writer)
+            FloatCoding.write(residual, to: &writer)
+        }
+        for tensor in optimizer.tensors { FloatCoding.write(tensor.values, to: &writer) }
+    }
+
+    /// Everything before the tensors: tag, version, mode, step, parameter count, optimizer kind.
+    private func encodeHead(to writer: inout ByteWriter) {
         writer.header(tag: .modelState, version: Self.version)
         switch mode {
         case .dense: writer.u8(0)
@@ -96,14 +128,6 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
             writer.f32(b1)
             writer.f32(b2)
         }
-        switch mode {
-        case .dense: FloatCoding.write(parameters, to: &writer)
-        case .pouw:
-            FloatCoding.write(initial, to: &writer)
-            FloatCoding.write(counts, to: &writer)
-            FloatCoding.write(residual, to: &writer)
-        }
-        for tensor in optimizer.tensors { FloatCoding.write(tensor.values, to: &writer) }
     }
 
     public init(from reader: inout ByteReader) throws {

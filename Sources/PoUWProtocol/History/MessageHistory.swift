@@ -6,7 +6,8 @@ public import PoUWCore
 /// Leaf `i` is `MerkleTree.leafHash(hash_i.bytes)` (so a leaf is `SHA-256(0x00 ‖ messageHash)`). Guarantees: `root`
 /// equals `MerkleTree(leafHashes:).root` over the same leaves and is kept incrementally (O(log n) per append); a
 /// message hash appears at most once; proofs verify with `MerkleInclusionProof.verify` /
-/// `MerkleConsistencyProof.verify`.
+/// `MerkleConsistencyProof.verify`; `root(size:)` and `size(ofRoot:)` answer in O(1) from the root of every
+/// prefix, kept as the history grows (one root per append, O(log n)).
 public struct MessageHistory: Sendable {
     public let taskID: Hash256
     /// The message hashes in order.
@@ -16,6 +17,10 @@ public struct MessageHistory: Sendable {
     private var positions: [Hash256: Int] = [:]
     /// Roots of the perfect subtrees that make up the tree, largest (leftmost) first, with their sizes.
     private var frontier: [(root: Hash256, size: Int)] = []
+    /// `prefixRoots[s]` is the root of the first `s` messages (`prefixRoots[0]` is the empty root).
+    private var prefixRoots: [Hash256] = [MerkleTree.emptyRoot]
+    /// The smallest size whose prefix has a given root.
+    private var sizesByRoot: [Hash256: Int] = [MerkleTree.emptyRoot: 0]
 
     public init(taskID: Hash256) { self.taskID = taskID }
 
@@ -29,7 +34,10 @@ public struct MessageHistory: Sendable {
     public var count: Int { messages.count }
 
     /// The RFC 6962 root of the whole history.
-    public var root: Hash256 {
+    public var root: Hash256 { prefixRoots[prefixRoots.count - 1] }
+
+    /// The root of the whole tree from the frontier of perfect subtrees.
+    private var frontierRoot: Hash256 {
         guard var r = frontier.last?.root else { return MerkleTree.emptyRoot }
         for part in frontier.dropLast().reversed() { r = MerkleTree.nodeHash(part.root, r) }
         return r
@@ -53,6 +61,9 @@ public struct MessageHistory: Sendable {
             let left = frontier.removeLast()
             frontier.append((MerkleTree.nodeHash(left.root, right.root), left.size * 2))
         }
+        let newRoot = frontierRoot
+        prefixRoots.append(newRoot)
+        if sizesByRoot[newRoot] == nil { sizesByRoot[newRoot] = index + 1 }
         return index
     }
 
@@ -62,14 +73,14 @@ public struct MessageHistory: Sendable {
     /// True if the message is recorded.
     public func contains(_ messageHash: Hash256) -> Bool { positions[messageHash] != nil }
 
-    private var tree: MerkleTree { MerkleTree(leafHashes: leaves) }
-
     /// The root the history had when it held its first `size` messages.
     public func root(size: Int) throws(HistoryError) -> Hash256 {
         guard size >= 0, size <= count else { throw .sizeOutOfRange(size: size, count: count) }
-        if size == count { return root }
-        do { return try tree.root(size: size) } catch { throw .sizeOutOfRange(size: size, count: count) }
+        return prefixRoots[size]
     }
+
+    /// The smallest size whose prefix of the history has `root` (0 for the empty root), or `nil` if no prefix has.
+    public func size(ofRoot root: Hash256) -> Int? { sizesByRoot[root] }
 
     /// Proof that `messageHash` is in the history of the first `size` messages (default: all).
     public func inclusionProof(of messageHash: Hash256, size: Int? = nil) throws(HistoryError) -> MerkleInclusionProof {

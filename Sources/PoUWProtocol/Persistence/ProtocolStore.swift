@@ -13,6 +13,8 @@ public import PoUWStore
 /// value; as an `ArtefactSource` it returns `nil` only for objects it does not hold.
 public struct ProtocolStore: ArtefactSource {
     public let store: Store
+    /// Histories already read, extended by the entries appended since (see `recordedHistory(task:)`).
+    private let historyCache = HistoryCache()
 
     public init(store: Store) { self.store = store }
 
@@ -40,13 +42,9 @@ public struct ProtocolStore: ArtefactSource {
 
     /// The task's history as recorded, in order (empty if nothing is recorded).
     public func recordedHistory(task: Hash256) throws -> MessageHistory {
-        let hashes = try store.read { view in
-            try view.history(task: task, range: 0..<view.historyCount(task: task))
-        }
-        do {
-            return try MessageHistory(taskID: task, messages: hashes)
-        } catch {
-            throw StoreError(.corruptValue, "history of task \(task.hex) repeats a message: \(error)")
+        let count = try store.read { view in try view.historyCount(task: task) }
+        return try historyCache.history(task: task, count: count) { range in
+            try store.read { view in try view.history(task: task, range: range) }
         }
     }
 

@@ -121,13 +121,8 @@ public struct BlockVerifier: Sendable {
         guard let history = try histories.history(task: task) else {
             throw VerdictThrow(verdict: .unavailable(.history(task)))
         }
-        // One pass over the prefixes: the first size whose root is the header's.
-        var prefix = MessageHistory(taskID: task)
-        var matched = root == prefix.root ? 0 : nil
-        for hash in history.messages where matched == nil {
-            do { try prefix.append(hash) } catch { break }
-            if prefix.root == root { matched = prefix.count }
-        }
+        // The first size whose root is the header's (the history keeps the root of every prefix).
+        let matched = history.size(ofRoot: root)
         guard let size = matched else { throw VerdictThrow(verdict: .unavailable(.history(task))) }
         guard let index = history.index(of: message), index < size else {
             throw fail("historyRoot", root.hex, "the history of \(size) messages with that root lacks \(message.hex)")
