@@ -131,10 +131,12 @@ struct DataTests {
         let l = (0..<3).map { Hash256.sha256([UInt8($0)]) }
         func leaf(_ h: Hash256) -> Hash256 { Hash256.sha256([0] + h.bytes) }
         func node(_ a: Hash256, _ b: Hash256) -> Hash256 { Hash256.sha256([1] + a.bytes + b.bytes) }
-        #expect(MerkleRoot.rfc6962(leaves: []) == Hash256.sha256([UInt8]()))
-        #expect(MerkleRoot.rfc6962(leaves: [l[0]]) == leaf(l[0]))
-        #expect(MerkleRoot.rfc6962(leaves: Array(l[0..<2])) == node(leaf(l[0]), leaf(l[1])))
-        #expect(MerkleRoot.rfc6962(leaves: l) == node(node(leaf(l[0]), leaf(l[1])), leaf(l[2])))
+        // The dataset root is PoUWCore's MerkleTree over the batch hashes' bytes.
+        func root(_ hashes: [Hash256]) -> Hash256 { MerkleTree(leaves: hashes.map(\.bytes)).root }
+        #expect(root([]) == Hash256.sha256([UInt8]()))
+        #expect(root([l[0]]) == leaf(l[0]))
+        #expect(root(Array(l[0..<2])) == node(leaf(l[0]), leaf(l[1])))
+        #expect(root(l) == node(node(leaf(l[0]), leaf(l[1])), leaf(l[2])))
     }
 
     @Test("the counter-based PRNG is pinned")

@@ -55,7 +55,7 @@ public struct BatchPlan: Sendable {
 
     /// The RFC 6962 Merkle root over `batchHashes` (the dataset root a task publishes).
     public func merkleRoot(of dataset: Dataset) -> Hash256 {
-        MerkleRoot.rfc6962(leaves: batchHashes(of: dataset))
+        MerkleTree(leaves: batchHashes(of: dataset).map(\.bytes)).root
     }
 }
 
