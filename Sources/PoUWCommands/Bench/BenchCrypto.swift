@@ -37,7 +37,7 @@ struct BenchCryptoCommand: ParsableCommand {
         let duration = Duration.seconds(seconds)
         let progress = isatty(STDERR_FILENO) == 1
         func note(_ text: String) {
-            if progress { FileHandle.standardError.write(Data("… \(text)\n".utf8)) }
+            if progress { writeStandardError("… \(text)\n") }
         }
 
         var results: [(String, Double?)] = []

@@ -65,6 +65,6 @@ final class DemoLiveView {
     func finishLive() { drawnLines = 0 }
 
     private func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
+        writeStandardError(text)
     }
 }

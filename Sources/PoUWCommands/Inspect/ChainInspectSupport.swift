@@ -22,11 +22,9 @@ extension DataDirOptions {
     }
 }
 
-/// Writes `value` as one line of sorted-key JSON to stdout.
+/// Writes `value` as one line of sorted-key JSON to stdout (the tools' one JSON form, `JSONOutput`).
 func printJSON(_ value: some Encodable) throws {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    try JSONOutput.print(value)
 }
 
 /// JSON views of chain values (amounts in base units, hashes in lowercase hex).
@@ -97,8 +95,3 @@ struct TransactionSummary: Codable {
 
 /// Formats base units as PAI with 8 decimals.
 func pai(_ units: UInt64) -> String { Amount(units: units).decimalString }
-
-/// Writes `text` to stderr (progress lines).
-func writeStandardError(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
-}

@@ -14,13 +14,12 @@ enum KeyIO {
 
     /// Prints one JSON object with sorted keys on stdout.
     static func printJSON(_ object: [String: any Sendable]) {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        print(String(decoding: data, as: UTF8.self))
+        print((try? JSONOutput.string(object: object)) ?? "{}")
     }
 
     /// Prints `message` on stderr.
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((message + "\n").utf8))
+        writeStandardError(message + "\n")
     }
 }
 

@@ -21,7 +21,7 @@ struct ReplayBlockCommand: ParsableCommand {
         let start = Date()
         let found: Block
         do { found = try data.block(block) } catch {
-            FileHandle.standardError.write(Data("pouw-replay: \(error)\n".utf8))
+            writeStandardError("pouw-replay: \(error)\n")
             throw ExitCode(2)
         }
         let verdict = data.verify(block: found)

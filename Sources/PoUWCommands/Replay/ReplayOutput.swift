@@ -77,7 +77,7 @@ struct ReplayReport: Encodable {
     /// Opens the data directory, or prints why not and returns exit status 2.
     static func open(_ path: String) throws -> StoredData {
         do { return try StoredData(path: path) } catch {
-            FileHandle.standardError.write(Data("pouw-replay: \(error)\n".utf8))
+            writeStandardError("pouw-replay: \(error)\n")
             throw ExitCode(2)
         }
     }

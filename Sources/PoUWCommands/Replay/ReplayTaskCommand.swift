@@ -33,7 +33,7 @@ struct ReplayTaskCommand: ParsableCommand {
             items = try data.audit(task: id) { progress.update("auditing messages", done: $0, total: $1) }
         } catch let failure as StoredData.Failure {
             progress.finish()
-            FileHandle.standardError.write(Data("pouw-replay: \(failure)\n".utf8))
+            writeStandardError("pouw-replay: \(failure)\n")
             throw ExitCode(2)
         }
         progress.finish()

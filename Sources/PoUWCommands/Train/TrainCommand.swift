@@ -112,11 +112,11 @@ struct TrainCommand: ParsableCommand {
                         order.count,
                         lossSum / Double(seen)
                     )
-                    FileHandle.standardError.write(Data(line.utf8))
+                    writeStandardError(line)
                 }
             }
             let seconds = Date().timeIntervalSince(start)
-            if progress { FileHandle.standardError.write(Data("\r\u{1b}[K".utf8)) }
+            if progress { writeStandardError("\r\u{1b}[K") }
             let test = try trainer.evaluate(loaded.test)
             let record = EpochRecord(
                 epoch: epoch + 1,
