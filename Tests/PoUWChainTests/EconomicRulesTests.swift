@@ -70,8 +70,42 @@ final class EconomicChain {
         ).canonicalBytes
     }
 
-    func buy(_ role: TicketRole, by i: Int, lots: UInt32 = 1, stake: Amount? = nil) throws -> Transaction {
-        let vrf = try VRF.SecretKey(bytes: SHA256.hash(Array("vrf \(i) \(role)".utf8)).bytes).publicKey.bytes
+    static func vrfKey(_ i: Int, _ role: TicketRole) throws -> VRF.SecretKey {
+        try VRF.SecretKey(bytes: SHA256.hash(Array("vrf \(i) \(role)".utf8)).bytes)
+    }
+
+    /// Requirements every ticket bought with `compute()` / `storage()` fits exactly (score 1: always eligible).
+    static func requirements() throws -> TaskRequirements {
+        try TaskRequirements(
+            modelType: "mlp",
+            datasetBytes: 1 << 30,
+            minGPUCount: 0,
+            minGPUMemoryMiB: 0,
+            storageBytes: (1 << 30) / 3,
+            minBandwidthMbps: 0,
+            minFaultsTolerated: 0
+        )
+    }
+
+    /// The VRF proofs of `holders` (purchase, buyer) for `task`.
+    static func selection(task: Hash256, _ holders: [(Transaction, Int)]) throws -> SelectionClaim {
+        let proofs = try holders.map { tx, i in
+            guard case .buyTickets(let b) = tx.body, let role = Role(rawValue: b.role.rawValue) else {
+                throw ChainError.storage("not a purchase")
+            }
+            return SelectionClaim.Proof.prove(ticket: tx.id, role: role, task: task, key: try vrfKey(i, b.role))
+        }
+        return SelectionClaim(requirements: try requirements(), proofs: proofs)
+    }
+
+    func buy(
+        _ role: TicketRole,
+        by i: Int,
+        lots: UInt32 = 1,
+        stake: Amount? = nil,
+        preferences: [UInt8]? = nil
+    ) throws -> Transaction {
+        let vrf = try Self.vrfKey(i, role).publicKey.bytes
         let units = try stake ?? Amount(units: price.units * UInt64(lots))
         return signed(
             .buyTickets(
@@ -79,7 +113,7 @@ final class EconomicChain {
                     role: role,
                     count: lots,
                     stake: units,
-                    preferences: role == .supervisor ? try Self.storage() : try Self.compute(),
+                    preferences: try preferences ?? (role == .supervisor ? Self.storage() : Self.compute()),
                     vrfPublicKey: vrf
                 )
             ),
@@ -198,30 +232,87 @@ struct EconomicRulesTests {
             "is not the stake's lots"
         )
 
-        // Height 1: a task and one ticket per role (miner 1 with 2 lots, evaluator 2, supervisor 3, verifier 0).
-        let task = e.payForTask(by: 0, escrow: 1_000_003)
+        // Height 1: one ticket per role (miner 1 with 2 lots, evaluator 2, supervisor 3, verifier 0) and a miner
+        // ticket of account 3 that offers only `cnn` (it can never match an `mlp` task).
         let miner = try e.buy(.miner, by: 1, lots: 2)
         let evaluator = try e.buy(.evaluator, by: 2)
         let supervisor = try e.buy(.supervisor, by: 3)
         let verifier = try e.buy(.verifier, by: 0)
-        try e.extend([task, miner, evaluator, supervisor, verifier])
+        let cnnOnly = Preferences.compute(
+            try ComputePreferences(modelTypes: ["cnn"], gpuCount: 1, gpuMemoryMiB: 8192, maxDatasetBytes: 1 << 30)
+        ).canonicalBytes
+        let mismatched = try e.buy(.miner, by: 3, preferences: cnnOnly)
+        try e.extend([miner, evaluator, supervisor, verifier, mismatched])
         #expect(try e.chain.ticket(miner.id)?.count == 2)
         #expect(try e.chain.account(TestChain.address(1)).locked.units == 2 * price.units)
+        let holders = [(miner, 1), (evaluator, 2), (supervisor, 3), (verifier, 0), (mismatched, 3)]
 
+        // Height 2: a task registered before the tickets mature (at 4): its selection can seat none of them.
+        let early = e.payForTask(by: 0, escrow: 1_000_003)
+        try e.extend([early])
+        let earlyClaim = SettlementClaim(
+            miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
+            supervisors: [supervisor.id],
+            evaluators: [evaluator.id],
+            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
+            selection: try EconomicChain.selection(task: early.id, holders)
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: early.id, claim: earlyClaim, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "before maturity"
+        )
+        try e.extend()  // tip 3; the task registered next (height 4) may seat them.
+        let task = e.payForTask(by: 0, escrow: 1_000_003)
+        try e.extend([task])
+        let selection = try EconomicChain.selection(task: task.id, holders)
         let claim = SettlementClaim(
             miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)]
+            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
+            selection: selection
         )
-        // Height 2: the tickets mature at 4.
+        // A claim without VRF proofs (v1), a seat the VRF selection did not give, a forged proof.
+        let v1 = SettlementClaim(
+            miners: claim.miners,
+            supervisors: claim.supervisors,
+            evaluators: claim.evaluators,
+            charges: claim.charges
+        )
         try e.expectRuleRejected(
-            [try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2)],
+            [try e.result(task: task.id, claim: v1, evaluatorKeys: [2], by: 2)],
             signers: [2],
-            "before maturity"
+            "carries no VRF selection proofs"
         )
-        try e.extend()
-        try e.extend()  // tip 3; the next block (4) may use them.
+        let wrongSeat = SettlementClaim(
+            miners: [.init(ticket: mismatched.id, qualityPPM: 900_000, verifiedIterations: 12)],
+            supervisors: [supervisor.id],
+            evaluators: [evaluator.id],
+            charges: [],
+            selection: selection
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: wrongSeat, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "preferences do not meet the task's requirements"
+        )
+        let otherProof = try #require(selection.proofs.first { $0.ticket == evaluator.id }).proof
+        let forged = SettlementClaim(
+            miners: claim.miners,
+            supervisors: claim.supervisors,
+            evaluators: claim.evaluators,
+            charges: claim.charges,
+            selection: SelectionClaim(
+                requirements: selection.requirements,
+                proofs: selection.proofs.map { $0.ticket == miner.id ? .init(ticket: miner.id, proof: otherProof) : $0 }
+            )
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: forged, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "VRF proof does not verify"
+        )
 
         // Not signed by the selected evaluator (key 0 holds no evaluator seat).
         try e.expectRuleRejected(
@@ -259,7 +350,8 @@ struct EconomicRulesTests {
             miners: claim.miners,
             supervisors: [supervisor.id],
             evaluators: [evaluator.id, evaluator.id],
-            charges: []
+            charges: [],
+            selection: selection
         )
         try e.expectRuleRejected(
             [try e.result(task: task.id, claim: twice, evaluatorKeys: [2], by: 2)],
@@ -331,7 +423,8 @@ struct EconomicRulesTests {
             miners: [.init(ticket: late.id, qualityPPM: 500_000, verifiedIterations: 1)],
             supervisors: [],
             evaluators: [],
-            charges: []
+            charges: [],
+            selection: try EconomicChain.selection(task: task2.id, [(late, 1)])
         )
         try e.expectRuleRejected(
             [try e.result(task: task2.id, claim: lateClaim, evaluatorKeys: [2], by: 2)],

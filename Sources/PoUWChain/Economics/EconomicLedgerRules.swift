@@ -9,8 +9,9 @@ public import PoUWEconomics
 ///   the ticket's lots `floor(stake / price)` (≤ `maxLotsPerTicket`): one record per purchase, its weight in lots.
 /// - Every block: the stake of each ticket whose expiry height is this block's returns to its owner (used or not,
 ///   unless slashed), and the price retargets at multiples of `priceWindow`.
-/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76); every seat ticket must exist, be of the seat's role,
-///   mature, unexpired, not used before and not named twice; the evaluator signers must be the evaluator seats'
+/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76 v2); every seat ticket must exist, be of the seat's role,
+///   mature, unexpired, not used before and not named twice; the seats must be exactly the VRF selection the claim's
+///   proofs give at the task's registration height (`checkSelection`); the evaluator signers must be the evaluator seats'
 ///   owners (strict majority, `TaskResultRules.checkSigners`); the payouts must sum to the escrow exactly and
 ///   equal `PayoutRules.settle` (one line per account with a positive net, ascending address). The seat tickets
 ///   are then marked used and recorded for the task.
@@ -235,6 +236,10 @@ public struct EconomicLedgerRules: LedgerRules {
         }
         let tickets: [Hash256: Ticket]
         do { tickets = try seatTickets(claim, height: height, ledger: ledger) } catch {
+            guard case .ruleRejected(_, let reason) = error else { throw error }
+            throw reject(reason)
+        }
+        do { _ = try checkSelection(claim, taskId: result.taskId, task: task, ledger: ledger) } catch {
             guard case .ruleRejected(_, let reason) = error else { throw error }
             throw reject(reason)
         }
