@@ -68,7 +68,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PoUWNodeTests",
-            dependencies: ["PoUWNode", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWProtocol"]
+            dependencies: [
+                "PoUWNode", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWProtocol",
+                "PoUWEconomics",
+            ]
         ),
 
         // MARK: commands and tools

@@ -10,11 +10,9 @@ extension EconomicLedgerRules {
         SelectionContext(selectionHash: taskId, taskId: taskId, role: role)
     }
 
-    /// Recomputes a claim's VRF selection from chain data (PROTOCOL.md "Selection"): for each role, the entries
-    /// are the claim's proofs of that role's tickets (every ticket must exist); `Selection.select` runs at the
-    /// task's registration height (tickets must be live then and not used by an earlier task) with the claim's
-    /// requirements and as many seats as the claim lists for the role; its seats must be exactly the claim's, in
-    /// order. Returns the outcome per role (for reports).
+    /// Recomputes a claim's VRF selection from chain data (PROTOCOL.md "Selection"): the seats of every role must
+    /// be exactly `selectionOutcomes` with as many seats as the claim lists for the role, in order. Returns the
+    /// outcome per role (for reports).
     public func checkSelection(
         _ claim: SettlementClaim,
         taskId: Hash256,
@@ -23,6 +21,41 @@ extension EconomicLedgerRules {
     ) throws(ValidationError) -> [Role: SelectionOutcome] {
         func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: taskId, reason: reason) }
         guard let selection = claim.selection else { throw reject("the claim carries no VRF selection proofs") }
+        var seats: [Role: Int] = [:]
+        for role in Role.allCases { seats[role] = claim.seatTickets(role).count }
+        let outcomes = try selectionOutcomes(
+            selection,
+            seats: seats,
+            taskId: taskId,
+            registrationHeight: task.height,
+            ledger: ledger
+        )
+        for role in Role.allCases {
+            let claimed = claim.seatTickets(role)
+            guard let outcome = outcomes[role] else { continue }
+            let won = outcome.seats.map(\.ticket)
+            if won != claimed {
+                let reasons = outcome.excluded.filter { exclusion in claimed.contains { exclusion.names($0) } }
+                let detail = reasons.isEmpty ? "" : " (\(reasons.map(\.description).joined(separator: "; ")))"
+                throw reject(
+                    "\(role) seats \(claimed.map(\.short)) are not the VRF selection \(won.map(\.short))\(detail)"
+                )
+            }
+        }
+        return outcomes
+    }
+
+    /// The VRF selection of every role from chain data: the entries are `selection`'s proofs of that role's tickets
+    /// (every ticket must exist on chain); `Selection.select` runs at the task's registration height (tickets must
+    /// be live then and not used by another task) with `selection.requirements` and `seats[role]` seats.
+    public func selectionOutcomes(
+        _ selection: SelectionClaim,
+        seats: [Role: Int],
+        taskId: Hash256,
+        registrationHeight: UInt64,
+        ledger: LedgerOverlay
+    ) throws(ValidationError) -> [Role: SelectionOutcome] {
+        func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: taskId, reason: reason) }
         var entries: [Role: [SelectionEntry]] = [:]
         var used = Set<Hash256>()
         let verifier = ECVRFVerifier()
@@ -33,7 +66,11 @@ extension EconomicLedgerRules {
                     throw reject("selection proof for unknown ticket \(p.ticket.short)")
                 }
                 ticket = try view(p.ticket, record)
-                if try ledger.value(forKey: EconomicState.used(p.ticket)) != nil { used.insert(p.ticket) }
+                // Used by an earlier task (a ticket this task's settlement marked stays selectable for it, so
+                // the selection can be re-checked after the fact).
+                if let by = try ledger.value(forKey: EconomicState.used(p.ticket)), by != taskId.bytes {
+                    used.insert(p.ticket)
+                }
             } catch let error as ValidationError {
                 throw error
             } catch {
@@ -45,26 +82,16 @@ extension EconomicLedgerRules {
         }
         var outcomes: [Role: SelectionOutcome] = [:]
         for role in Role.allCases {
-            let claimed = claim.seatTickets(role)
-            let outcome = Selection.select(
+            outcomes[role] = Selection.select(
                 context: Self.selectionContext(task: taskId, role: role),
                 requirements: selection.requirements,
-                seats: claimed.count,
+                seats: seats[role] ?? 0,
                 entries: entries[role] ?? [],
-                height: task.height,
+                height: registrationHeight,
                 usedTickets: used,
                 parameters: parameters,
                 verifier: verifier
             )
-            let won = outcome.seats.map(\.ticket)
-            if won != claimed {
-                let reasons = outcome.excluded.filter { exclusion in claimed.contains { exclusion.names($0) } }
-                let detail = reasons.isEmpty ? "" : " (\(reasons.map(\.description).joined(separator: "; ")))"
-                throw reject(
-                    "\(role) seats \(claimed.map(\.short)) are not the VRF selection \(won.map(\.short))\(detail)"
-                )
-            }
-            outcomes[role] = outcome
         }
         return outcomes
     }
