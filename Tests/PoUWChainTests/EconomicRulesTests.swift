@@ -1,3 +1,4 @@
+import Foundation
 import PoUWCore
 import PoUWCrypto
 import PoUWEconomics
@@ -492,5 +493,68 @@ struct EconomicReorgTests {
         #expect(report.ok && report.replayedStateHash == report.storedStateHash, "\(report.failure ?? "")")
         let basic = try ChainVerifier.reindex(source: storage)
         #expect(!basic.ok)  // the basic rules keep no economic state: replaying under them differs
+    }
+}
+
+@Suite("Economic state values: canonical encoding")
+struct EconomicStateEncodingTests {
+    static var fixture: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/economics/economic-state-golden.txt").path
+    }
+
+    static func samples() -> [(String, EconomicStateValue)] {
+        let task = Hash256.sha256(Array("task 7".utf8))
+        let a = Hash256.sha256(Array("ticket a".utf8))
+        let b = Hash256.sha256(Array("ticket b".utf8))
+        return [
+            ("usedBy", .usedBy(task: task)),
+            ("stakeFate.released", .stakeFate(.released)),
+            ("stakeFate.slashed", .stakeFate(.slashed)),
+            ("tickets.two", .tickets([a, b])),
+            ("tickets.empty", .tickets([])),
+            ("evidenceUsed", .evidenceUsed),
+            ("price", .price(Amount(units: 20_000_000), height: 16)),
+            ("counter", .counter(12)),
+            ("fresh", .fresh(height: 3, count: 5)),
+        ]
+    }
+
+    /// `POUW_REGENERATE_GOLDEN=1 swift test --filter EconomicStateEncodingTests` rewrites the fixture.
+    @Test("every kind matches its golden bytes and round-trips")
+    func golden() throws {
+        if ProcessInfo.processInfo.environment["POUW_REGENERATE_GOLDEN"] == "1" {
+            var text = "# EconomicStateValue (record 0x77 v1) golden encodings: name hex. See Fixtures/README.md.\n"
+            for (name, value) in Self.samples() { text += "\(name) \(Hex.encode(value.canonicalBytes))\n" }
+            try text.write(toFile: Self.fixture, atomically: true, encoding: .utf8)
+        }
+        var golden: [String: [UInt8]] = [:]
+        for line in try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n")
+        where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            golden[String(parts[0])] = Hex.decode(parts[1])
+        }
+        #expect(golden.count == Self.samples().count)
+        for (name, value) in Self.samples() {
+            #expect(golden[name] == value.canonicalBytes, "\(name): \(Hex.encode(value.canonicalBytes))")
+            #expect(try EconomicStateValue(canonicalBytes: value.canonicalBytes) == value)
+        }
+    }
+
+    @Test("strict decoding: wrong tag or version, unknown kind or fate, truncation, trailing bytes")
+    func strict() throws {
+        let bytes = EconomicStateValue.price(Amount(units: 5), height: 9).canonicalBytes
+        #expect(bytes[0] == 0x77 && bytes[1] == 1)
+        let bad: [[UInt8]] = [
+            [0x76] + Array(bytes.dropFirst()), [0x77, 2] + Array(bytes.dropFirst(2)), [0x77, 1, 9], [0x77, 1, 2, 3],
+            Array(bytes.dropLast()), bytes + [0],
+        ]
+        for b in bad {
+            #expect(throws: (any Error).self) { try EconomicStateValue(canonicalBytes: b) }
+        }
+        // A raw (untagged) value in the state is reported as corrupt state, not read as a number.
+        #expect(throws: ChainError.self) {
+            try EconomicState.counter([1, 0, 0, 0, 0, 0, 0, 0], key: EconomicState.pool)
+        }
     }
 }

@@ -68,7 +68,8 @@ extension EconomicLedgerRules {
                 ticket = try view(p.ticket, record)
                 // Used by an earlier task (a ticket this task's settlement marked stays selectable for it, so
                 // the selection can be re-checked after the fact).
-                if let by = try ledger.value(forKey: EconomicState.used(p.ticket)), by != taskId.bytes {
+                let usedKey = EconomicState.used(p.ticket)
+                if let by = try EconomicState.usedBy(try ledger.value(forKey: usedKey), key: usedKey), by != taskId {
                     used.insert(p.ticket)
                 }
             } catch let error as ValidationError {

@@ -108,7 +108,8 @@ struct InspectTaskSettlement: Codable {
         }
         var slashed: [String] = []
         for seat in claim.seats {
-            if try ledger.value(forKey: EconomicState.fate(seat.ticket)) == [TicketStakeFate.slashed.rawValue] {
+            let key = EconomicState.fate(seat.ticket)
+            if try EconomicState.stakeFate(try ledger.value(forKey: key), key: key) == .slashed {
                 slashed.append(seat.ticket.hex)
             }
         }
