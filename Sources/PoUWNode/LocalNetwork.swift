@@ -79,14 +79,15 @@ public final class LocalNetwork {
 
     /// Builds the nodes, funds the workers, prepares the client's task, publishes its data and runs the bootstrap
     /// until the selected miners train the task (see the type's documentation). `filler` is the bundled model and
-    /// data fillers train.
+    /// data fillers train; `evidenceChecker` judges EVIDENCE in every node's chain (`EconomicLedgerRules`).
     public init(
         directory: String,
         configuration: NetworkConfiguration,
         taskJSON: [UInt8],
         train: Dataset,
         test: Dataset,
-        filler: FillerTask.Source
+        filler: FillerTask.Source,
+        evidenceChecker: any EvidenceChecker & Sendable = UnavailableEvidenceChecker()
     ) throws {
         self.directory = directory
         self.configuration = configuration
@@ -104,6 +105,7 @@ public final class LocalNetwork {
                 directory: directory + "/" + name,
                 transport: network.attach(NodeAddress(name)),
                 parameters: parameters,
+                evidenceChecker: evidenceChecker,
                 clock: clock
             )
             node.checkpointInterval = configuration.checkpointInterval
