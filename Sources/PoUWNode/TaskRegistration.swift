@@ -74,11 +74,12 @@ public enum TaskRegistration {
         }
     }
 
-    /// What the task needs from its workers: its model type; the training data's size (the batches' canonical
-    /// bytes) for miners to hold and supervisors to store; one GPU if the task asks for one; no bandwidth or
+    /// What the task needs from its workers: its model type; the training data's size (per row a label byte and
+    /// the binary32 features) for miners to hold and supervisors to store; one GPU if the task asks for one; no bandwidth or
     /// redundancy floor.
     public static func requirements(for task: PreparedTask) throws -> TaskRequirements {
-        let bytes = UInt64(task.batches.reduce(0) { $0 + $1.canonicalBytes.count })
+        // The batches' payload: a label byte and the binary32 features of every row.
+        let bytes = UInt64(task.batches.reduce(0) { $0 + $1.rows * (1 + 4 * $1.featureCount) })
         let modelType: String =
             switch task.definition.model {
             case .mlp: "mlp"
