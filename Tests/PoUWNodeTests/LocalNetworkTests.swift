@@ -67,6 +67,12 @@ enum NodeTestSupport {
                     <= selection.registrationHeight
             }
         )
+        // Every node derived the same seats on its own, from its chain and the proofs it heard.
+        for node in network.nodes {
+            let own = try #require(node.lifecycle.selections[network.task.taskID], "\(node.name)")
+            #expect(own.selection == selection.selection, "\(node.name)")
+            for role in Role.allCases { #expect(own.seats(role) == selection.seats(role), "\(node.name) \(role)") }
+        }
         let fillerBlock = try #require(try chain.block(atHeight: 1))
         let fillerMessage = try IterationMessage(
             canonicalBytes: try #require(try network.archive.artefacts.bytes(for: fillerBlock.header.msgHash))
