@@ -207,10 +207,21 @@ public final class Environment: @unchecked Sendable {
             txn.invalidate()
             let commit = mdb_txn_commit(handle)
             if commit == MDB_MAP_FULL { return .mapFull }
+            if commit == EIO, let free = try? freeDiskBytes(), free < Self.fullDiskSlack {
+                // LMDB reports a short write as EIO ("filesystem full?"); with the file system full, say so.
+                throw LMDBError(
+                    code: ENOSPC,
+                    operation: "mdb_txn_commit",
+                    context: "short write with \(free) bytes left on the file system of \(path)"
+                )
+            }
             try check(commit, "mdb_txn_commit")
             return .committed(result)
         }
     }
+
+    /// A commit failing with EIO while less than this is free on the file system failed for want of disk.
+    static let fullDiskSlack = 1 << 20
 
     /// Grows the map when fewer than `bytes` plus a fifth of the map remain free in it. At the maximum size, the
     /// write proceeds as long as `bytes` still fit.
