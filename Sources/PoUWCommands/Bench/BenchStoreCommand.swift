@@ -13,7 +13,12 @@ struct BenchStoreCommand: ParsableCommand {
             realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, IT_RES-like iteration \
             messages, 0.2 %-dense ±τ sparse updates. Build in release first.
 
+            The floor_lmdb_* keys measure bare LMDB on the same disk in the same run with the store's own access \
+            patterns (random 32-byte keys, message-sized values, 1,000 puts per commit or one), so that the store's \
+            overhead can be told from the disk's cost. --only runs a subset (for profiling).
+
             Example: swift run -c release pouw-bench store --json
+            Profile batched appends: perf record -g .build/release/pouw-bench store --only fast
             """
     )
 
@@ -21,6 +26,12 @@ struct BenchStoreCommand: ParsableCommand {
     var json = false
     @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
     @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
+    @Option(
+        help: "Run only these sections (comma-separated: floor, dense, messages, fast, plain, blobs); default all."
+    )
+    var only: String?
+
+    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "plain", "blobs"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -28,13 +39,37 @@ struct BenchStoreCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: root) }
         var result: [String: Any] = [:]
         let n = { (count: Int) in max(3, Int(Double(count) * scale)) }
+        let wanted = only.map { Set($0.split(separator: ",").map(String.init)) } ?? Self.sections
+        guard wanted.isSubset(of: Self.sections) else {
+            throw ValidationError("--only takes \(Self.sections.sorted().joined(separator: ", "))")
+        }
 
-        // Bare LMDB durable commits on the same disk now, for context.
-        let floor = try LMDBFloor.measure(directory: root + "/floor", small: n(400), large: n(200))
-        result["floor_lmdb_small_durable_per_s"] = round(floor.small, 0)
-        result["floor_lmdb_1mib_durable_per_s"] = round(floor.large, 1)
+        if wanted.contains("floor") {
+            // Bare LMDB on the same disk now, with the message runs' shape (2 warm-up batches, then the timed ones).
+            let small = try LMDBFloor.small(
+                directory: root + "/floor-small",
+                valueSize: 400,
+                warmup: 2,
+                batches: n(40),
+                single: n(400)
+            )
+            result["floor_lmdb_small_batched_per_s"] = round(small.batched, 0)
+            result["floor_lmdb_small_durable_per_s"] = round(small.single, 0)
+            result["floor_lmdb_1mib_durable_per_s"] = round(
+                try LMDBFloor.large(directory: root + "/floor-large", count: n(200)),
+                1
+            )
+        }
+        if wanted.contains("dense") { try dense(root, n, &result) }
+        if wanted.contains("messages") { try messages(root, n, &result) }
+        if wanted.contains("fast") { try fastBatches(root, n, &result) }
+        if wanted.contains("plain") { try plainMessages(root, &result) }
+        if wanted.contains("blobs") { try blobs(root, &result) }
+        try JSONOutput.print(object: result)
+    }
 
-        // Dense 1 MiB checkpoints, one durable commit each.
+    /// Dense 1 MiB checkpoints (one durable commit each), their gets, sparse updates, and a full verify.
+    private func dense(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
         let dense = try Store.open(at: root + "/dense", options: StoreOptions(autoTrainThreshold: nil))
         var weights = StoreBenchData.trainedWeights(count: 262_144, seed: 1)
         var commitTimes: [Double] = []
@@ -78,6 +113,16 @@ struct BenchStoreCommand: ParsableCommand {
         result["ratio_sparse_update"] = round(Double(20 * StoreBenchData.mlpParameters * 4) / Double(sparseStored), 1)
         result["ratio_sparse_update_vs_words"] = round(Double(sparseRaw) / Double(sparseStored), 3)
 
+        // A full verify of the dense store (checkpoints and sparse updates), one core.
+        let verifyStart = Clock.now()
+        let report = try dense.verify()
+        let verifySeconds = Clock.seconds(since: verifyStart)
+        guard report.ok else { throw CommandFailure("verify found problems in the benchmark store") }
+        result["verify_mb_per_s"] = round(Double(report.bytesDecoded) / verifySeconds / 1e6, 1)
+    }
+
+    /// Small messages: warm-up (trains the dictionary), batched, then one per commit, then warm gets.
+    private func messages(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
         // Small messages: warm-up (trains the dictionary), batched, then one per commit.
         let messages = try Store.open(at: root + "/messages", options: StoreOptions(autoTrainThreshold: 1000))
         var generator = StoreBenchData.MessageGenerator(seed: 7)
@@ -128,7 +173,9 @@ struct BenchStoreCommand: ParsableCommand {
         }
         result["get_small_p50_us"] = round(percentile(getSmall, 0.5) * 1e6, 3)
         result["get_small_p99_us"] = round(percentile(getSmall, 0.99) * 1e6, 3)
+    }
 
+    private func fastBatches(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
         // Batched appends again with `.fast` durability: the CPU cost without the fsync.
         let fast = try Store.open(
             at: root + "/fast",
@@ -147,7 +194,9 @@ struct BenchStoreCommand: ParsableCommand {
             }
         }
         result["append_small_batched_fast_per_s"] = round(Double(fastCount) / fastSeconds, 0)
+    }
 
+    private func plainMessages(_ root: String, _ result: inout [String: Any]) throws {
         // The same messages without a dictionary.
         let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
         var plainGenerator = StoreBenchData.MessageGenerator(seed: 7)
@@ -159,14 +208,9 @@ struct BenchStoreCommand: ParsableCommand {
             try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
             3
         )
+    }
 
-        // A full verify of the dense store (checkpoints and sparse updates), one core.
-        let verifyStart = Clock.now()
-        let report = try dense.verify()
-        let verifySeconds = Clock.seconds(since: verifyStart)
-        guard report.ok else { throw CommandFailure("verify found problems in the benchmark store") }
-        result["verify_mb_per_s"] = round(Double(report.bytesDecoded) / verifySeconds / 1e6, 1)
-
+    private func blobs(_ root: String, _ result: inout [String: Any]) throws {
         // Space overhead of incompressible 1 MiB objects: LMDB pages of `objects` versus raw bytes.
         let blobs = try Store.open(at: root + "/blobs", options: StoreOptions(autoTrainThreshold: nil))
         var blobRandom = BenchRandom(seed: 5)
@@ -175,8 +219,6 @@ struct BenchStoreCommand: ParsableCommand {
         let pages = try blobs.statistics().collections.first { $0.name == "objects" }?.bytes ?? 0
         let raw = blobCount << 20
         result["overhead_1mib_pct"] = round(Double(pages - raw) / Double(raw) * 100, 3)
-
-        try JSONOutput.print(object: result)
     }
 }
 
