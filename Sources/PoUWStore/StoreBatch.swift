@@ -31,20 +31,21 @@ public final class StoreBatch: StoreView {
         }
         let hash = Hash256.sha256(bytes)
         let key = Keys.key(hash)
-        if try wtxn.contains(db.objects, key) { return hash }
+        // Large objects: look first, so that storing one again does not compress it again. Small ones: encode
+        // first and let the put that refuses to overwrite be the existence check (one B-tree descent, not two).
+        if bytes.count >= Self.lookFirstSize, try wtxn.contains(db.objects, key) { return hash }
         let value = try store.codec.encode(kind, bytes)
-        try store(key: key, kind: kind, rawCount: bytes.count, value: value)
+        guard try wtxn.put(db.objects, key, value, flags: .noOverwrite) else { return hash }
+        count(kind: kind, rawCount: bytes.count, storedCount: value.count)
         return hash
     }
+
+    /// Objects at least this large are looked up before they are encoded.
+    static let lookFirstSize = 16 << 10
 
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
         // The value is encoded already: a put that refuses to overwrite is the existence check.
         guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { return }
-        count(kind: kind, rawCount: rawCount, storedCount: value.count)
-    }
-
-    private func store(key: [UInt8], kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        try wtxn.put(db.objects, key, value)
         count(kind: kind, rawCount: rawCount, storedCount: value.count)
     }
 
