@@ -45,16 +45,6 @@ struct BenchStoreCommand: ParsableCommand {
         }
 
         if wanted.contains("floor") {
-            // Bare LMDB on the same disk now, with the message runs' shape (2 warm-up batches, then the timed ones).
-            let small = try LMDBFloor.small(
-                directory: root + "/floor-small",
-                valueSize: 400,
-                warmup: 2,
-                batches: n(40),
-                single: n(400)
-            )
-            result["floor_lmdb_small_batched_per_s"] = round(small.batched, 0)
-            result["floor_lmdb_small_durable_per_s"] = round(small.single, 0)
             result["floor_lmdb_1mib_durable_per_s"] = round(
                 try LMDBFloor.large(directory: root + "/floor-large", count: n(200)),
                 1
@@ -123,14 +113,19 @@ struct BenchStoreCommand: ParsableCommand {
 
     /// Small messages: warm-up (trains the dictionary), batched, then one per commit, then warm gets.
     private func messages(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
-        // Small messages: warm-up (trains the dictionary), batched, then one per commit.
+        // Small messages: warm-up (trains the dictionary), batched, then one per commit. Each round is paired with
+        // the same round on bare LMDB (floor_lmdb_small_*: random hash keys, values of the stored size, a database
+        // as full as the store's), so that both see the same disk.
         let messages = try Store.open(at: root + "/messages", options: StoreOptions(autoTrainThreshold: 1000))
+        let floor = try LMDBFloor.Small(directory: root + "/floor-small", valueSize: 400)
         var generator = StoreBenchData.MessageGenerator(seed: 7)
         var messageKeys: [Hash256] = []
         for _ in 0..<2 {
             let batch = (0..<1000).map { _ in generator.next() }
             try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+            _ = try floor.batch()
         }
+        var floorSeconds = 0.0
         let before = try messages.statistics().kinds.first { $0.kind == "message" }
         var batchedSeconds = 0.0
         var batchedCount = 0
@@ -142,8 +137,10 @@ struct BenchStoreCommand: ParsableCommand {
             try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
             batchedSeconds += Clock.seconds(since: start)
             batchedCount += batch.count
+            floorSeconds += try floor.batch()
         }
         result["append_small_batched_per_s"] = round(Double(batchedCount) / batchedSeconds, 0)
+        result["floor_lmdb_small_batched_per_s"] = round(Double(batchedCount) / floorSeconds, 0)
         result["message_bytes_avg"] = averageSize / batchedCount
         let after = try messages.statistics().kinds.first { $0.kind == "message" }
         if let before, let after {
@@ -153,14 +150,17 @@ struct BenchStoreCommand: ParsableCommand {
             )
         }
         var durableSeconds = 0.0
+        floorSeconds = 0
         let durableCount = n(400)
         for _ in 0..<durableCount {
             let message = generator.next()
             let start = Clock.now()
             messageKeys.append(try messages.put(.message, message))
             durableSeconds += Clock.seconds(since: start)
+            floorSeconds += try floor.single()
         }
         result["append_small_durable_per_s"] = round(Double(durableCount) / durableSeconds, 0)
+        result["floor_lmdb_small_durable_per_s"] = round(Double(durableCount) / floorSeconds, 0)
 
         var getSmall: [Double] = []
         var random = BenchRandom(seed: 99)

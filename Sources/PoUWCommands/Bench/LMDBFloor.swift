@@ -19,32 +19,36 @@ enum LMDBFloor {
     }
 
     /// The small-object pattern of the store, bare: random 32-byte keys (content hashes) and `valueSize`-byte
-    /// values. First `warmup` batches of 1,000 then `batches` timed batches of 1,000 puts per durable commit,
-    /// then `single` timed durable commits of one put each on the same (by then equally full) database.
-    /// Returns puts per second of both.
-    static func small(
-        directory: String,
-        valueSize: Int,
-        warmup: Int,
-        batches: Int,
-        single: Int
-    ) throws -> (batched: Double, single: Double) {
-        let (environment, database) = try open(directory)
-        var random = BenchRandom(seed: 4)
-        let value = random.bytes(valueSize)
-        var batchedSeconds = 0.0
-        for round in 0..<warmup + batches {
+    /// values, durable commits. The benchmark interleaves its rounds with the store's own, so that both meet the
+    /// same disk (the machine is shared).
+    final class Small {
+        private let environment: Environment
+        private let database: Database
+        private var random = BenchRandom(seed: 4)
+        private let value: [UInt8]
+
+        init(directory: String, valueSize: Int) throws {
+            (environment, database) = try LMDBFloor.open(directory)
+            value = random.bytes(valueSize)
+        }
+
+        /// Seconds for 1,000 puts in one durable commit.
+        func batch() throws -> Double {
             let keys = (0..<1000).map { _ in random.bytes(32) }
             let start = Clock.now()
-            try environment.write { txn in for key in keys { try txn.put(database, key, value, flags: .noOverwrite) } }
-            if round >= warmup { batchedSeconds += Clock.seconds(since: start) }
+            try environment.write { txn in
+                for key in keys { try txn.put(database, key, value, flags: .noOverwrite) }
+            }
+            return Clock.seconds(since: start)
         }
-        let start = Clock.now()
-        for _ in 0..<single {
+
+        /// Seconds for one put in its own durable commit.
+        func single() throws -> Double {
             let key = random.bytes(32)
+            let start = Clock.now()
             try environment.write { try $0.put(database, key, value, flags: .noOverwrite) }
+            return Clock.seconds(since: start)
         }
-        return (Double(batches * 1000) / batchedSeconds, Double(single) / Clock.seconds(since: start))
     }
 
     private static func open(_ directory: String) throws -> (Environment, Database) {
