@@ -64,11 +64,11 @@ public final class StoreBatch: StoreView {
     func finish() throws {
         for kind in kindsTouched {
             let delta = kindDeltas[Int(kind.rawValue)]
-            var totals = try KindCounters(wtxn.get(db.meta, Keys.kindStats(kind)))
+            var totals = try KindCounters(wtxn.get(db.main, Keys.kindStats(kind)))
             totals.count += UInt64(delta.count)
             totals.rawBytes += UInt64(delta.raw)
             totals.storedBytes += UInt64(delta.stored)
-            try wtxn.put(db.meta, Keys.kindStats(kind), totals.bytes)
+            try wtxn.put(db.main, Keys.kindStats(kind), totals.bytes)
         }
         for kind in kindsTouched { kindDeltas[Int(kind.rawValue)] = (0, 0, 0) }
         kindsTouched = []
@@ -169,7 +169,8 @@ public final class StoreBatch: StoreView {
     }
 }
 
-/// Per-kind object counters kept in `meta` (`stats/<kind>`): three little-endian UInt64s.
+/// Per-kind object counters (`00 "stats/" <kind>` in the main database; `stats/<kind>` in `meta` in format 1): three
+/// little-endian UInt64s.
 struct KindCounters {
     var count: UInt64 = 0
     var rawBytes: UInt64 = 0

@@ -103,7 +103,7 @@ struct ErrorTests {
             _ = try Store.open(at: dir)
             do {
                 let environment = try Environment(path: dir, databases: ["meta"])
-                try environment.write { try $0.put(environment.database("meta"), Array("format".utf8), [2]) }
+                try environment.write { try $0.put(environment.database("meta"), Array("format".utf8), [9]) }
             }
             let error = #expect(throws: StoreError.self) { try Store.open(at: dir) }
             #expect(error?.code == .unknownFormatVersion)
