@@ -10,8 +10,9 @@ struct BenchStoreCommand: ParsableCommand {
         abstract: "Benchmark the content-addressed store (appends, gets, verify, compression ratios).",
         discussion: """
             Everything runs on fresh temporary data directories (durable mode unless a key says otherwise) with \
-            realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, IT_RES-like iteration \
-            messages, 0.2 %-dense ±τ sparse updates. Build in release first.
+            realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, real signed iteration \
+            messages (IterationMessage canonical bytes, chained as in a run), 0.2 %-dense ±τ sparse updates. \
+            Build in release first.
 
             The floor_lmdb_* keys measure bare LMDB on the same disk in the same run with the store's own access \
             patterns (random 32-byte keys, message-sized values, 1,000 puts per commit or one), so that the store's \
@@ -118,10 +119,10 @@ struct BenchStoreCommand: ParsableCommand {
         // as full as the store's), so that both see the same disk.
         let messages = try Store.open(at: root + "/messages", options: StoreOptions(autoTrainThreshold: 1000))
         let floor = try LMDBFloor.Small(directory: root + "/floor-small", valueSize: 400)
-        var generator = StoreBenchData.MessageGenerator(seed: 7)
+        var generator = try StoreBenchMessages(seed: 7)
         var messageKeys: [Hash256] = []
         for _ in 0..<2 {
-            let batch = (0..<1000).map { _ in generator.next() }
+            let batch = try (0..<1000).map { _ in try generator.next() }
             try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
             _ = try floor.batch()
         }
@@ -131,7 +132,7 @@ struct BenchStoreCommand: ParsableCommand {
         var batchedCount = 0
         var averageSize = 0
         for _ in 0..<n(40) {
-            let batch = (0..<1000).map { _ in generator.next() }
+            let batch = try (0..<1000).map { _ in try generator.next() }
             averageSize += batch.reduce(0) { $0 + $1.count }
             let start = Clock.now()
             try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
@@ -153,7 +154,7 @@ struct BenchStoreCommand: ParsableCommand {
         floorSeconds = 0
         let durableCount = n(400)
         for _ in 0..<durableCount {
-            let message = generator.next()
+            let message = try generator.next()
             let start = Clock.now()
             messageKeys.append(try messages.put(.message, message))
             durableSeconds += Clock.seconds(since: start)
@@ -181,11 +182,11 @@ struct BenchStoreCommand: ParsableCommand {
             at: root + "/fast",
             options: StoreOptions(durability: .fast, autoTrainThreshold: 1000)
         )
-        var fastGenerator = StoreBenchData.MessageGenerator(seed: 8)
+        var fastGenerator = try StoreBenchMessages(seed: 8)
         var fastSeconds = 0.0
         var fastCount = 0
         for round in 0..<n(40) + 2 {
-            let batch = (0..<1000).map { _ in fastGenerator.next() }
+            let batch = try (0..<1000).map { _ in try fastGenerator.next() }
             let start = Clock.now()
             try fast.write { writer in for m in batch { try writer.put(.message, m) } }
             if round >= 2 {
@@ -199,9 +200,9 @@ struct BenchStoreCommand: ParsableCommand {
     private func plainMessages(_ root: String, _ result: inout [String: Any]) throws {
         // The same messages without a dictionary.
         let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
-        var plainGenerator = StoreBenchData.MessageGenerator(seed: 7)
+        var plainGenerator = try StoreBenchMessages(seed: 7)
         for _ in 0..<5 {
-            let batch = (0..<1000).map { _ in plainGenerator.next() }
+            let batch = try (0..<1000).map { _ in try plainGenerator.next() }
             try plain.write { writer in for m in batch { try writer.put(.message, m) } }
         }
         result["ratio_messages_nodict"] = round(
