@@ -197,6 +197,12 @@ struct ErrorTests {
             "running as root needs setpriv (util-linux) to drop privileges"
         )
         let bench = try #require(toolPath("pouw-bench"), "build pouw-bench first (Tools/dev.sh does)")
+        let unprivileged = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        let probe = try run(setpriv, unprivileged + [bench, "--help"])
+        try #require(
+            probe.status == 0,
+            "nobody must be able to run \(bench) (every directory above it world-searchable): \(probe.stderr)"
+        )
         try withTemporaryDirectory { dir in
             chmod(dir, 0o755)
             let locked = dir + "/locked"
@@ -207,8 +213,7 @@ struct ErrorTests {
             for data in [locked + "/store", owned] {
                 let result = try run(
                     setpriv,
-                    ["--reuid=nobody", "--regid=nogroup", "--clear-groups", bench, "append-loop"]
-                        + ["--data-dir", data, "--ack", dir + "/ack", "--count", "1"]
+                    unprivileged + [bench, "append-loop", "--data-dir", data, "--ack", dir + "/ack", "--count", "1"]
                 )
                 #expect(result.status != 0, "an unprivileged child cannot write \(data)")
                 #expect(result.stderr.contains("permissionDenied"), "\(result.stderr)")
