@@ -76,6 +76,7 @@ struct DiskFullTests {
                 }
                 let error = try #require(failure, "4 MiB cannot hold 400 × 24 KiB")
                 #expect(error.code == .diskFull, "\(error)")
+                #expect(error.description.contains("mdb_txn_commit"), "the commit itself ran out of disk: \(error)")
                 // The same handle still reads everything committed before, and a retry fails the same way.
                 for (hash, bytes) in committed { #expect(try store.get(hash) == bytes) }
                 let again = #expect(throws: StoreError.self) { try store.put(.blob, random.bytes(256 << 10)) }
