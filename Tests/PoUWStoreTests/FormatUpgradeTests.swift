@@ -66,4 +66,16 @@ struct FormatUpgradeTests {
             #expect(legacy.isEmpty, "the format-1 counters are gone from meta")
         }
     }
+
+    @Test("a compacting backup keeps the per-kind counters (they live in the main database)")
+    func backupKeepsCounters() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir + "/source")
+            try store.write { batch in for (kind, bytes) in sampleObjects(3) { try batch.put(kind, bytes) } }
+            try store.backup(to: dir + "/copy")
+            let copy = try Store.open(at: dir + "/copy", options: StoreOptions(readOnly: true))
+            #expect(try kindCounts(copy) == kindCounts(store))
+            #expect(try !kindCounts(copy).isEmpty)
+        }
+    }
 }
