@@ -43,6 +43,27 @@ public final class StoreBatch: StoreView {
     /// Objects at least this large are looked up before they are encoded.
     static let lookFirstSize = 16 << 10
 
+    /// Stores each of `objects` as an object of `kind` (idempotent, like `put`) and returns their hashes in order.
+    /// Hashing and compressing, most of the CPU a small object costs, run spread over the machine's cores before
+    /// the objects go into the transaction one by one in the given order; the result is the same as calling `put`
+    /// for each.
+    @discardableResult
+    public func put(_ kind: ObjectKind, contentsOf objects: [[UInt8]]) throws -> [Hash256] {
+        let limit = store.options.maxObjectSize
+        if let large = objects.first(where: { $0.count > limit }) {
+            throw StoreError(.invalidArgument, "object of \(large.count) bytes exceeds the limit of \(limit)")
+        }
+        let encoded = try ParallelEncoder.hashAndEncode(kind, objects, codec: store.codec)
+        var hashes: [Hash256] = []
+        hashes.reserveCapacity(objects.count)
+        for (index, (hash, value)) in encoded.enumerated() {
+            hashes.append(hash)
+            guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { continue }
+            count(kind: kind, rawCount: objects[index].count, storedCount: value.count)
+        }
+        return hashes
+    }
+
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
         // The value is encoded already: a put that refuses to overwrite is the existence check.
         guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { return }
