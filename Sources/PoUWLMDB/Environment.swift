@@ -23,6 +23,10 @@ public final class Environment: @unchecked Sendable {
     /// Reader slots of dead processes cleared when opening.
     public let staleReadersCleared: Int
     private let databases: [String: Database]
+    /// The unnamed main database, which also holds the records of the named ones. A commit rewrites its page
+    /// anyway, so a small key kept here costs no extra page per commit. Keys written here must contain a NUL byte:
+    /// then no database name can equal them, and `mdb_stat -a` / `mdb_dump -a` skip them.
+    public let main: Database
 
     /// Shared by every live transaction; taken exclusively to resize the map.
     private let resizeLock = ReadWriteLock()
@@ -58,7 +62,7 @@ public final class Environment: @unchecked Sendable {
             var dead: Int32 = 0
             try check(mdb_reader_check(handle, &dead), "mdb_reader_check", path)
             staleReadersCleared = Int(dead)
-            self.databases = try Self.openDatabases(handle, names, readOnly: options.readOnly)
+            (self.databases, self.main) = try Self.openDatabases(handle, names, readOnly: options.readOnly)
         } catch {
             mdb_env_close(handle)
             throw error
@@ -79,24 +83,26 @@ public final class Environment: @unchecked Sendable {
         _ names: [String],
         readOnly: Bool
     ) throws
-        -> [String: Database]
+        -> ([String: Database], Database)
     {
         var txn: OpaquePointer?
         try check(mdb_txn_begin(env, nil, readOnly ? UInt32(MDB_RDONLY) : 0, &txn), "mdb_txn_begin")
         guard let txn else { throw LMDBError(code: MDB_BAD_TXN, operation: "mdb_txn_begin") }
         var result: [String: Database] = [:]
+        var main: MDB_dbi = 0
         do {
             for name in names {
                 var dbi: MDB_dbi = 0
                 try check(mdb_dbi_open(txn, name, readOnly ? 0 : UInt32(MDB_CREATE), &dbi), "mdb_dbi_open", name)
                 result[name] = Database(dbi: dbi, name: name)
             }
+            try check(mdb_dbi_open(txn, nil, 0, &main), "mdb_dbi_open", "main database")
         } catch {
             mdb_txn_abort(txn)
             throw error
         }
         try check(mdb_txn_commit(txn), "mdb_txn_commit", "opening databases")
-        return result
+        return (result, Database(dbi: main, name: "(main)"))
     }
 
     /// The handle of a database named when opening; traps for a name that was not (a programmer error).
@@ -207,10 +213,21 @@ public final class Environment: @unchecked Sendable {
             txn.invalidate()
             let commit = mdb_txn_commit(handle)
             if commit == MDB_MAP_FULL { return .mapFull }
+            if commit == EIO, let free = try? freeDiskBytes(), free < Self.fullDiskSlack {
+                // LMDB reports a short write as EIO ("filesystem full?"); with the file system full, say so.
+                throw LMDBError(
+                    code: ENOSPC,
+                    operation: "mdb_txn_commit",
+                    context: "short write with \(free) bytes left on the file system of \(path)"
+                )
+            }
             try check(commit, "mdb_txn_commit")
             return .committed(result)
         }
     }
+
+    /// A commit failing with EIO while less than this is free on the file system failed for want of disk.
+    static let fullDiskSlack = 1 << 20
 
     /// Grows the map when fewer than `bytes` plus a fifth of the map remain free in it. At the maximum size, the
     /// write proceeds as long as `bytes` still fit.

@@ -47,7 +47,10 @@ enum Keys {
     }
     static let dictionaryPrefix = Array("dict/".utf8)
     static func currentDictionary(_ kind: ObjectKind) -> [UInt8] { Array("dictcur/".utf8) + [kind.rawValue] }
-    static func kindStats(_ kind: ObjectKind) -> [UInt8] { Array("stats/".utf8) + [kind.rawValue] }
+    /// Per-kind counters, in LMDB's main database (the NUL keeps the key apart from database names).
+    static func kindStats(_ kind: ObjectKind) -> [UInt8] { [0] + Array("stats/".utf8) + [kind.rawValue] }
+    /// Where store format 1 kept them, in `meta`.
+    static func legacyKindStats(_ kind: ObjectKind) -> [UInt8] { Array("stats/".utf8) + [kind.rawValue] }
 }
 
 /// The sub-databases of a store's LMDB environment.

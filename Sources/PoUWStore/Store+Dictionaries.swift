@@ -70,7 +70,7 @@ extension Store {
     func autoTrain(kinds: Set<ObjectKind>, threshold: Int) throws {
         let counts = try read { view in
             try kinds.map { kind in
-                (kind, try KindCounters(view.txn.get(databases.meta, Keys.kindStats(kind))).count)
+                (kind, try kindCounters(kind, view.txn).count)
             }
         }
         let due = counts.filter { kind, count in

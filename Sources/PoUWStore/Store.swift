@@ -27,8 +27,9 @@ public final class Store: Sendable {
     let codec: ValueCodec
     let autoTrainGate = AutoTrainGate()
 
-    /// The store format version this build reads and writes (kept in `meta`).
-    public static let formatVersion: UInt8 = 1
+    /// The store format version this build writes (kept in `meta`). Version 1 (per-kind counters in `meta`) is
+    /// still read, and upgraded when opened writable.
+    public static let formatVersion: UInt8 = 2
 
     private init(path: String, options: StoreOptions, environment: Environment) {
         self.path = path
@@ -75,15 +76,37 @@ public final class Store: Sendable {
         let meta = databases.meta
         let found = try environment.read { try $0.get(meta, Keys.formatKey) }
         if let found {
-            guard found == [Self.formatVersion] else {
+            guard found == [Self.formatVersion] || found == [1] else {
                 throw StoreError(
                     .unknownFormatVersion,
-                    "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion)"
+                    "store format \(found.first.map(String.init) ?? "?") is neither 1 nor \(Self.formatVersion)"
                 )
             }
+            if found == [1] && !options.readOnly { try upgradeFromVersion1() }
         } else if !options.readOnly {
             try environment.write { try $0.put(meta, Keys.formatKey, [Self.formatVersion]) }
         }
+    }
+
+    /// Format 1 kept the per-kind counters in `meta`, so every commit touched one more database (one more page to
+    /// write and sync); format 2 keeps them in the main database, whose page a commit rewrites anyway.
+    private func upgradeFromVersion1() throws {
+        let meta = databases.meta
+        let main = databases.main
+        try environment.write { txn in
+            for kind in ObjectKind.allCases {
+                guard let legacy = try txn.get(meta, Keys.legacyKindStats(kind)) else { continue }
+                try txn.put(main, Keys.kindStats(kind), legacy)
+                try txn.delete(meta, Keys.legacyKindStats(kind))
+            }
+            try txn.put(meta, Keys.formatKey, [Self.formatVersion])
+        }
+    }
+
+    /// The counters of `kind` as of `txn` (in the main database; in `meta` for a format-1 store opened read-only).
+    func kindCounters(_ kind: ObjectKind, _ txn: ReadTransaction) throws -> KindCounters {
+        if let bytes = try txn.get(databases.main, Keys.kindStats(kind)) { return KindCounters(bytes) }
+        return KindCounters(try txn.get(databases.meta, Keys.legacyKindStats(kind)))
     }
 
     private func loadDictionaries() throws {
@@ -259,8 +282,11 @@ func makeDirectories(_ path: String) throws {
 /// The database handles of a store's environment.
 struct Databases: Sendable {
     let objects, blocks, blockIndex, txIndex, history, checkpoints, datasets, state, undo, meta: Database
+    /// LMDB's unnamed main database: the per-kind counters (keys starting with a NUL byte).
+    let main: Database
 
     init(_ environment: Environment) {
+        main = environment.main
         objects = environment.database(Collection.objects.rawValue)
         blocks = environment.database(Collection.blocks.rawValue)
         blockIndex = environment.database(Collection.blockIndex.rawValue)

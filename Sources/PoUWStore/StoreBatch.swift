@@ -31,20 +31,42 @@ public final class StoreBatch: StoreView {
         }
         let hash = Hash256.sha256(bytes)
         let key = Keys.key(hash)
-        if try wtxn.contains(db.objects, key) { return hash }
+        // Large objects: look first, so that storing one again does not compress it again. Small ones: encode
+        // first and let the put that refuses to overwrite be the existence check (one B-tree descent, not two).
+        if bytes.count >= Self.lookFirstSize, try wtxn.contains(db.objects, key) { return hash }
         let value = try store.codec.encode(kind, bytes)
-        try store(key: key, kind: kind, rawCount: bytes.count, value: value)
+        guard try wtxn.put(db.objects, key, value, flags: .noOverwrite) else { return hash }
+        count(kind: kind, rawCount: bytes.count, storedCount: value.count)
         return hash
+    }
+
+    /// Objects at least this large are looked up before they are encoded.
+    static let lookFirstSize = 16 << 10
+
+    /// Stores each of `objects` as an object of `kind` (idempotent, like `put`) and returns their hashes in order.
+    /// Hashing and compressing, most of the CPU a small object costs, run spread over the machine's cores before
+    /// the objects go into the transaction one by one in the given order; the result is the same as calling `put`
+    /// for each.
+    @discardableResult
+    public func put(_ kind: ObjectKind, contentsOf objects: [[UInt8]]) throws -> [Hash256] {
+        let limit = store.options.maxObjectSize
+        if let large = objects.first(where: { $0.count > limit }) {
+            throw StoreError(.invalidArgument, "object of \(large.count) bytes exceeds the limit of \(limit)")
+        }
+        let encoded = try ParallelEncoder.hashAndEncode(kind, objects, codec: store.codec)
+        var hashes: [Hash256] = []
+        hashes.reserveCapacity(objects.count)
+        for (index, (hash, value)) in encoded.enumerated() {
+            hashes.append(hash)
+            guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { continue }
+            count(kind: kind, rawCount: objects[index].count, storedCount: value.count)
+        }
+        return hashes
     }
 
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
         // The value is encoded already: a put that refuses to overwrite is the existence check.
         guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { return }
-        count(kind: kind, rawCount: rawCount, storedCount: value.count)
-    }
-
-    private func store(key: [UInt8], kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        try wtxn.put(db.objects, key, value)
         count(kind: kind, rawCount: rawCount, storedCount: value.count)
     }
 
@@ -63,11 +85,11 @@ public final class StoreBatch: StoreView {
     func finish() throws {
         for kind in kindsTouched {
             let delta = kindDeltas[Int(kind.rawValue)]
-            var totals = try KindCounters(wtxn.get(db.meta, Keys.kindStats(kind)))
+            var totals = try KindCounters(wtxn.get(db.main, Keys.kindStats(kind)))
             totals.count += UInt64(delta.count)
             totals.rawBytes += UInt64(delta.raw)
             totals.storedBytes += UInt64(delta.stored)
-            try wtxn.put(db.meta, Keys.kindStats(kind), totals.bytes)
+            try wtxn.put(db.main, Keys.kindStats(kind), totals.bytes)
         }
         for kind in kindsTouched { kindDeltas[Int(kind.rawValue)] = (0, 0, 0) }
         kindsTouched = []
@@ -168,7 +190,8 @@ public final class StoreBatch: StoreView {
     }
 }
 
-/// Per-kind object counters kept in `meta` (`stats/<kind>`): three little-endian UInt64s.
+/// Per-kind object counters (`00 "stats/" <kind>` in the main database; `stats/<kind>` in `meta` in format 1): three
+/// little-endian UInt64s.
 struct KindCounters {
     var count: UInt64 = 0
     var rawBytes: UInt64 = 0

@@ -2,7 +2,7 @@ internal import PoUWLMDB
 
 /// Counts and sizes of a store: per object kind (raw versus stored bytes), per collection, and the map.
 ///
-/// Guarantees: object counts and byte totals are exact (kept in `meta` by every write); collection sizes are
+/// Guarantees: object counts and byte totals are exact (kept by every write in LMDB's main database); collection sizes are
 /// LMDB's page counts at one snapshot.
 public struct StoreStatistics: Sendable, Encodable {
     public struct KindStatistics: Sendable, Encodable {
@@ -38,7 +38,7 @@ extension Store {
         return try read { view in
             var kinds: [StoreStatistics.KindStatistics] = []
             for kind in ObjectKind.allCases {
-                let counters = KindCounters(try view.txn.get(databases.meta, Keys.kindStats(kind)))
+                let counters = try kindCounters(kind, view.txn)
                 guard counters.count > 0 else { continue }
                 kinds.append(
                     .init(

@@ -103,7 +103,7 @@ struct ErrorTests {
             _ = try Store.open(at: dir)
             do {
                 let environment = try Environment(path: dir, databases: ["meta"])
-                try environment.write { try $0.put(environment.database("meta"), Array("format".utf8), [2]) }
+                try environment.write { try $0.put(environment.database("meta"), Array("format".utf8), [9]) }
             }
             let error = #expect(throws: StoreError.self) { try Store.open(at: dir) }
             #expect(error?.code == .unknownFormatVersion)
@@ -178,7 +178,7 @@ struct ErrorTests {
             let error = #expect(throws: StoreError.self) { try store.put(.blob, [2]) }
             #expect(error?.code == .permissionDenied)
         }
-        if getuid() != 0 {
+        guard getuid() == 0 else {
             try withTemporaryDirectory { dir in
                 let locked = dir + "/locked"
                 try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
@@ -187,6 +187,39 @@ struct ErrorTests {
                 let error = #expect(throws: StoreError.self) { try Store.open(at: locked + "/store") }
                 #expect(error?.code == .permissionDenied)
             }
+            return
+        }
+        // Root may open anything, so the check runs in a child that drops to nobody (setpriv, util-linux) and opens
+        // the store read-write through `pouw-bench append-loop`: once in a directory it may not enter, once on a
+        // store whose files root owns.
+        let setpriv = try #require(
+            systemTool("setpriv"),
+            "running as root needs setpriv (util-linux) to drop privileges"
+        )
+        let bench = try #require(toolPath("pouw-bench"), "build pouw-bench first (Tools/dev.sh does)")
+        let unprivileged = ["--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        let probe = try run(setpriv, unprivileged + [bench, "--help"])
+        try #require(
+            probe.status == 0,
+            "nobody must be able to run \(bench) (every directory above it world-searchable): \(probe.stderr)"
+        )
+        try withTemporaryDirectory { dir in
+            chmod(dir, 0o755)
+            let locked = dir + "/locked"
+            try FileManager.default.createDirectory(atPath: locked, withIntermediateDirectories: false)
+            chmod(locked, 0)
+            let owned = dir + "/owned"
+            _ = try Store.open(at: owned).put(.blob, [1])
+            for data in [locked + "/store", owned] {
+                let result = try run(
+                    setpriv,
+                    unprivileged + [bench, "append-loop", "--data-dir", data, "--ack", dir + "/ack", "--count", "1"]
+                )
+                #expect(result.status != 0, "an unprivileged child cannot write \(data)")
+                #expect(result.stderr.contains("permissionDenied"), "\(result.stderr)")
+            }
+            chmod(locked, 0o755)
+            #expect(try Store.open(at: owned).get(Hash256.sha256([1])) == [1], "the owned store is untouched")
         }
     }
 

@@ -53,6 +53,40 @@ struct RoundTripTests {
         }
     }
 
+    @Test("put(contentsOf:) stores exactly what one put per object stores: same keys, values and counters")
+    func putContentsOfMatchesSinglePuts() throws {
+        try withTemporaryDirectory { dir in
+            var random = TestRandom(17)
+            // Enough objects for several encoding threads; a repeat inside the list, one already stored, and a
+            // compressible and an incompressible mix.
+            var objects = (0..<400).map { i in
+                i % 3 == 0
+                    ? Array("message \(i) ".utf8) + random.bytes(300) : Array(repeating: UInt8(i % 251), count: 500)
+            }
+            objects.append(objects[7])
+            let one = try Store.open(at: dir + "/one")
+            let many = try Store.open(at: dir + "/many")
+            try one.put(.message, objects[42])
+            try many.put(.message, objects[42])
+            let single = try one.write { batch in try objects.map { try batch.put(.message, $0) } }
+            let batched = try many.write { batch in try batch.put(.message, contentsOf: objects) }
+            #expect(batched == single)
+            #expect(batched == objects.map { Hash256.sha256($0) })
+            for hash in Set(single) {
+                #expect(try one.read { try $0.storedValue(hash) } == many.read { try $0.storedValue(hash) })
+            }
+            #expect(try one.statistics().kinds.map(\.count) == many.statistics().kinds.map(\.count))
+            #expect(try many.statistics().kinds.first?.count == UInt64(Set(single).count))
+            #expect(try many.verify().ok)
+            let tooLarge = try Store.open(at: dir + "/limit", options: StoreOptions(maxObjectSize: 1000))
+            let error = #expect(throws: StoreError.self) {
+                try tooLarge.write { try $0.put(.blob, contentsOf: [[1], [UInt8](repeating: 0, count: 1001)]) }
+            }
+            #expect(error?.code == .invalidArgument)
+            #expect(try tooLarge.statistics().kinds.isEmpty, "nothing of a refused list is stored")
+        }
+    }
+
     @Test("a batch commits all or nothing")
     func batchIsAtomic() throws {
         try withTemporaryDirectory { dir in

@@ -10,10 +10,18 @@ struct BenchStoreCommand: ParsableCommand {
         abstract: "Benchmark the content-addressed store (appends, gets, verify, compression ratios).",
         discussion: """
             Everything runs on fresh temporary data directories (durable mode unless a key says otherwise) with \
-            realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, IT_RES-like iteration \
-            messages, 0.2 %-dense ±τ sparse updates. Build in release first.
+            realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, real signed iteration \
+            messages (IterationMessage canonical bytes, chained as in a run), 0.2 %-dense ±τ sparse updates. \
+            Build in release first.
+
+            The floor_lmdb_* keys measure bare LMDB on the same disk in the same run with the store's own access \
+            patterns (random 32-byte keys, message-sized values, 1,000 puts per commit or one), so that the store's \
+            overhead can be told from the disk's cost. append_small_batched_per_s uses StoreBatch.put(_:contentsOf:) \
+            (hashing and compression spread over the cores), append_small_batched_one_core_per_s one put per \
+            message; their rounds alternate. --only runs a subset (for profiling).
 
             Example: swift run -c release pouw-bench store --json
+            Profile batched appends: perf record -g .build/release/pouw-bench store --only fast
             """
     )
 
@@ -21,6 +29,12 @@ struct BenchStoreCommand: ParsableCommand {
     var json = false
     @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
     @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
+    @Option(
+        help: "Run only these sections (comma-separated: floor, dense, messages, fast, plain, blobs); default all."
+    )
+    var only: String?
+
+    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "plain", "blobs"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -28,13 +42,27 @@ struct BenchStoreCommand: ParsableCommand {
         defer { try? FileManager.default.removeItem(atPath: root) }
         var result: [String: Any] = [:]
         let n = { (count: Int) in max(3, Int(Double(count) * scale)) }
+        let wanted = only.map { Set($0.split(separator: ",").map(String.init)) } ?? Self.sections
+        guard wanted.isSubset(of: Self.sections) else {
+            throw ValidationError("--only takes \(Self.sections.sorted().joined(separator: ", "))")
+        }
 
-        // Bare LMDB durable commits on the same disk now, for context.
-        let floor = try LMDBFloor.measure(directory: root + "/floor", small: n(400), large: n(200))
-        result["floor_lmdb_small_durable_per_s"] = round(floor.small, 0)
-        result["floor_lmdb_1mib_durable_per_s"] = round(floor.large, 1)
+        if wanted.contains("floor") {
+            result["floor_lmdb_1mib_durable_per_s"] = round(
+                try LMDBFloor.large(directory: root + "/floor-large", count: n(200)),
+                1
+            )
+        }
+        if wanted.contains("dense") { try dense(root, n, &result) }
+        if wanted.contains("messages") { try messages(root, n, &result) }
+        if wanted.contains("fast") { try fastBatches(root, n, &result) }
+        if wanted.contains("plain") { try plainMessages(root, &result) }
+        if wanted.contains("blobs") { try blobs(root, &result) }
+        try JSONOutput.print(object: result)
+    }
 
-        // Dense 1 MiB checkpoints, one durable commit each.
+    /// Dense 1 MiB checkpoints (one durable commit each), their gets, sparse updates, and a full verify.
+    private func dense(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
         let dense = try Store.open(at: root + "/dense", options: StoreOptions(autoTrainThreshold: nil))
         var weights = StoreBenchData.trainedWeights(count: 262_144, seed: 1)
         var commitTimes: [Double] = []
@@ -78,27 +106,52 @@ struct BenchStoreCommand: ParsableCommand {
         result["ratio_sparse_update"] = round(Double(20 * StoreBenchData.mlpParameters * 4) / Double(sparseStored), 1)
         result["ratio_sparse_update_vs_words"] = round(Double(sparseRaw) / Double(sparseStored), 3)
 
-        // Small messages: warm-up (trains the dictionary), batched, then one per commit.
+        // A full verify of the dense store (checkpoints and sparse updates), one core.
+        let verifyStart = Clock.now()
+        let report = try dense.verify()
+        let verifySeconds = Clock.seconds(since: verifyStart)
+        guard report.ok else { throw CommandFailure("verify found problems in the benchmark store") }
+        result["verify_mb_per_s"] = round(Double(report.bytesDecoded) / verifySeconds / 1e6, 1)
+    }
+
+    /// Small messages: warm-up (trains the dictionary), batched, then one per commit, then warm gets.
+    private func messages(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
+        // Small messages: warm-up (trains the dictionary), batched, then one per commit. Each round is paired with
+        // the same round on bare LMDB (floor_lmdb_small_*: random hash keys, values of the stored size, a database
+        // as full as the store's), so that both see the same disk.
         let messages = try Store.open(at: root + "/messages", options: StoreOptions(autoTrainThreshold: 1000))
-        var generator = StoreBenchData.MessageGenerator(seed: 7)
+        let floor = try LMDBFloor.Small(directory: root + "/floor-small", valueSize: 400)
+        var generator = try StoreBenchMessages(seed: 7)
         var messageKeys: [Hash256] = []
         for _ in 0..<2 {
-            let batch = (0..<1000).map { _ in generator.next() }
+            let batch = try (0..<1000).map { _ in try generator.next() }
             try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+            _ = try floor.batch()
         }
+        var floorSeconds = 0.0
         let before = try messages.statistics().kinds.first { $0.kind == "message" }
-        var batchedSeconds = 0.0
+        // Rounds alternate between the list put (hashing and compression spread over the cores) and one put per
+        // message (one core).
+        var batchedSeconds = [0.0, 0.0]
         var batchedCount = 0
         var averageSize = 0
-        for _ in 0..<n(40) {
-            let batch = (0..<1000).map { _ in generator.next() }
+        for round in 0..<n(40) {
+            let batch = try (0..<1000).map { _ in try generator.next() }
             averageSize += batch.reduce(0) { $0 + $1.count }
             let start = Clock.now()
-            try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
-            batchedSeconds += Clock.seconds(since: start)
+            if round % 2 == 0 {
+                try messages.write { writer in messageKeys += try writer.put(.message, contentsOf: batch) }
+            } else {
+                try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+            }
+            batchedSeconds[round % 2] += Clock.seconds(since: start)
             batchedCount += batch.count
+            floorSeconds += try floor.batch()
         }
-        result["append_small_batched_per_s"] = round(Double(batchedCount) / batchedSeconds, 0)
+        let listRounds = Double((n(40) + 1) / 2)
+        result["append_small_batched_per_s"] = round(listRounds * 1000 / batchedSeconds[0], 0)
+        result["append_small_batched_one_core_per_s"] = round(Double(n(40) / 2) * 1000 / batchedSeconds[1], 0)
+        result["floor_lmdb_small_batched_per_s"] = round(Double(batchedCount) / floorSeconds, 0)
         result["message_bytes_avg"] = averageSize / batchedCount
         let after = try messages.statistics().kinds.first { $0.kind == "message" }
         if let before, let after {
@@ -108,14 +161,17 @@ struct BenchStoreCommand: ParsableCommand {
             )
         }
         var durableSeconds = 0.0
+        floorSeconds = 0
         let durableCount = n(400)
         for _ in 0..<durableCount {
-            let message = generator.next()
+            let message = try generator.next()
             let start = Clock.now()
             messageKeys.append(try messages.put(.message, message))
             durableSeconds += Clock.seconds(since: start)
+            floorSeconds += try floor.single()
         }
         result["append_small_durable_per_s"] = round(Double(durableCount) / durableSeconds, 0)
+        result["floor_lmdb_small_durable_per_s"] = round(Double(durableCount) / floorSeconds, 0)
 
         var getSmall: [Double] = []
         var random = BenchRandom(seed: 99)
@@ -128,45 +184,44 @@ struct BenchStoreCommand: ParsableCommand {
         }
         result["get_small_p50_us"] = round(percentile(getSmall, 0.5) * 1e6, 3)
         result["get_small_p99_us"] = round(percentile(getSmall, 0.99) * 1e6, 3)
+    }
 
-        // Batched appends again with `.fast` durability: the CPU cost without the fsync.
+    private func fastBatches(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
+        // Batched list appends again with `.fast` durability: the CPU cost without the fsync.
         let fast = try Store.open(
             at: root + "/fast",
             options: StoreOptions(durability: .fast, autoTrainThreshold: 1000)
         )
-        var fastGenerator = StoreBenchData.MessageGenerator(seed: 8)
+        var fastGenerator = try StoreBenchMessages(seed: 8)
         var fastSeconds = 0.0
         var fastCount = 0
         for round in 0..<n(40) + 2 {
-            let batch = (0..<1000).map { _ in fastGenerator.next() }
+            let batch = try (0..<1000).map { _ in try fastGenerator.next() }
             let start = Clock.now()
-            try fast.write { writer in for m in batch { try writer.put(.message, m) } }
+            try fast.write { writer in _ = try writer.put(.message, contentsOf: batch) }
             if round >= 2 {
                 fastSeconds += Clock.seconds(since: start)
                 fastCount += batch.count
             }
         }
         result["append_small_batched_fast_per_s"] = round(Double(fastCount) / fastSeconds, 0)
+    }
 
+    private func plainMessages(_ root: String, _ result: inout [String: Any]) throws {
         // The same messages without a dictionary.
         let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
-        var plainGenerator = StoreBenchData.MessageGenerator(seed: 7)
+        var plainGenerator = try StoreBenchMessages(seed: 7)
         for _ in 0..<5 {
-            let batch = (0..<1000).map { _ in plainGenerator.next() }
+            let batch = try (0..<1000).map { _ in try plainGenerator.next() }
             try plain.write { writer in for m in batch { try writer.put(.message, m) } }
         }
         result["ratio_messages_nodict"] = round(
             try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
             3
         )
+    }
 
-        // A full verify of the dense store (checkpoints and sparse updates), one core.
-        let verifyStart = Clock.now()
-        let report = try dense.verify()
-        let verifySeconds = Clock.seconds(since: verifyStart)
-        guard report.ok else { throw CommandFailure("verify found problems in the benchmark store") }
-        result["verify_mb_per_s"] = round(Double(report.bytesDecoded) / verifySeconds / 1e6, 1)
-
+    private func blobs(_ root: String, _ result: inout [String: Any]) throws {
         // Space overhead of incompressible 1 MiB objects: LMDB pages of `objects` versus raw bytes.
         let blobs = try Store.open(at: root + "/blobs", options: StoreOptions(autoTrainThreshold: nil))
         var blobRandom = BenchRandom(seed: 5)
@@ -175,8 +230,6 @@ struct BenchStoreCommand: ParsableCommand {
         let pages = try blobs.statistics().collections.first { $0.name == "objects" }?.bytes ?? 0
         let raw = blobCount << 20
         result["overhead_1mib_pct"] = round(Double(pages - raw) / Double(raw) * 100, 3)
-
-        try JSONOutput.print(object: result)
     }
 }
 

@@ -1,0 +1,88 @@
+internal import PoUWCore
+internal import PoUWCrypto
+internal import PoUWProtocol
+
+/// Real iteration messages for the store benchmark: `IterationMessage` canonical bytes built and Ed25519-signed
+/// by the protocol's own types, with the fields chained as a task run chains them.
+///
+/// Per message: one task; one of `miners` keys; the miner's epoch and sequence; its previous message hash and the
+/// state hash its previous message ended at; one of 60 dataset batches; the last two messages of other miners as
+/// applied peer messages; a canonical ±τ update of 16–24 steps over the seed MLP; τ, learning rate, a slowly
+/// falling loss, accuracy, overdrive; a fresh state hash after and zero-nonce commitment; start/finish times.
+/// About 490 bytes, of which 256 are hashes and the signature that no dictionary can predict.
+struct StoreBenchMessages {
+    private var random: BenchRandom
+    private let task: Hash256
+    private let keys: [Ed25519.PrivateKey]
+    private let nodeKeys: [NodeKey]
+    private let batches: [Hash256]
+    private var sequence: [UInt64]
+    private var previous: [Hash256]
+    private var stateHash: [Hash256]
+    private var recent: [(miner: Int, hash: Hash256)] = []
+    private var clock: UInt64 = 1_764_000_000_000
+    private var loss: Float = 2.3
+
+    init(seed: UInt64, miners count: Int = 8) throws {
+        var r = BenchRandom(seed: seed)
+        task = Self.hash(&r)
+        keys = try (0..<count).map { _ in try Ed25519.PrivateKey(seed: r.bytes(32)) }
+        nodeKeys = keys.map { NodeKey($0.publicKey) }
+        batches = (0..<60).map { _ in Self.hash(&r) }
+        let initial = Self.hash(&r)
+        stateHash = Array(repeating: initial, count: count)
+        sequence = Array(repeating: 0, count: count)
+        previous = Array(repeating: .zero, count: count)
+        random = r
+    }
+
+    private static func hash(_ r: inout BenchRandom) -> Hash256 {
+        Hash256(w0: r.next(), w1: r.next(), w2: r.next(), w3: r.next())
+    }
+
+    /// The canonical bytes of the next message.
+    mutating func next() throws -> [UInt8] {
+        let miner = random.below(keys.count)
+        var steps: [(index: UInt32, negative: Bool)] = []
+        var seen = Set<UInt32>()
+        let entries = 16 + random.below(9)
+        while steps.count < entries {
+            let index = UInt32(random.below(StoreBenchData.mlpParameters))
+            if seen.insert(index).inserted { steps.append((index, random.next() & 1 == 1)) }
+        }
+        loss = max(0.05, loss * 0.9995 + Float(random.gaussian() * 0.01))
+        let accuracy = Float(min(1, max(0, 1 - Double(loss) / 2.3 + random.gaussian() * 0.01)))
+        let peers = recent.filter { $0.miner != miner }.suffix(2).map(\.hash)
+        let after = Self.hash(&random)
+        clock += UInt64(80 + random.below(40))
+        let batch = Int(sequence[miner] % 60)
+        let body = try UnsignedIterationMessage(
+            taskID: task,
+            minerKey: nodeKeys[miner],
+            epoch: UInt32(sequence[miner] / 938),
+            sequence: sequence[miner],
+            previousMessage: previous[miner],
+            batchIndex: UInt32(batch),
+            batchHash: batches[batch],
+            stateHashBefore: stateHash[miner],
+            appliedPeerMessages: peers,
+            update: SparseUpdateWords(steps: steps),
+            tau: 0.01,
+            learningRate: 0.05,
+            loss: loss,
+            accuracy: accuracy,
+            overdrive: UInt32(random.below(4)),
+            stateHashAfter: after,
+            zeroNonceCommitment: Self.hash(&random),
+            startTime: clock,
+            finishTime: clock + UInt64(30 + random.below(20))
+        )
+        let message = try body.signed(with: keys[miner])
+        previous[miner] = message.hash
+        stateHash[miner] = after
+        sequence[miner] += 1
+        recent.append((miner, message.hash))
+        if recent.count > 16 { recent.removeFirst() }
+        return message.canonicalBytes
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import PoUWCore
+import PoUWStore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small tmpfs mounted for one test, so that a commit really meets a full file system (ENOSPC / short writes),
+/// not a simulation. Needs the right to mount (root with CAP_SYS_ADMIN, as in the CI container).
+struct SmallFileSystem {
+    let path: String
+
+    /// Mounts a tmpfs of `megabytes` MiB at `path` (created if missing).
+    init(at path: String, megabytes: Int) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let result = try run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m,mode=0755", "tmpfs", path])
+        guard result.status == 0 else { throw POSIXError(.EPERM) }
+        self.path = path
+    }
+
+    /// Changes the size limit of the mounted file system.
+    func resize(megabytes: Int) throws {
+        let result = try run("/bin/mount", ["-o", "remount,size=\(megabytes)m", path])
+        guard result.status == 0 else { throw POSIXError(.EIO) }
+    }
+
+    func unmount() { _ = try? run("/bin/umount", ["-l", path]) }
+
+    /// Whether this process may mount one (tried once on a scratch directory).
+    static let available: Bool = {
+        guard FileManager.default.isExecutableFile(atPath: "/bin/mount") else { return false }
+        return
+            (try? withTemporaryDirectory { dir in
+                let probe = try SmallFileSystem(at: dir + "/probe", megabytes: 1)
+                probe.unmount()
+                return true
+            }) ?? false
+    }()
+}
+
+@Suite("Full disk at commit time")
+struct DiskFullTests {
+    @Test(
+        "a commit that meets a full file system fails with diskFull, loses nothing committed, and writes resume once there is room",
+        .enabled(if: SmallFileSystem.available, "needs permission to mount a small tmpfs")
+    )
+    func fullFileSystemAtCommit() throws {
+        try withTemporaryDirectory { dir in
+            let fileSystem = try SmallFileSystem(at: dir + "/fs", megabytes: 4)
+            defer { fileSystem.unmount() }
+            let data = fileSystem.path + "/store"
+            // The map (64 MiB) is far larger than the file system (4 MiB), so nothing stops the writes before the
+            // commit itself runs out of disk; no free-disk reserve either.
+            let options = StoreOptions(initialMapSize: 64 << 20, minimumFreeDisk: 0, autoTrainThreshold: nil)
+            var random = TestRandom(41)
+            var committed: [(Hash256, [UInt8])] = []
+            var failure: StoreError?
+            do {
+                let store = try Store.open(at: data, options: options)
+                for round in 0..<400 {
+                    let blob = random.bytes(24 << 10)  // incompressible, so every object takes disk
+                    let message = random.bytes(300)
+                    do {
+                        let hashes = try store.write { batch in
+                            [try batch.put(.blob, blob), try batch.put(.message, message)]
+                        }
+                        committed.append((hashes[0], blob))
+                        committed.append((hashes[1], message))
+                    } catch let error as StoreError {
+                        failure = error
+                        #expect(round > 10, "the file system held some commits before it filled")
+                        break
+                    }
+                }
+                let error = try #require(failure, "4 MiB cannot hold 400 × 24 KiB")
+                #expect(error.code == .diskFull, "\(error)")
+                #expect(error.description.contains("mdb_txn_commit"), "the commit itself ran out of disk: \(error)")
+                // The same handle still reads everything committed before, and a retry fails the same way.
+                for (hash, bytes) in committed { #expect(try store.get(hash) == bytes) }
+                let again = #expect(throws: StoreError.self) { try store.put(.blob, random.bytes(256 << 10)) }
+                #expect(again?.code == .diskFull)
+            }
+            // Reopened, the store verifies and holds every committed object.
+            do {
+                let store = try Store.open(at: data, options: options)
+                let report = try store.verify()
+                #expect(report.ok, "\(report.problems)")
+                for (hash, bytes) in committed { #expect(try store.get(hash) == bytes) }
+            }
+            // With room again, writes resume on a fresh handle.
+            try fileSystem.resize(megabytes: 16)
+            let store = try Store.open(at: data, options: options)
+            let blob = random.bytes(24 << 10)
+            let hash = try store.put(.blob, blob)
+            #expect(try store.get(hash) == blob)
+            #expect(try store.verify().ok)
+        }
+    }
+}
