@@ -114,15 +114,20 @@ extension Node {
     /// Proves `candidate` with this node's checker (its ticket is irrelevant to the proof), then sends it as
     /// EVIDENCE if the offender's ticket is known, or keeps it pending.
     private func report(_ candidate: PoUWEconomics.Evidence, role: TicketRole, source: String) {
-        if audit.findings.contains(where: { $0.evidence.payload == candidate.payload }) { return }
+        // Each offence once; and a node does not accuse itself (its own block was refused by its own replay).
+        if candidate.offender == account || audit.findings.contains(where: { $0.evidence.payload == candidate.payload })
+        {
+            return
+        }
         switch evidenceChecker.check(candidate) {
         case .notProven(let reason):
             // Not attributable (e.g. a forged nonce on someone else's honest message): nothing to slash.
             statistics.evidenceNotProven += 1
-            statistics.lastRejection = "no evidence from \(source): \(reason)"
+            statistics.lastEvidence = "no evidence from \(source): \(reason)"
             return
         case .proven:
             statistics.evidenceProven += 1
+            statistics.lastEvidence = "proven from \(source): \(candidate.kind) by \(candidate.offender)"
         }
         audit.findings.append(EvidenceFinding(evidence: candidate, source: source, transaction: nil))
         if !sendEvidence(at: audit.findings.count - 1, role: role) { statistics.evidenceWithoutTicket += 1 }
@@ -176,6 +181,19 @@ extension Node {
 
     private func offenderTicket(_ offender: Address, task: Hash256, role: TicketRole) -> OffenderTicket? {
         if let lookup = audit.ticketLookup { return lookup(offender, task, role) }
+        return NodeAudit.seatedTicket(in: chain, offender: offender, task: task, role: role)
+    }
+}
+
+extension NodeAudit {
+    /// The offender's ticket of `role` seated in `task` whose stake is still locked on `chain` (lowest ticket id
+    /// first), as `EconomicLedgerRules` requires of EVIDENCE; `nil` if there is none or the chain is unreadable.
+    public static func seatedTicket(
+        in chain: Blockchain,
+        offender: Address,
+        task: Hash256,
+        role: TicketRole
+    ) -> OffenderTicket? {
         guard let tickets = try? chain.tickets() else { return nil }
         return tickets.first { report in
             report.record.owner == offender && report.record.role == role && report.usedIn == task

@@ -25,6 +25,8 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     public var evidenceWithoutTicket = 0
     /// EVIDENCE transactions built and broadcast.
     public var evidenceSent = 0
+    /// The last evidence event (what was proven, or why an invalid replay proved nothing), for logs.
+    public var lastEvidence: String?
     /// The last rejection reason, if any.
     public var lastRejection: String?
 
