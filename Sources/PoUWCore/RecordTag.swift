@@ -40,6 +40,7 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     case payoutTable = 0x74
     // 0x75 retired (was a second ticket record; the chain's ticketRecord 0x15 is the one).
     case settlementClaim = 0x76
+    case economicState = 0x77
 
     // Node (0x80–0x8f)
     case wireMessage = 0x80

@@ -22,6 +22,12 @@ public struct NetworkConfiguration: Sendable, Hashable {
     /// The client's escrow and fee.
     public var escrow = Amount(units: 1_000 * Amount.unitsPerPAI)
     public var fee = Amount(units: Amount.unitsPerPAI / 100)
+    /// What the client transfers to each worker node at the start, to pay for its tickets.
+    public var workerFunding = Amount(units: 10 * Amount.unitsPerPAI)
+    /// Verifier seats per task (the archive holds the one verifier ticket).
+    public var verifiers = 1
+    /// Rounds the bootstrap (fillers, tickets, registration, selection) may take before `LocalNetwork` gives up.
+    public var bootstrapLimit = 3_000
 
     public init() {}
 }
@@ -29,6 +35,12 @@ public struct NetworkConfiguration: Sendable, Hashable {
 /// A whole PoUW network in one process (the `pouw demo` and the end-to-end tests): a client, miners,
 /// supervisors, evaluators and an archival node, each with its own data directory under `directory`, connected by
 /// PoUWProtocol's seeded `SimulatedNetwork` on a virtual clock.
+///
+/// The lifecycle runs on chain (PROTOCOL.md "Lifecycle", Docs/demo.md): the client funds every worker node with a
+/// TRANSFER; miners train fillers (`FillerTask`) so blocks get mined; every worker node buys its tickets
+/// (BUY_TICKETS); once they are mature the client pays (PAY_FOR_TASK); every node publishes its VRF proofs and
+/// derives the selection and the task's rules from chain data (`TaskSelection`); the selected miners switch from
+/// their fillers to the task. `LocalNetwork` only paces rounds, delivers messages and plays the client.
 ///
 /// Rounds: every miner in turn runs one iteration (`Node.mine`); after each, the network delivers what was sent
 /// and every node handles it (records the message; verifies a block by replay before accepting it). With the
@@ -47,23 +59,35 @@ public final class LocalNetwork {
     public let evaluators: [Node]
     public let archive: Node
     public private(set) var rounds = 0
-    /// Selected miners' keys (in selection order).
-    public let selectedMiners: [NodeKey]
+    /// Rounds spent before the paid task started (fillers, tickets, registration, selection).
+    public private(set) var bootstrapRounds = 0
+    /// Whether the client has sent its PAY_FOR_TASK.
+    public private(set) var paid = false
 
     public var nodes: [Node] { [client] + miners + supervisors + evaluators + [archive] }
+
+    /// The task's selection as the archive derived it from chain data.
+    public var selection: TaskSelection? { archive.lifecycle.selections[task.taskID] }
+
+    /// Selected miners' keys (in seat order).
+    public var selectedMiners: [NodeKey] { selection?.minerKeys ?? [] }
 
     /// The key of node `name` for run seed `seed`: Ed25519 from SHA-256("pouw/demo-node/" name "/" seed).
     public static func key(name: String, seed: UInt64) throws -> Ed25519.PrivateKey {
         try Ed25519.PrivateKey(seed: SHA256.hash(Array("pouw/demo-node/\(name)/\(seed)".utf8)).bytes)
     }
 
-    /// Builds the nodes, prepares and submits the client's task, selects workers and lets everyone join.
+    /// Builds the nodes, funds the workers, prepares the client's task, publishes its data and runs the bootstrap
+    /// until the selected miners train the task (see the type's documentation). `filler` is the bundled model and
+    /// data fillers train; `evidenceChecker` judges EVIDENCE in every node's chain (`EconomicLedgerRules`).
     public init(
         directory: String,
         configuration: NetworkConfiguration,
         taskJSON: [UInt8],
         train: Dataset,
-        test: Dataset
+        test: Dataset,
+        filler: FillerTask.Source,
+        evidenceChecker: any EvidenceChecker & Sendable = UnavailableEvidenceChecker()
     ) throws {
         self.directory = directory
         self.configuration = configuration
@@ -74,15 +98,18 @@ public final class LocalNetwork {
         let network = self.network
         let clock: @Sendable () -> UInt64 = { parameters.genesisTime + network.now / 1_000_000 + 60 }
         func node(_ name: String, _ roles: Set<NodeRole>, key: Ed25519.PrivateKey? = nil) throws -> Node {
-            try Node(
+            let node = try Node(
                 name: name,
                 roles: roles,
                 key: key ?? Self.key(name: name, seed: configuration.seed),
                 directory: directory + "/" + name,
                 transport: network.attach(NodeAddress(name)),
                 parameters: parameters,
+                evidenceChecker: evidenceChecker,
                 clock: clock
             )
+            node.checkpointInterval = configuration.checkpointInterval
+            return node
         }
         // The client pays with the first local development account (funded at genesis).
         client = try node("client", [.client], key: DevKeys.privateKey(0))
@@ -94,7 +121,9 @@ public final class LocalNetwork {
             try node("evaluator-\($0)", [.evaluator, .verifier])
         }
         archive = try node("archive", [.archive, .verifier])
+        let workers = miners + supervisors + evaluators + [archive]
 
+        // The client funds each worker (sequences 0…n−1), then pays for the task with the next sequence.
         let clientAccount = try client.chain.account(client.account)
         let task = try PreparedTask(
             json: taskJSON,
@@ -102,41 +131,98 @@ public final class LocalNetwork {
             test: test,
             dataSeed: configuration.seed,
             client: client.key,
-            sequence: clientAccount.sequence,
+            sequence: clientAccount.sequence + UInt64(workers.count),
             escrow: configuration.escrow,
             fee: configuration.fee,
             miners: miners.count
         )
         self.task = task
-        // Worker selection: deterministic from the task seed among the nodes that offer each role (v1 rule).
-        selectedMiners = WorkerSelection.select(
-            seed: task.taskID,
-            role: .miner,
-            candidates: miners.map(\.nodeKey),
-            count: miners.count
+        // Operators provision their nodes for this kind of task (match score 1) and agree on the seat counts.
+        let requirements = try TaskRegistration.requirements(for: task)
+        let seats = SeatCounts(
+            miners: miners.count,
+            supervisors: supervisors.count,
+            evaluators: evaluators.count,
+            verifiers: configuration.verifiers
         )
-        let rules = try TaskRules(
-            taskID: task.taskID,
-            miners: Set(selectedMiners),
-            assignment: SeededBatchAssignment(
-                seed: task.taskID,
-                miners: selectedMiners,
-                batchCount: task.batches.count
-            ),
-            batchHashes: task.batchHashes,
-            datasetRoot: task.datasetRoot,
-            parameterCount: UInt32(task.miningParameters.parameterCount),
-            tau: task.tau
-        )
+        func plan(_ roles: [Role]) throws -> [Role: Preferences] {
+            var out: [Role: Preferences] = [:]
+            for role in roles { out[role] = try TaskRegistration.provisionedPreferences(for: role, requirements) }
+            return out
+        }
+        try client.provision(fillerSource: filler, tickets: [:], seats: seats)
+        for n in miners { try n.provision(fillerSource: filler, tickets: try plan([.miner]), seats: seats) }
+        for n in supervisors { try n.provision(fillerSource: filler, tickets: try plan([.supervisor]), seats: seats) }
+        for n in evaluators { try n.provision(fillerSource: filler, tickets: try plan([.evaluator]), seats: seats) }
+        try archive.provision(fillerSource: filler, tickets: try plan([.verifier]), seats: seats)
+
         let all = [client] + miners + supervisors + evaluators + [archive]
         for a in all {
             for b in all where b !== a { a.artefacts.connect(b.protocolStore) }
         }
+        for (i, worker) in workers.enumerated() {
+            let transfer = Transaction(
+                body: .transfer(Transfer(to: worker.account, amount: configuration.workerFunding, memo: [])),
+                signer: client.key.publicKey,
+                sequence: clientAccount.sequence + UInt64(i),
+                fee: .zero
+            )
+            .signed(with: client.key)
+            client.receive(transfer)
+            client.broadcast(.transaction(transfer.canonicalBytes))
+        }
+        deliver()
+        // The client publishes the task's data (served by hash); nothing happens until it pays.
+        for n in all { n.offer(task) }
+        try bootstrap()
+    }
+
+    /// Runs rounds until the selected miners train the paid task: the client pays once every worker's ticket is
+    /// on chain and mature at the next block.
+    func bootstrap() throws {
+        while rounds < configuration.bootstrapLimit {
+            if let selection,
+                selection.minerKeys.allSatisfy({ key in
+                    miners.first { $0.nodeKey == key }?.task?.taskID == task.taskID
+                })
+            {
+                bootstrapRounds = rounds
+                return
+            }
+            if let failure = archive.lifecycle.failures[task.taskID] { throw Failure.selection(failure) }
+            try payWhenReady()
+            try round()
+        }
+        throw Failure.bootstrap(rounds)
+    }
+
+    /// Why the network could not start the task.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case selection(String)
+        case bootstrap(Int)
+
+        public var description: String {
+            switch self {
+            case .selection(let reason): "the task's selection failed: \(reason)"
+            case .bootstrap(let rounds): "the task had not started after \(rounds) rounds"
+            }
+        }
+    }
+
+    /// The client's policy: pay once every worker node's tickets are on chain and live at the next block.
+    func payWhenReady() throws {
+        guard !paid else { return }
+        let chain = client.chain
+        let tickets = try chain.tickets()
+        let expected = (miners + supervisors + evaluators + [archive]).map { $0.lifecycle.ticketPlan.count }
+            .reduce(0, +)
+        let maturity = UInt64(client.economics.parameters.ticketMaturity)
+        guard tickets.count >= expected, tickets.allSatisfy({ $0.record.height + maturity <= chain.tip.height + 1 })
+        else { return }
+        paid = true
+        client.receive(task.transaction)
         client.broadcast(.transaction(task.transaction.canonicalBytes))
         deliver()
-        for n in all {
-            try n.join(task, rules: rules, checkpointInterval: configuration.checkpointInterval)
-        }
     }
 
     /// Delivers everything in flight and lets every node handle it.
@@ -165,55 +251,37 @@ public final class LocalNetwork {
         return steps
     }
 
-    /// The evaluators' result: scores of every miner's final model, the payout table and the TASK_RESULT,
-    /// broadcast to every node.
+    /// The evaluators' result: scores of every selected miner's final model, the claim with its payout table and
+    /// the TASK_RESULT, broadcast to every node.
     public struct Evaluation: Sendable {
         public let scores: [TaskSettlement.Score]
+        public let claim: SettlementClaim?
         public let table: PayoutTable
         public let result: Transaction?
     }
 
-    /// Stops training: every miner stores its final state, the evaluators test every final model on the test
-    /// set, settle the fee and broadcast the signed TASK_RESULT.
+    /// Stops training: every miner stores its final state, the evaluator seats' owners test every final model on
+    /// the test set, settle the fee and broadcast the signed TASK_RESULT.
     public func evaluate() throws -> Evaluation {
-        var finals = [NodeKey: Hash256]()
-        var iterations = [NodeKey: UInt64]()
-        for miner in miners {
-            if let hash = try miner.finalCheckpoint(archives: [archive.address]) { finals[miner.nodeKey] = hash }
-            iterations[miner.nodeKey] = miner.miner?.sequence ?? 0
+        for miner in miners where miner.task?.taskID == task.taskID {
+            try miner.finalCheckpoint(archives: [archive.address])
         }
         deliver()
-        guard let evaluator = evaluators.first else {
-            return Evaluation(scores: [], table: PayoutTable(escrow: .zero, lines: []), result: nil)
+        let seated = evaluators.filter { node in
+            !(node.lifecycle.selections[task.taskID]?.seats(.evaluator, of: node.account).isEmpty ?? true)
         }
-        let scores = try TaskSettlement.evaluate(
-            task: task,
-            finalStates: finals,
-            iterations: iterations,
-            artefacts: evaluator.artefacts
-        )
-        let table = try TaskSettlement.payoutTable(
-            task: task,
-            client: client.account,
-            scores: scores,
-            supervisors: supervisors.map(\.account),
-            evaluators: evaluators.map(\.account)
-        )
+        guard let evaluator = seated.first, let selection = evaluator.lifecycle.selections[task.taskID] else {
+            return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
+        }
+        let proposal = try TaskSettlement.propose(task: task, selection: selection, node: evaluator)
         let sequence = try evaluator.chain.account(evaluator.account).sequence
-        let result = TaskSettlement.result(
-            task: task,
-            client: client.account,
-            scores: scores,
-            table: table,
-            evaluators: evaluators.map(\.key),
-            sequence: sequence
-        )
+        let result = TaskSettlement.transaction(proposal.result, evaluators: seated.map(\.key), sequence: sequence)
         if let result {
             evaluator.receive(result)
             evaluator.broadcast(.transaction(result.canonicalBytes))
             deliver()
         }
-        return Evaluation(scores: scores, table: table, result: result)
+        return Evaluation(scores: proposal.scores, claim: proposal.claim, table: proposal.table, result: result)
     }
 
     /// Keeps the miners iterating until `transaction` is in a block on the archive's chain (at most `limit`

@@ -59,7 +59,9 @@ extension Node {
     /// still lack a ticket.
     func auditAfterAccepting(_ block: Block) {
         retryPendingEvidence()
-        guard audit.iterationsPerBlock > 0, let task, let history = recorder?.history,
+        // The block's own task (a filler or a paid task), whichever this node currently trains.
+        guard audit.iterationsPerBlock > 0, let produced = try? artefacts.message(block.header.msgHash),
+            let task = joined[produced.body.taskID], let history = recorders[produced.body.taskID]?.history,
             let position = history.index(of: block.header.msgHash)
         else { return }
         let replay = IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 4096)
@@ -93,7 +95,7 @@ extension Node {
     /// A message the recorder refused: if it is a second message for a slot already recorded, it is a double
     /// signature.
     func noteRefused(_ message: IterationMessage, _ rejection: ArrivalError) {
-        guard case .chain(.stale) = rejection, let history = recorder?.history else { return }
+        guard case .chain(.stale) = rejection, let history = recorders[message.body.taskID]?.history else { return }
         let body = message.body
         for hash in history.messages.reversed() {
             guard let recorded = try? artefacts.message(hash), recorded.body.minerKey == body.minerKey,

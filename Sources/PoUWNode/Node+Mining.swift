@@ -41,6 +41,9 @@ extension Node {
     ///   - startTime: milliseconds for the message's start/finish times (virtual clock, so runs reproduce).
     ///   - archives: nodes that keep every checkpoint.
     public func mine(blockTime: UInt64, startTime: UInt64, archives: [NodeAddress]) throws -> MiningStep {
+        guard has(.miner) else { throw MiningFailure.notAMiner }
+        // No paid task has selected this miner yet: it trains a filler anchored at its tip.
+        if miner == nil { try startFiller() }
         guard var state = miner else { throw MiningFailure.notAMiner }
         guard let task, var recorder else { throw MiningFailure.noTask }
         let sequence = state.sequence

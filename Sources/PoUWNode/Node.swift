@@ -2,9 +2,11 @@ import Foundation
 public import PoUWChain
 public import PoUWCore
 public import PoUWCrypto
+public import PoUWEconomics
 import PoUWML
 public import PoUWProtocol
 public import PoUWStore
+import Synchronization
 
 /// One node: its own data directory with a `Store` (chain, messages, histories, checkpoints, batches), its key,
 /// its roles, and a `Transport` to the others. Every node is a full node: it records the task's message history
@@ -14,7 +16,8 @@ public import PoUWStore
 /// Guarantees: every record is committed to the store as it is handled (messages and their history entry in
 /// one transaction, blocks through the chain's own transactions), so stopping the process between two calls
 /// loses nothing that was handled. Not thread-safe: one caller drives a node (the same code will sit behind a
-/// socket loop later).
+/// socket loop later). The chain runs `EconomicLedgerRules` (tickets, price, VRF-checked settlements, slashing)
+/// with the injected evidence checker; the task lifecycle (fillers, tickets, selection) is in `Node+Lifecycle`.
 public final class Node {
     public let name: String
     public let roles: Set<NodeRole>
@@ -25,12 +28,26 @@ public final class Node {
     public let chain: Blockchain
     public let transport: any Transport
     public let artefacts: NetworkArtefacts
+    /// The chain's economic rules (also used to price tickets and build settlements).
+    public let economics: EconomicLedgerRules
     public internal(set) var statistics = NodeStatistics()
     /// Transactions heard of and not yet in a block, in arrival order.
-    public private(set) var mempool: [Transaction] = []
-    /// The running task, once joined.
-    public private(set) var task: PreparedTask?
-    public internal(set) var recorder: HistoryRecorder?
+    public internal(set) var mempool: [Transaction] = []
+    /// The task this node works on: a miner's current task (filler or paid), else the last paid task joined.
+    public internal(set) var task: PreparedTask?
+    /// Every task joined (fillers and paid), by id.
+    public internal(set) var joined: [Hash256: PreparedTask] = [:]
+    /// The history recorder of every joined task.
+    public internal(set) var recorders: [Hash256: HistoryRecorder] = [:]
+    /// The current task's recorder.
+    public internal(set) var recorder: HistoryRecorder? {
+        get { task.flatMap { recorders[$0.taskID] } }
+        set { if let id = task?.taskID { recorders[id] = newValue } }
+    }
+    /// Tickets, selections and fillers (see `Node+Lifecycle`).
+    public internal(set) var lifecycle = Lifecycle()
+    /// A miner stores its full state every this many messages (and at every block).
+    public var checkpointInterval: UInt64 = 100
     /// The miner's state, for nodes with the `miner` role.
     public internal(set) var miner: MinerState?
     /// Blocks this node mined.
@@ -56,6 +73,7 @@ public final class Node {
         directory: String,
         transport: any Transport,
         parameters: ChainParameters = .local,
+        evidenceChecker: any EvidenceChecker & Sendable = UnavailableEvidenceChecker(),
         clock: @escaping @Sendable () -> UInt64 = { Blockchain.systemTime() }
     ) throws {
         self.name = name
@@ -72,14 +90,18 @@ public final class Node {
             tasks: tasks,
             histories: histories,
             replay: { message in
-                guard let replay = holder.replay else { return .unavailable(.task(message.body.taskID)) }
+                guard let replay = holder.replay(message.body.taskID) else {
+                    return .unavailable(.task(message.body.taskID))
+                }
                 return replay.verify(message)
             }
         )
+        economics = EconomicLedgerRules(parameters: .preset(for: parameters), checker: evidenceChecker)
         chain = try Blockchain(
             storage: StoreChainStorage(store: store),
             parameters: parameters,
             work: PoUWWorkValidator(verifier: verifier),
+            rules: economics,
             clock: clock,
             threads: 1
         )
@@ -89,14 +111,19 @@ public final class Node {
 
     // MARK: Joining a task
 
-    /// Learns the task (from its PAY_FOR_TASK and the selection): registers its mining facts, starts a history
-    /// recorder for `rules`, stores the task's transaction; supervisors and archives store every batch under the
-    /// dataset root; miners get a replica with the initial weights from the task seed and store that state.
-    public func join(_ task: PreparedTask, rules: TaskRules, checkpointInterval: UInt64) throws {
-        self.task = task
+    /// Learns a task (a paid task once its selection is derived, or a filler): registers its mining facts and
+    /// its replay, starts a history recorder for `rules`, stores the task's transaction; supervisors and archives
+    /// store every batch under the dataset root. Joining a task twice does nothing.
+    func join(_ task: PreparedTask, rules: TaskRules) throws {
+        guard joined[task.taskID] == nil else { return }
+        joined[task.taskID] = task
         tasks.register(task: task.taskID, task.miningParameters)
-        replayHolder.replay = IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 4096)
+        replayHolder.set(
+            IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 4096),
+            for: task.taskID
+        )
         _ = try store.put(.transaction, task.transaction.canonicalBytes)
+        let recorder: HistoryRecorder
         if has(.supervisor) || has(.archive) {
             recorder = try HistoryRecorder(rules: rules, restoringFrom: protocolStore)
             for (index, batch) in task.batches.enumerated() {
@@ -105,18 +132,18 @@ public final class Node {
         } else {
             recorder = HistoryRecorder(rules: rules)
         }
-        if let recorder { histories.set(recorder.history) }
-        if has(.miner) {
-            let trainer = Trainer(
-                task: task.definition,
-                seed: task.modelSeed,
-                mode: .pouw(tau: task.tau),
-                threads: 1
-            )
-            _ = try store.put(.checkpoint, trainer.state.canonicalBytes)
-            miner = MinerState(trainer: trainer, checkpointInterval: max(1, checkpointInterval))
-        }
-        if !mempool.contains(where: { $0.id == task.transaction.id }) { mempool.append(task.transaction) }
+        recorders[task.taskID] = recorder
+        histories.set(recorder.history)
+        if task.filler == nil && !has(.miner) { self.task = task }
+    }
+
+    /// Makes `task` (already joined) the one this miner trains: a replica with the initial weights from the task
+    /// seed, its state stored.
+    func startMining(_ task: PreparedTask) throws {
+        let trainer = Trainer(task: task.definition, seed: task.modelSeed, mode: .pouw(tau: task.tau), threads: 1)
+        _ = try store.put(.checkpoint, trainer.state.canonicalBytes)
+        self.task = task
+        miner = MinerState(trainer: trainer, checkpointInterval: max(1, checkpointInterval))
     }
 
     // MARK: Handling what arrives
@@ -154,15 +181,22 @@ public final class Node {
             do { try protocolStore.putModelState(state, task: task, miner: miner, sequence: sequence) } catch {
                 statistics.lastRejection = "checkpoint not stored: \(error)"
             }
+        case .selectionProof(let task, let ticket, let proof, let owner):
+            receiveSelectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
         }
     }
 
     /// Checks an iteration message as a supervisor does and, if it passes, records it (in the store's history
     /// for supervisors and archives, as a plain object for the others); miners queue peers' messages to apply.
     public func receive(_ message: IterationMessage) {
-        guard var recorder else { return }
+        guard var recorder = recorders[message.body.taskID] else {
+            statistics.messagesRejected += 1
+            statistics.lastRejection =
+                "message \(message.hash.short) refused: unknown task \(message.body.taskID.short)"
+            return
+        }
         let result = recorder.offer(message)
-        self.recorder = recorder
+        recorders[message.body.taskID] = recorder
         if let rejected = result.rejected {
             statistics.messagesRejected += 1
             statistics.lastRejection = "message \(message.hash.short) refused: \(rejected)"
@@ -181,14 +215,19 @@ public final class Node {
         }
         statistics.messagesRecorded += 1
         histories.set(recorder.history)
-        if var miner, message.body.minerKey != nodeKey {
+        if var miner, message.body.taskID == task?.taskID, message.body.minerKey != nodeKey {
             miner.pendingPeers.append(message)
             self.miner = miner
         }
     }
 
-    /// Stores a transaction and keeps it for the next block template.
+    /// Stores a transaction and keeps it for the next block template; a filler descriptor is checked and its
+    /// filler joined instead (it is never mined).
     public func receive(_ transaction: Transaction) {
+        if FillerTask.isDescriptor(transaction) {
+            learnFiller(transaction)
+            return
+        }
         _ = try? store.put(.transaction, transaction.canonicalBytes)
         if !mempool.contains(where: { $0.id == transaction.id }) { mempool.append(transaction) }
     }
@@ -205,6 +244,7 @@ public final class Node {
                 statistics.blocksAccepted += 1
                 let included = Set(block.transactions.map(\.id))
                 mempool.removeAll { included.contains($0.id) }
+                advanceLifecycle()
                 auditAfterAccepting(block)  // audit hook (Node+Audit.swift)
                 return true
             case .sideChain, .orphan:
@@ -239,15 +279,20 @@ public final class Node {
         for peer in peers { try? transport.send(bytes, to: peer) }
     }
 
-    /// The transactions a template built now would carry (in arrival order, only those the chain does not hold).
+    /// The transactions a template built now would carry: those of the mempool that apply on the tip under the
+    /// chain's rules (a signer's in sequence order), so a template never carries a transaction that would make
+    /// its block invalid.
     var transactionsForTemplate: [Transaction] {
-        mempool.filter { tx in (try? chain.transaction(tx.id)).map { _ in false } ?? true }
+        var pool = Mempool()
+        for tx in mempool where (try? chain.transaction(tx.id)) == nil { try? pool.add(tx, chain: chain) }
+        return pool.selection(limit: 1_000, chain: chain)
     }
 }
 
-/// Lets the chain's work validator, built before the task is known, reach the task's replay.
-final class ReplayHolder: @unchecked Sendable {
-    // Set once when the node joins a task, before any block of that task can arrive; read by the validator on
-    // the same thread that drives the node.
-    var replay: IterationReplay?
+/// Lets the chain's work validator, built before the tasks are known, reach each task's replay.
+final class ReplayHolder: Sendable {
+    private let replays = Mutex<[Hash256: IterationReplay]>([:])
+
+    func set(_ replay: IterationReplay, for task: Hash256) { replays.withLock { $0[task] = replay } }
+    func replay(_ task: Hash256) -> IterationReplay? { replays.withLock { $0[task] } }
 }

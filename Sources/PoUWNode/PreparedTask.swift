@@ -24,6 +24,8 @@ public struct PreparedTask: Sendable {
     public let testSetRoot: Hash256
     public let transaction: Transaction
     public let dataSeed: UInt64
+    /// For a filler task: the anchor block and the one miner that trains it (`FillerTask`); `nil` for a paid task.
+    public let filler: FillerTask.Identity?
 
     /// The task id: the PAY_FOR_TASK transaction id.
     public var taskID: Hash256 { transaction.id }
@@ -78,31 +80,49 @@ public struct PreparedTask: Sendable {
         }
         let plan = BatchPlan(sampleCount: train.count, batchSize: definition.batchSize, seed: dataSeed)
         guard plan.batchCount >= miners else { throw Failure.tooFewBatches(batches: plan.batchCount, miners: miners) }
-        let batches = (0..<plan.batchCount).map { plan.batch($0, of: train) }
-        let hashes = batches.map(\.canonicalHash)
         let testPlan = BatchPlan(sampleCount: test.count, batchSize: definition.batchSize, seed: dataSeed)
-        let testHashes = testPlan.batchHashes(of: test)
+        self.init(
+            json: json,
+            definition: definition,
+            batches: (0..<plan.batchCount).map { plan.batch($0, of: train) },
+            test: test,
+            testSetRoot: TaskRules.datasetRoot(batchHashes: testPlan.batchHashes(of: test)),
+            dataSeed: dataSeed,
+            filler: nil
+        ) { datasetRoot, testSetRoot in
+            Transaction(
+                body: .payForTask(
+                    PayForTask(taskDefinition: json, datasetRoot: datasetRoot, testSetRoot: testSetRoot, escrow: escrow)
+                ),
+                signer: client.publicKey,
+                sequence: sequence,
+                fee: fee
+            )
+            .signed(with: client)
+        }
+    }
+
+    /// The common part: batches hashed into the dataset root, then the PAY_FOR_TASK built from both roots.
+    init(
+        json: [UInt8],
+        definition: TaskDefinition,
+        batches: [Batch],
+        test: Dataset,
+        testSetRoot: Hash256,
+        dataSeed: UInt64,
+        filler: FillerTask.Identity?,
+        transaction: (Hash256, Hash256) -> Transaction
+    ) {
         self.json = json
         self.definition = definition
         self.batches = batches
-        self.batchHashes = hashes
-        self.datasetRoot = TaskRules.datasetRoot(batchHashes: hashes)
+        self.batchHashes = batches.map(\.canonicalHash)
+        self.datasetRoot = TaskRules.datasetRoot(batchHashes: batchHashes)
         self.test = test
-        self.testSetRoot = TaskRules.datasetRoot(batchHashes: testHashes)
+        self.testSetRoot = testSetRoot
         self.dataSeed = dataSeed
-        let payload = PayForTask(
-            taskDefinition: json,
-            datasetRoot: datasetRoot,
-            testSetRoot: testSetRoot,
-            escrow: escrow
-        )
-        self.transaction = Transaction(
-            body: .payForTask(payload),
-            signer: client.publicKey,
-            sequence: sequence,
-            fee: fee
-        )
-        .signed(with: client)
+        self.filler = filler
+        self.transaction = transaction(datasetRoot, testSetRoot)
     }
 
     /// The mining facts of the task's model.

@@ -5,88 +5,124 @@ public import PoUWEconomics
 import PoUWML
 public import PoUWProtocol
 
-/// The evaluators' work at the end of a task (PROTOCOL.md "finalisation"): test each miner's final model on the
-/// revealed test set, turn the accuracies into the economics module's payout table (`PayoutRules.settle`), and
-/// sign the TASK_RESULT that pays it out of the escrow.
+/// The evaluators' work at the end of a task (PROTOCOL.md "finalisation"): test each selected miner's final model
+/// on the revealed test set, turn the results into a `SettlementClaim` (v2: by seat ticket, with the selection's
+/// VRF proofs), compute the payouts with the chain's own rule (`EconomicLedgerRules.expectedPayouts`, i.e.
+/// economics' `PayoutRules.settle`) and sign the TASK_RESULT that pays them out of the escrow.
 ///
-/// Definitions: a miner's quality is its model's test accuracy in parts per million; its verified work is the
-/// number of its messages in the supervisors' history; the metrics bytes are `count, (miner key 32B, accuracy
-/// ppm u32le)…` in miner-key order. Guarantees: a pure function of the models, the test set and the history.
+/// Definitions, all from the task's history and chain: a miner's final model is the state after its last message
+/// in the history; its quality is that model's test accuracy in parts per million; its verified work is the
+/// number of its messages in the history; the blocks it mined for the task are the main-chain blocks since the
+/// registration whose producing message is its; every verifier seat is charged for every such block (every
+/// full node replays every block). Guarantees: a pure function of the models, the test set, the history, the
+/// chain and the selection.
 public enum TaskSettlement {
     /// One miner's evaluated model.
     public struct Score: Sendable, Hashable {
         public let miner: NodeKey
+        public let ticket: Hash256
         public let stateHash: Hash256
         public let accuracy: Double
         public let loss: Double
         public let iterations: UInt64
+        public let blocks: UInt64
+    }
+
+    /// The settlement an evaluator proposes.
+    public struct Proposal: Sendable {
+        public let scores: [Score]
+        public let claim: SettlementClaim
+        public let table: PayoutTable
+        /// The TASK_RESULT body without evaluator signatures.
+        public let result: TaskResult
     }
 
     /// Why evaluation failed.
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case missingModel(miner: NodeKey, state: Hash256)
+        case notRegistered(Hash256)
         case settlement(String)
 
         public var description: String {
             switch self {
             case .missingModel(let miner, let state):
                 "the final model \(state.short) of miner \(miner.short) is not available"
+            case .notRegistered(let id): "task \(id.short) is not registered on this chain"
             case .settlement(let reason): "settlement: \(reason)"
             }
         }
     }
 
-    /// Tests every miner's final model (`finalStates`, fetched from `artefacts`) on the task's test set.
-    public static func evaluate(
-        task: PreparedTask,
-        finalStates: [NodeKey: Hash256],
-        iterations: [NodeKey: UInt64],
-        artefacts: any ArtefactSource
-    ) throws -> [Score] {
-        try finalStates.keys.sorted().map { miner in
-            let hash = finalStates[miner] ?? .zero
-            guard let bytes = try artefacts.bytes(for: hash) else {
+    /// Evaluates the task and proposes its settlement, from what `node` holds (its history of the task, its
+    /// chain, artefacts reachable from it).
+    public static func propose(task: PreparedTask, selection: TaskSelection, node: Node) throws -> Proposal {
+        guard let escrow = try node.chain.task(task.taskID) else { throw Failure.notRegistered(task.taskID) }
+        // Each miner's last message and message count, from the history.
+        var last: [NodeKey: UnsignedIterationMessage] = [:]
+        var counts: [NodeKey: UInt64] = [:]
+        for hash in node.recorders[task.taskID]?.history.messages ?? [] {
+            guard let bytes = try node.artefacts.bytes(for: hash) else { continue }
+            let body = try IterationMessage(canonicalBytes: bytes).body
+            counts[body.minerKey, default: 0] += 1
+            if body.sequence >= last[body.minerKey]?.sequence ?? 0 { last[body.minerKey] = body }
+        }
+        // Blocks per miner since the registration.
+        var blocks: [NodeKey: UInt64] = [:]
+        if node.chain.tip.height > selection.registrationHeight {
+            for h in (selection.registrationHeight + 1)...node.chain.tip.height {
+                guard let block = try node.chain.block(atHeight: h),
+                    let bytes = try node.artefacts.bytes(for: block.header.msgHash)
+                else { continue }
+                let body = try IterationMessage(canonicalBytes: bytes).body
+                if body.taskID == task.taskID { blocks[body.minerKey, default: 0] += 1 }
+            }
+        }
+        var scores: [Score] = []
+        for ticket in selection.seats(.miner) {
+            guard let miner = selection.keys[ticket] else { continue }
+            let hash = last[miner]?.stateHashAfter ?? .zero
+            guard let bytes = try node.artefacts.bytes(for: hash) else {
                 throw Failure.missingModel(miner: miner, state: hash)
             }
-            let trainer = try Trainer(task: task.definition, stateBytes: bytes)
-            let evaluation = try trainer.evaluate(task.test)
-            return Score(
-                miner: miner,
-                stateHash: hash,
-                accuracy: evaluation.accuracy,
-                loss: evaluation.loss,
-                iterations: iterations[miner] ?? 0
+            let evaluation = try Trainer(task: task.definition, stateBytes: bytes).evaluate(task.test)
+            scores.append(
+                Score(
+                    miner: miner,
+                    ticket: ticket,
+                    stateHash: hash,
+                    accuracy: evaluation.accuracy,
+                    loss: evaluation.loss,
+                    iterations: counts[miner] ?? 0,
+                    blocks: blocks[miner] ?? 0
+                )
             )
         }
-    }
-
-    /// The payout table for `scores`.
-    public static func payoutTable(
-        task: PreparedTask,
-        client: Address,
-        scores: [Score],
-        supervisors: [Address],
-        evaluators: [Address],
-        parameters: EconomicsParameters = .local
-    ) throws -> PayoutTable {
-        let miners = try scores.map {
-            MinerContribution(
-                account: try account(of: $0.miner),
-                qualityPPM: UInt32(max(0, min(1_000_000, ($0.accuracy * 1_000_000).rounded()))),
-                verifiedIterations: $0.iterations
-            )
-        }
-        let input = SettlementInput(
-            client: client,
-            escrow: task.escrow,
-            miners: miners,
-            supervisors: supervisors,
-            evaluators: evaluators,
-            verifierCharges: []
+        let claim = SettlementClaim(
+            miners: scores.map {
+                .init(ticket: $0.ticket, qualityPPM: ppm($0.accuracy), verifiedIterations: $0.iterations)
+            },
+            supervisors: selection.seats(.supervisor),
+            evaluators: selection.seats(.evaluator),
+            charges: selection.seats(.verifier).flatMap { verifier in
+                scores.map { .init(verifierTicket: verifier, minerTicket: $0.ticket, blocksChecked: $0.blocks) }
+            },
+            selection: selection.selection
         )
-        do { return try PayoutRules.settle(input, parameters: parameters) } catch {
+        let settled: (table: PayoutTable, payouts: [Payout])
+        do { settled = try node.economics.expectedPayouts(claim, task: escrow, owners: selection.owners) } catch {
             throw Failure.settlement("\(error)")
         }
+        return Proposal(
+            scores: scores,
+            claim: claim,
+            table: settled.table,
+            result: TaskResult(taskId: task.taskID, metrics: claim.canonicalBytes, payouts: settled.payouts)
+        )
+    }
+
+    /// Accuracy in parts per million, clamped to [0, 10⁶].
+    public static func ppm(_ accuracy: Double) -> UInt32 {
+        UInt32(max(0, min(1_000_000, (accuracy * 1_000_000).rounded())))
     }
 
     /// The account of a node key (SHA-256 of the key, first 20 bytes).
@@ -94,34 +130,15 @@ public enum TaskSettlement {
         Address(publicKey: try Ed25519.PublicKey(bytes: key.bytes))
     }
 
-    /// The metrics bytes of `scores`.
-    public static func metrics(_ scores: [Score]) -> [UInt8] {
-        var writer = ByteWriter(capacity: 8 + 36 * scores.count)
-        writer.length(scores.count)
-        for score in scores.sorted(by: { $0.miner < $1.miner }) {
-            writer.raw(score.miner.bytes)
-            writer.u32(UInt32(max(0, min(1_000_000, (score.accuracy * 1_000_000).rounded()))))
-        }
-        return writer.bytes
-    }
-
-    /// The TASK_RESULT paying `table` (the client's refund is left to the chain), signed by `evaluators` and
-    /// sent by the first of them.
-    public static func result(
-        task: PreparedTask,
-        client: Address,
-        scores: [Score],
-        table: PayoutTable,
+    /// The TASK_RESULT for `result`, signed by every key of `evaluators` (the evaluator seats' owners) and sent by
+    /// the first of them with account sequence `sequence`.
+    public static func transaction(
+        _ result: TaskResult,
         evaluators: [Ed25519.PrivateKey],
         sequence: UInt64
     ) -> Transaction? {
         guard let sender = evaluators.first else { return nil }
-        let payouts = table.lines.compactMap { line -> Payout? in
-            let amount =
-                line.account == client ? line.net.units - min(line.net.units, line.refund.units) : line.net.units
-            return amount == 0 ? nil : Payout(to: line.account, amount: Amount(units: amount))
-        }
-        var body = TaskResult(taskId: task.taskID, metrics: metrics(scores), payouts: payouts)
+        var body = result
         let message = body.evaluatorMessage
         body.evaluatorSignatures = evaluators.map {
             EvaluatorSignature(publicKey: $0.publicKey.bytes, signature: $0.sign(message))

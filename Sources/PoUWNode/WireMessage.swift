@@ -15,6 +15,8 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     case transaction([UInt8])
     /// A miner's model state after its message `sequence` (for archival nodes).
     case checkpoint(task: Hash256, miner: NodeKey, sequence: UInt64, state: [UInt8])
+    /// A ticket holder's VRF proof for a registered task's selection, and the node key that owns the ticket.
+    case selectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey)
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -38,6 +40,12 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             writer.raw(miner.bytes)
             writer.u64(sequence)
             writer.lengthPrefixed(state)
+        case .selectionProof(let task, let ticket, let proof, let owner):
+            writer.u8(4)
+            writer.hash(task)
+            writer.hash(ticket)
+            writer.lengthPrefixed(proof)
+            writer.raw(owner.bytes)
         }
     }
 
@@ -58,6 +66,16 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             let sequence = try reader.u64()
             let state = try reader.lengthPrefixed(field: "checkpoint.state", limit: Self.maxPayload)
             self = .checkpoint(task: task, miner: miner, sequence: sequence, state: state)
+        case 4:
+            let task = try reader.hash()
+            let ticket = try reader.hash()
+            let proof = try reader.lengthPrefixed(field: "selectionProof.proof", limit: 128)
+            let keyBytes = try reader.raw(NodeKey.byteCount)
+            let owner: NodeKey
+            do { owner = try NodeKey(bytes: keyBytes) } catch {
+                throw CanonicalDecodingError.invalidValue(field: "selectionProof.owner", reason: "\(error)")
+            }
+            self = .selectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }

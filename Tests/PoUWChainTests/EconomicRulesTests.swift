@@ -1,3 +1,4 @@
+import Foundation
 import PoUWCore
 import PoUWCrypto
 import PoUWEconomics
@@ -70,8 +71,42 @@ final class EconomicChain {
         ).canonicalBytes
     }
 
-    func buy(_ role: TicketRole, by i: Int, lots: UInt32 = 1, stake: Amount? = nil) throws -> Transaction {
-        let vrf = try VRF.SecretKey(bytes: SHA256.hash(Array("vrf \(i) \(role)".utf8)).bytes).publicKey.bytes
+    static func vrfKey(_ i: Int, _ role: TicketRole) throws -> VRF.SecretKey {
+        try VRF.SecretKey(bytes: SHA256.hash(Array("vrf \(i) \(role)".utf8)).bytes)
+    }
+
+    /// Requirements every ticket bought with `compute()` / `storage()` fits exactly (score 1: always eligible).
+    static func requirements() throws -> TaskRequirements {
+        try TaskRequirements(
+            modelType: "mlp",
+            datasetBytes: 1 << 30,
+            minGPUCount: 0,
+            minGPUMemoryMiB: 0,
+            storageBytes: (1 << 30) / 3,
+            minBandwidthMbps: 0,
+            minFaultsTolerated: 0
+        )
+    }
+
+    /// The VRF proofs of `holders` (purchase, buyer) for `task`.
+    static func selection(task: Hash256, _ holders: [(Transaction, Int)]) throws -> SelectionClaim {
+        let proofs = try holders.map { tx, i in
+            guard case .buyTickets(let b) = tx.body, let role = Role(rawValue: b.role.rawValue) else {
+                throw ChainError.storage("not a purchase")
+            }
+            return SelectionClaim.Proof.prove(ticket: tx.id, role: role, task: task, key: try vrfKey(i, b.role))
+        }
+        return SelectionClaim(requirements: try requirements(), proofs: proofs)
+    }
+
+    func buy(
+        _ role: TicketRole,
+        by i: Int,
+        lots: UInt32 = 1,
+        stake: Amount? = nil,
+        preferences: [UInt8]? = nil
+    ) throws -> Transaction {
+        let vrf = try Self.vrfKey(i, role).publicKey.bytes
         let units = try stake ?? Amount(units: price.units * UInt64(lots))
         return signed(
             .buyTickets(
@@ -79,7 +114,7 @@ final class EconomicChain {
                     role: role,
                     count: lots,
                     stake: units,
-                    preferences: role == .supervisor ? try Self.storage() : try Self.compute(),
+                    preferences: try preferences ?? (role == .supervisor ? Self.storage() : Self.compute()),
                     vrfPublicKey: vrf
                 )
             ),
@@ -198,30 +233,87 @@ struct EconomicRulesTests {
             "is not the stake's lots"
         )
 
-        // Height 1: a task and one ticket per role (miner 1 with 2 lots, evaluator 2, supervisor 3, verifier 0).
-        let task = e.payForTask(by: 0, escrow: 1_000_003)
+        // Height 1: one ticket per role (miner 1 with 2 lots, evaluator 2, supervisor 3, verifier 0) and a miner
+        // ticket of account 3 that offers only `cnn` (it can never match an `mlp` task).
         let miner = try e.buy(.miner, by: 1, lots: 2)
         let evaluator = try e.buy(.evaluator, by: 2)
         let supervisor = try e.buy(.supervisor, by: 3)
         let verifier = try e.buy(.verifier, by: 0)
-        try e.extend([task, miner, evaluator, supervisor, verifier])
+        let cnnOnly = Preferences.compute(
+            try ComputePreferences(modelTypes: ["cnn"], gpuCount: 1, gpuMemoryMiB: 8192, maxDatasetBytes: 1 << 30)
+        ).canonicalBytes
+        let mismatched = try e.buy(.miner, by: 3, preferences: cnnOnly)
+        try e.extend([miner, evaluator, supervisor, verifier, mismatched])
         #expect(try e.chain.ticket(miner.id)?.count == 2)
         #expect(try e.chain.account(TestChain.address(1)).locked.units == 2 * price.units)
+        let holders = [(miner, 1), (evaluator, 2), (supervisor, 3), (verifier, 0), (mismatched, 3)]
 
+        // Height 2: a task registered before the tickets mature (at 4): its selection can seat none of them.
+        let early = e.payForTask(by: 0, escrow: 1_000_003)
+        try e.extend([early])
+        let earlyClaim = SettlementClaim(
+            miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
+            supervisors: [supervisor.id],
+            evaluators: [evaluator.id],
+            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
+            selection: try EconomicChain.selection(task: early.id, holders)
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: early.id, claim: earlyClaim, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "before maturity"
+        )
+        try e.extend()  // tip 3; the task registered next (height 4) may seat them.
+        let task = e.payForTask(by: 0, escrow: 1_000_003)
+        try e.extend([task])
+        let selection = try EconomicChain.selection(task: task.id, holders)
         let claim = SettlementClaim(
             miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)]
+            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
+            selection: selection
         )
-        // Height 2: the tickets mature at 4.
+        // A claim without VRF proofs (v1), a seat the VRF selection did not give, a forged proof.
+        let v1 = SettlementClaim(
+            miners: claim.miners,
+            supervisors: claim.supervisors,
+            evaluators: claim.evaluators,
+            charges: claim.charges
+        )
         try e.expectRuleRejected(
-            [try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2)],
+            [try e.result(task: task.id, claim: v1, evaluatorKeys: [2], by: 2)],
             signers: [2],
-            "before maturity"
+            "carries no VRF selection proofs"
         )
-        try e.extend()
-        try e.extend()  // tip 3; the next block (4) may use them.
+        let wrongSeat = SettlementClaim(
+            miners: [.init(ticket: mismatched.id, qualityPPM: 900_000, verifiedIterations: 12)],
+            supervisors: [supervisor.id],
+            evaluators: [evaluator.id],
+            charges: [],
+            selection: selection
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: wrongSeat, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "preferences do not meet the task's requirements"
+        )
+        let otherProof = try #require(selection.proofs.first { $0.ticket == evaluator.id }).proof
+        let forged = SettlementClaim(
+            miners: claim.miners,
+            supervisors: claim.supervisors,
+            evaluators: claim.evaluators,
+            charges: claim.charges,
+            selection: SelectionClaim(
+                requirements: selection.requirements,
+                proofs: selection.proofs.map { $0.ticket == miner.id ? .init(ticket: miner.id, proof: otherProof) : $0 }
+            )
+        )
+        try e.expectRuleRejected(
+            [try e.result(task: task.id, claim: forged, evaluatorKeys: [2], by: 2)],
+            signers: [2],
+            "VRF proof does not verify"
+        )
 
         // Not signed by the selected evaluator (key 0 holds no evaluator seat).
         try e.expectRuleRejected(
@@ -259,7 +351,8 @@ struct EconomicRulesTests {
             miners: claim.miners,
             supervisors: [supervisor.id],
             evaluators: [evaluator.id, evaluator.id],
-            charges: []
+            charges: [],
+            selection: selection
         )
         try e.expectRuleRejected(
             [try e.result(task: task.id, claim: twice, evaluatorKeys: [2], by: 2)],
@@ -331,7 +424,8 @@ struct EconomicRulesTests {
             miners: [.init(ticket: late.id, qualityPPM: 500_000, verifiedIterations: 1)],
             supervisors: [],
             evaluators: [],
-            charges: []
+            charges: [],
+            selection: try EconomicChain.selection(task: task2.id, [(late, 1)])
         )
         try e.expectRuleRejected(
             [try e.result(task: task2.id, claim: lateClaim, evaluatorKeys: [2], by: 2)],
@@ -399,5 +493,68 @@ struct EconomicReorgTests {
         #expect(report.ok && report.replayedStateHash == report.storedStateHash, "\(report.failure ?? "")")
         let basic = try ChainVerifier.reindex(source: storage)
         #expect(!basic.ok)  // the basic rules keep no economic state: replaying under them differs
+    }
+}
+
+@Suite("Economic state values: canonical encoding")
+struct EconomicStateEncodingTests {
+    static var fixture: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/economics/economic-state-golden.txt").path
+    }
+
+    static func samples() -> [(String, EconomicStateValue)] {
+        let task = Hash256.sha256(Array("task 7".utf8))
+        let a = Hash256.sha256(Array("ticket a".utf8))
+        let b = Hash256.sha256(Array("ticket b".utf8))
+        return [
+            ("usedBy", .usedBy(task: task)),
+            ("stakeFate.released", .stakeFate(.released)),
+            ("stakeFate.slashed", .stakeFate(.slashed)),
+            ("tickets.two", .tickets([a, b])),
+            ("tickets.empty", .tickets([])),
+            ("evidenceUsed", .evidenceUsed),
+            ("price", .price(Amount(units: 20_000_000), height: 16)),
+            ("counter", .counter(12)),
+            ("fresh", .fresh(height: 3, count: 5)),
+        ]
+    }
+
+    /// `POUW_REGENERATE_GOLDEN=1 swift test --filter EconomicStateEncodingTests` rewrites the fixture.
+    @Test("every kind matches its golden bytes and round-trips")
+    func golden() throws {
+        if ProcessInfo.processInfo.environment["POUW_REGENERATE_GOLDEN"] == "1" {
+            var text = "# EconomicStateValue (record 0x77 v1) golden encodings: name hex. See Fixtures/README.md.\n"
+            for (name, value) in Self.samples() { text += "\(name) \(Hex.encode(value.canonicalBytes))\n" }
+            try text.write(toFile: Self.fixture, atomically: true, encoding: .utf8)
+        }
+        var golden: [String: [UInt8]] = [:]
+        for line in try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n")
+        where !line.hasPrefix("#") {
+            let parts = line.split(separator: " ")
+            golden[String(parts[0])] = Hex.decode(parts[1])
+        }
+        #expect(golden.count == Self.samples().count)
+        for (name, value) in Self.samples() {
+            #expect(golden[name] == value.canonicalBytes, "\(name): \(Hex.encode(value.canonicalBytes))")
+            #expect(try EconomicStateValue(canonicalBytes: value.canonicalBytes) == value)
+        }
+    }
+
+    @Test("strict decoding: wrong tag or version, unknown kind or fate, truncation, trailing bytes")
+    func strict() throws {
+        let bytes = EconomicStateValue.price(Amount(units: 5), height: 9).canonicalBytes
+        #expect(bytes[0] == 0x77 && bytes[1] == 1)
+        let bad: [[UInt8]] = [
+            [0x76] + Array(bytes.dropFirst()), [0x77, 2] + Array(bytes.dropFirst(2)), [0x77, 1, 9], [0x77, 1, 2, 3],
+            Array(bytes.dropLast()), bytes + [0],
+        ]
+        for b in bad {
+            #expect(throws: (any Error).self) { try EconomicStateValue(canonicalBytes: b) }
+        }
+        // A raw (untagged) value in the state is reported as corrupt state, not read as a number.
+        #expect(throws: ChainError.self) {
+            try EconomicState.counter([1, 0, 0, 0, 0, 0, 0, 0], key: EconomicState.pool)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import PoUWChain
 import PoUWCore
+import PoUWEconomics
 import PoUWML
 import PoUWNode
 import PoUWProtocol
@@ -25,6 +26,12 @@ enum NodeTestSupport {
         return (json, train, test)
     }
 
+    /// The filler the demo trains: the digits task on the digits training split.
+    static func filler() throws -> FillerTask.Source {
+        let (json, train, _) = try digits()
+        return FillerTask.Source(json: json, train: train)
+    }
+
     /// Runs a small digits network for `rounds` rounds, evaluates and confirms the TASK_RESULT.
     static func run(
         directory: String,
@@ -42,12 +49,40 @@ enum NodeTestSupport {
             configuration: configuration,
             taskJSON: json,
             train: train,
-            test: test
+            test: test,
+            filler: try filler()
         )
+        // The bootstrap ran on chain: fillers mined blocks, every worker's ticket is on chain, the PAY_FOR_TASK
+        // was registered after the tickets matured, and the selection came from the published VRF proofs.
+        let chain = network.archive.chain
+        let selection = try #require(network.selection)
+        let tickets = try chain.tickets()
+        #expect(tickets.count == miners + 1 + 1 + 1)
+        #expect(selection.minerKeys.count == miners)
+        #expect(Set(selection.minerKeys) == Set(network.miners.map(\.nodeKey)))
+        #expect(selection.selection.proofs.count == tickets.count)
+        #expect(
+            tickets.allSatisfy {
+                $0.record.height + UInt64(network.archive.economics.parameters.ticketMaturity)
+                    <= selection.registrationHeight
+            }
+        )
+        let fillerBlock = try #require(try chain.block(atHeight: 1))
+        let fillerMessage = try IterationMessage(
+            canonicalBytes: try #require(try network.archive.artefacts.bytes(for: fillerBlock.header.msgHash))
+        )
+        #expect(network.archive.joined[fillerMessage.body.taskID]?.filler != nil)
         for _ in 0..<rounds { try network.round() }
         let evaluation = try network.evaluate()
         let result = try #require(evaluation.result)
         #expect(try network.confirm(result, limit: 200))
+        // The TASK_RESULT carried the claim with the VRF proofs, and the chain's books balance.
+        let claim = try #require(evaluation.claim)
+        #expect(claim.selection == selection.selection)
+        #expect(claim.miners.map(\.ticket) == selection.seats(.miner))
+        #expect(try chain.task(network.task.taskID)?.settled == true)
+        let supply = try chain.supply()
+        #expect(supply.held == supply.expected)
         for node in network.nodes {
             #expect(node.statistics.blocksInvalid == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")
             #expect(node.statistics.blocksUnavailable == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")

@@ -19,7 +19,8 @@ import Testing
             configuration: configuration,
             taskJSON: json,
             train: train,
-            test: test
+            test: test,
+            filler: try NodeTestSupport.filler()
         )
     }
 

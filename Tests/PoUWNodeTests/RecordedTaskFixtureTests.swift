@@ -50,7 +50,8 @@ final class DamagedArtefacts: ArtefactSource {
             configuration: configuration,
             taskJSON: json,
             train: train,
-            test: test
+            test: test,
+            filler: try NodeTestSupport.filler()
         )
         for _ in 0..<14 { try network.round() }
         let result = try #require(try network.evaluate().result)

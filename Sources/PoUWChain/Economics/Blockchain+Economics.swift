@@ -22,9 +22,14 @@ extension Blockchain {
         for (key, value) in try storage.stateEntries(prefix: [UInt8(ascii: "k")]) {
             guard let id = Hash256(bytes: key.dropFirst()) else { continue }
             let record = try decodeState(TicketRecord.self, value, key: key)
-            let used = try view.value(forKey: EconomicState.used(id)).flatMap { Hash256(bytes: $0) }
-            let fate = try view.value(forKey: EconomicState.fate(id)).flatMap { $0.first }
-                .flatMap(TicketStakeFate.init(rawValue:))
+            let used = try EconomicState.usedBy(
+                try view.value(forKey: EconomicState.used(id)),
+                key: EconomicState.used(id)
+            )
+            let fate = try EconomicState.stakeFate(
+                try view.value(forKey: EconomicState.fate(id)),
+                key: EconomicState.fate(id)
+            )
             out.append(TicketStatusReport(id: id, record: record, usedIn: used, fate: fate))
         }
         return out

@@ -46,9 +46,12 @@ public enum DemoEconomyBuilder {
         let storage = Preferences.storage(
             try StoragePreferences(storageBytes: 1 << 30, bandwidthMbps: 1000, redundancy: .replication(copies: 3))
         ).canonicalBytes
+        func vrfKey(_ i: Int, _ role: TicketRole) throws -> VRF.SecretKey {
+            try VRF.SecretKey(bytes: SHA256.hash(Array("pouw/demo-vrf/\(i)/\(role)".utf8)).bytes)
+        }
         func buy(_ role: TicketRole, by i: Int, lots: UInt32) throws -> Transaction {
             let price = try rules.price(at: chain.tip.height + 1, ledger: chain.ledgerView())
-            let vrf = try VRF.SecretKey(bytes: SHA256.hash(Array("pouw/demo-vrf/\(i)/\(role)".utf8)).bytes)
+            let vrf = try vrfKey(i, role)
             return signed(
                 .buyTickets(
                     BuyTickets(
@@ -62,6 +65,12 @@ public enum DemoEconomyBuilder {
                 by: i
             )
         }
+        let miner = try buy(.miner, by: 1, lots: 2)
+        let evaluator = try buy(.evaluator, by: 2, lots: 1)
+        let supervisor = try buy(.supervisor, by: 3, lots: 1)
+        let verifier = try buy(.verifier, by: 0, lots: 1)
+        try mine([miner, evaluator, supervisor, verifier])
+        for _ in 1..<rules.parameters.ticketMaturity { try mine([]) }
         let pay = signed(
             .payForTask(
                 PayForTask(
@@ -73,18 +82,35 @@ public enum DemoEconomyBuilder {
             ),
             by: 0
         )
-        let miner = try buy(.miner, by: 1, lots: 2)
-        let evaluator = try buy(.evaluator, by: 2, lots: 1)
-        let supervisor = try buy(.supervisor, by: 3, lots: 1)
-        let verifier = try buy(.verifier, by: 0, lots: 1)
-        try mine([pay, miner, evaluator, supervisor, verifier])
-        for _ in 0..<rules.parameters.ticketMaturity { try mine([]) }
+        try mine([pay])
 
+        // Requirements the tickets' preferences fit exactly (score 1): every ticket is eligible.
+        let requirements = try TaskRequirements(
+            modelType: "mlp",
+            datasetBytes: 1 << 30,
+            minGPUCount: 0,
+            minGPUMemoryMiB: 0,
+            storageBytes: (1 << 30) / 3,
+            minBandwidthMbps: 0,
+            minFaultsTolerated: 0
+        )
+        let holders: [(Transaction, TicketRole, Int)] = [
+            (miner, .miner, 1), (evaluator, .evaluator, 2), (supervisor, .supervisor, 3), (verifier, .verifier, 0),
+        ]
+        let proofs = try holders.map { tx, role, i in
+            SelectionClaim.Proof.prove(
+                ticket: tx.id,
+                role: Role(rawValue: role.rawValue) ?? .miner,
+                task: pay.id,
+                key: try vrfKey(i, role)
+            )
+        }
         let claim = SettlementClaim(
             miners: [.init(ticket: miner.id, qualityPPM: 912_000, verifiedIterations: 40)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)]
+            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
+            selection: SelectionClaim(requirements: requirements, proofs: proofs)
         )
         guard let escrow = try chain.task(pay.id) else { throw ChainError.storage("demo task \(pay.id) missing") }
         var owners: [Hash256: Address] = [:]

@@ -9,8 +9,9 @@ public import PoUWEconomics
 ///   the ticket's lots `floor(stake / price)` (≤ `maxLotsPerTicket`): one record per purchase, its weight in lots.
 /// - Every block: the stake of each ticket whose expiry height is this block's returns to its owner (used or not,
 ///   unless slashed), and the price retargets at multiples of `priceWindow`.
-/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76); every seat ticket must exist, be of the seat's role,
-///   mature, unexpired, not used before and not named twice; the evaluator signers must be the evaluator seats'
+/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76 v2); every seat ticket must exist, be of the seat's role,
+///   mature, unexpired, not used before and not named twice; the seats must be exactly the VRF selection the claim's
+///   proofs give at the task's registration height (`checkSelection`); the evaluator signers must be the evaluator seats'
 ///   owners (strict majority, `TaskResultRules.checkSigners`); the payouts must sum to the escrow exactly and
 ///   equal `PayoutRules.settle` (one line per account with a positive net, ascending address). The seat tickets
 ///   are then marked used and recorded for the task.
@@ -47,11 +48,17 @@ public struct EconomicLedgerRules: LedgerRules {
         throws(ChainError) -> Amount
     {
         func counter(_ key: [UInt8]) throws(ChainError) -> UInt64 {
-            EconomicState.readU64s(try ledger.value(forKey: key), count: 1)?[0] ?? 0
+            try EconomicState.counter(try ledger.value(forKey: key), key: key)
         }
-        let stored = EconomicState.readU64s(try ledger.value(forKey: EconomicState.price), count: 2)
-        if let stored, stored[1] == height { return Amount(units: stored[0]) }
-        let previous = stored.map { Amount(units: $0[0]) } ?? parameters.minimumTicketPrice
+        var previous = parameters.minimumTicketPrice
+        switch try EconomicState.value(try ledger.value(forKey: EconomicState.price), key: EconomicState.price) {
+        case .price(let amount, let at)?:
+            if at == height { return amount }
+            previous = amount
+        case nil: break
+        case let other?:
+            throw .corruptState(key: "mtprice", reason: "expected a price, found \(other)")
+        }
         return TicketPrice.forBlock(
             height: height,
             previousBlockPrice: previous,
@@ -63,17 +70,17 @@ public struct EconomicLedgerRules: LedgerRules {
     }
 
     func counter(_ key: [UInt8], _ ledger: LedgerOverlay) throws(ChainError) -> UInt64 {
-        EconomicState.readU64s(try ledger.value(forKey: key), count: 1)?[0] ?? 0
+        try EconomicState.counter(try ledger.value(forKey: key), key: key)
     }
 
     func setCounter(_ key: [UInt8], _ value: UInt64, _ ledger: inout LedgerOverlay) throws(ChainError) {
-        try ledger.set(key, value == 0 ? nil : EconomicState.u64s([value]))
+        try ledger.set(key, value == 0 ? nil : EconomicStateValue.counter(value).canonicalBytes)
     }
 
     public func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError) {
         // Expiry first: the returned tickets leave the pool the price is computed from.
         let key = EconomicState.expiring(height)
-        for id in EconomicState.hashes(try ledger.value(forKey: key)) {
+        for id in try EconomicState.tickets(try ledger.value(forKey: key), key: key) {
             guard try ledger.value(forKey: EconomicState.fate(id)) == nil, let record = try ledger.ticket(id) else {
                 continue
             }
@@ -81,11 +88,11 @@ public struct EconomicLedgerRules: LedgerRules {
             owner.locked = Amount(units: owner.locked.units - min(owner.locked.units, record.stake.units))
             owner.balance = try TransactionApplier.add(owner.balance, record.stake, id)
             try ledger.setAccount(record.owner, owner)
-            try ledger.set(EconomicState.fate(id), [TicketStakeFate.released.rawValue])
+            try ledger.set(EconomicState.fate(id), EconomicStateValue.stakeFate(.released).canonicalBytes)
             try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
         }
         let price = try price(at: height, ledger: ledger)
-        try ledger.set(EconomicState.price, EconomicState.u64s([price.units, height]))
+        try ledger.set(EconomicState.price, EconomicStateValue.price(price, height: height).canonicalBytes)
         if height % UInt64(parameters.priceWindow) == 0 {
             try setCounter(EconomicState.poolAtRetarget, try counter(EconomicState.pool, ledger), &ledger)
         }
@@ -126,8 +133,9 @@ public struct EconomicLedgerRules: LedgerRules {
                 parameters: parameters
             )
         } catch { throw reject(error.description) }
-        let fresh = EconomicState.readU64s(try? ledger.value(forKey: EconomicState.fresh), count: 2)
-        let already = fresh.map { $0[0] == height ? Int($0[1]) : 0 } ?? 0
+        let fresh = try? EconomicState.value(try ledger.value(forKey: EconomicState.fresh), key: EconomicState.fresh)
+        var already = 0
+        if case .fresh(let at, let count)? = fresh, at == height { already = Int(count) }
         do throws(TicketRejection) { try TicketRules.checkFreshCount(already + 1, parameters: parameters) } catch {
             throw reject(error.description)
         }
@@ -238,6 +246,10 @@ public struct EconomicLedgerRules: LedgerRules {
             guard case .ruleRejected(_, let reason) = error else { throw error }
             throw reject(reason)
         }
+        do { _ = try checkSelection(claim, taskId: result.taskId, task: task, ledger: ledger) } catch {
+            guard case .ruleRejected(_, let reason) = error else { throw error }
+            throw reject(reason)
+        }
         let owners = tickets.mapValues(\.owner)
         var signers = Set<Address>()
         for s in result.evaluatorSignatures {
@@ -278,7 +290,8 @@ public struct EconomicLedgerRules: LedgerRules {
             guard let record = try ledger.ticket(proof.offenderTicket), record.owner == proof.offender else {
                 throw reject("ticket \(proof.offenderTicket.short) is not the offender's")
             }
-            let seated = EconomicState.hashes(try ledger.value(forKey: EconomicState.seats(proof.taskId)))
+            let seatsKey = EconomicState.seats(proof.taskId)
+            let seated = try EconomicState.tickets(try ledger.value(forKey: seatsKey), key: seatsKey)
             guard seated.contains(proof.offenderTicket) else {
                 throw reject(
                     "ticket \(proof.offenderTicket.short) holds no seat in a settled task \(proof.taskId.short)"
@@ -325,23 +338,35 @@ public struct EconomicLedgerRules: LedgerRules {
         case .buyTickets:
             let expiry = height + UInt64(parameters.ticketMaturity) + UInt64(parameters.ticketExpiry)
             let key = EconomicState.expiring(expiry)
-            try ledger.set(key, (try ledger.value(forKey: key) ?? []) + id.bytes)
+            let expiring = try EconomicState.tickets(try ledger.value(forKey: key), key: key)
+            try ledger.set(key, EconomicStateValue.tickets(expiring + [id]).canonicalBytes)
             try setCounter(EconomicState.pool, try counter(EconomicState.pool, ledger) + 1, &ledger)
-            let fresh = EconomicState.readU64s(try ledger.value(forKey: EconomicState.fresh), count: 2)
-            let already = fresh.map { $0[0] == height ? $0[1] : 0 } ?? 0
-            try ledger.set(EconomicState.fresh, EconomicState.u64s([height, already + 1]))
+            var already: UInt64 = 0
+            let fresh = try EconomicState.value(try ledger.value(forKey: EconomicState.fresh), key: EconomicState.fresh)
+            if case .fresh(let at, let count)? = fresh, at == height { already = count }
+            try ledger.set(
+                EconomicState.fresh,
+                EconomicStateValue.fresh(height: height, count: already + 1).canonicalBytes
+            )
         case .taskResult(let r):
             guard let claim = try? SettlementClaim(canonicalBytes: r.metrics) else { return }
-            var list: [UInt8] = []
             for seat in claim.seats {
-                try ledger.set(EconomicState.used(seat.ticket), r.taskId.bytes)
-                list += seat.ticket.bytes
+                try ledger.set(
+                    EconomicState.used(seat.ticket),
+                    EconomicStateValue.usedBy(task: r.taskId).canonicalBytes
+                )
             }
-            try ledger.set(EconomicState.seats(r.taskId), list)
+            try ledger.set(
+                EconomicState.seats(r.taskId),
+                EconomicStateValue.tickets(claim.seats.map(\.ticket)).canonicalBytes
+            )
         case .evidence(let e):
             guard let proof = try? PoUWEconomics.Evidence(canonicalBytes: e.proof) else { return }
-            try ledger.set(EconomicState.evidence(proof.id), [1])
-            try ledger.set(EconomicState.fate(proof.offenderTicket), [TicketStakeFate.slashed.rawValue])
+            try ledger.set(EconomicState.evidence(proof.id), EconomicStateValue.evidenceUsed.canonicalBytes)
+            try ledger.set(
+                EconomicState.fate(proof.offenderTicket),
+                EconomicStateValue.stakeFate(.slashed).canonicalBytes
+            )
             try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
         case .coinbase, .transfer, .payForTask:
             break

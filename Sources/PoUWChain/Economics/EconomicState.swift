@@ -1,16 +1,19 @@
 public import PoUWCore
 
 /// The economics rules' own entries in the ledger's state table (so they are covered by the state hash, undone
-/// on reorgs and re-derived by a replay). Keys and values:
+/// on reorgs and re-derived by a replay). Keys:
 ///
-/// - `u‖ticketId` → task id (32 B): the ticket took a seat in that task (it can never be used again).
-/// - `y‖ticketId` → one byte, `TicketStakeFate`: the ticket's stake left the locked balance (released or slashed).
-/// - `x‖height u64 big-endian` → ticket ids (32 B each, purchase order) whose expiry height is `height`.
-/// - `s‖taskId` → the seat tickets a settled task's TASK_RESULT named (32 B each, claim order).
-/// - `v‖evidenceId` → one byte 1: this evidence was used.
-/// - `mtprice` → price in force (u64) and the height it was set for (u64); `mtpool` → tickets with locked stake
-///   (u64); `mtpoolprev` → that count at the previous retarget (u64); `mtfresh` → height (u64) and tickets bought
-///   in that block (u64). All integers little-endian.
+/// - `u‖ticketId` → `.usedBy(task)`: the ticket took a seat in that task (it can never be used again).
+/// - `y‖ticketId` → `.stakeFate(fate)`: the ticket's stake left the locked balance (released or slashed).
+/// - `x‖height u64 big-endian` → `.tickets(ids)`: tickets (purchase order) whose expiry height is `height`.
+/// - `s‖taskId` → `.tickets(ids)`: the seat tickets a settled task's TASK_RESULT named (claim order).
+/// - `v‖evidenceId` → `.evidenceUsed`: this evidence was used.
+/// - `mtprice` → `.price(amount, height)`: the price in force and the height it is for; `mtpool` →
+///   `.counter(n)`: tickets with locked stake; `mtpoolprev` → `.counter(n)`: that count at the previous retarget;
+///   `mtfresh` → `.fresh(height, count)`: tickets bought in that block.
+///
+/// Every value is one canonical `EconomicStateValue` record (tag 0x77, version 1); the golden bytes are in
+/// `Fixtures/economics/economic-state-golden.txt`.
 public enum EconomicState {
     public static func used(_ ticket: Hash256) -> [UInt8] { [UInt8(ascii: "u")] + ticket.bytes }
     public static func fate(_ ticket: Hash256) -> [UInt8] { [UInt8(ascii: "y")] + ticket.bytes }
@@ -24,22 +27,131 @@ public enum EconomicState {
     public static let poolAtRetarget: [UInt8] = Array("mtpoolprev".utf8)
     public static let fresh: [UInt8] = Array("mtfresh".utf8)
 
-    static func u64s(_ values: [UInt64]) -> [UInt8] {
-        var w = ByteWriter(capacity: 8 * values.count)
-        for v in values { w.u64(v) }
-        return w.bytes
+    /// Decodes the value stored under `key` (`nil` if absent); a value that is not a valid record is corrupt state.
+    public static func value(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> EconomicStateValue? {
+        guard let bytes else { return nil }
+        do { return try EconomicStateValue(canonicalBytes: bytes) } catch {
+            throw .corruptState(key: Hex.encode(key), reason: "\(error)")
+        }
     }
 
-    static func readU64s(_ bytes: [UInt8]?, count: Int) -> [UInt64]? {
-        guard let bytes, bytes.count == 8 * count else { return nil }
-        var r = ByteReader(bytes)
-        return (0..<count).compactMap { _ in try? r.u64() }
+    /// The ticket list under `key` (empty if absent).
+    public static func tickets(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> [Hash256] {
+        switch try value(bytes, key: key) {
+        case .tickets(let ids): ids
+        case nil: []
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected a ticket list, found \(other)")
+        }
     }
 
-    static func hashes(_ bytes: [UInt8]?) -> [Hash256] {
-        guard let bytes else { return [] }
-        return stride(from: 0, to: bytes.count - bytes.count % 32, by: 32).compactMap {
-            Hash256(bytes: Array(bytes[$0..<$0 + 32]))
+    /// The counter under `key` (0 if absent).
+    public static func counter(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> UInt64 {
+        switch try value(bytes, key: key) {
+        case .counter(let n): n
+        case nil: 0
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected a counter, found \(other)")
+        }
+    }
+
+    /// The task a ticket was used in, if any.
+    public static func usedBy(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> Hash256? {
+        switch try value(bytes, key: key) {
+        case .usedBy(let task): task
+        case nil: nil
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected a task, found \(other)")
+        }
+    }
+
+    /// Where a ticket's stake went, if it left the locked balance.
+    public static func stakeFate(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> TicketStakeFate? {
+        switch try value(bytes, key: key) {
+        case .stakeFate(let fate): fate
+        case nil: nil
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected a stake fate, found \(other)")
+        }
+    }
+}
+
+/// One value of the economics rules' state (`EconomicState`). Canonical record 0x77 v1: a kind byte, then
+/// `usedBy` (1): task id 32 B; `stakeFate` (2): fate u8; `tickets` (3): LEB128 count ≤ 2²⁰, 32 B each;
+/// `evidenceUsed` (4): nothing; `price` (5): units u64, height u64; `counter` (6): u64; `fresh` (7): height u64,
+/// count u64. Integers little-endian. Decoding is strict (unknown kind or fate, truncation, trailing bytes).
+public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStringConvertible {
+    case usedBy(task: Hash256)
+    case stakeFate(TicketStakeFate)
+    case tickets([Hash256])
+    case evidenceUsed
+    case price(Amount, height: UInt64)
+    case counter(UInt64)
+    case fresh(height: UInt64, count: UInt64)
+
+    public static let version: UInt8 = 1
+    public static let maxTickets = 1 << 20
+
+    public func encode(to writer: inout ByteWriter) {
+        writer.header(tag: .economicState, version: Self.version)
+        switch self {
+        case .usedBy(let task):
+            writer.u8(1)
+            writer.hash(task)
+        case .stakeFate(let fate):
+            writer.u8(2)
+            writer.u8(fate.rawValue)
+        case .tickets(let ids):
+            writer.u8(3)
+            writer.length(ids.count)
+            for id in ids { writer.hash(id) }
+        case .evidenceUsed:
+            writer.u8(4)
+        case .price(let amount, let height):
+            writer.u8(5)
+            writer.u64(amount.units)
+            writer.u64(height)
+        case .counter(let n):
+            writer.u8(6)
+            writer.u64(n)
+        case .fresh(let height, let count):
+            writer.u8(7)
+            writer.u64(height)
+            writer.u64(count)
+        }
+    }
+
+    public init(from reader: inout ByteReader) throws {
+        _ = try reader.header(tag: .economicState, versions: Self.version...Self.version)
+        let kind = try reader.u8()
+        switch kind {
+        case 1: self = .usedBy(task: try reader.hash())
+        case 2:
+            let raw = try reader.u8()
+            guard let fate = TicketStakeFate(rawValue: raw) else {
+                throw CanonicalDecodingError.invalidValue(field: "economicState.fate", reason: "unknown fate \(raw)")
+            }
+            self = .stakeFate(fate)
+        case 3:
+            var ids: [Hash256] = []
+            for _ in 0..<(try reader.length(field: "economicState.tickets", limit: Self.maxTickets)) {
+                ids.append(try reader.hash())
+            }
+            self = .tickets(ids)
+        case 4: self = .evidenceUsed
+        case 5: self = .price(Amount(units: try reader.u64()), height: try reader.u64())
+        case 6: self = .counter(try reader.u64())
+        case 7: self = .fresh(height: try reader.u64(), count: try reader.u64())
+        default:
+            throw CanonicalDecodingError.invalidValue(field: "economicState.kind", reason: "unknown kind \(kind)")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .usedBy(let task): "used in task \(task.short)"
+        case .stakeFate(let fate): "stake \(fate)"
+        case .tickets(let ids): "\(ids.count) ticket(s)"
+        case .evidenceUsed: "evidence used"
+        case .price(let amount, let height): "price \(amount) at height \(height)"
+        case .counter(let n): "counter \(n)"
+        case .fresh(let height, let count): "\(count) fresh ticket(s) at height \(height)"
         }
     }
 }

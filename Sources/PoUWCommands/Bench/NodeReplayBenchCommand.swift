@@ -59,7 +59,8 @@ struct NodeReplayBenchCommand: ParsableCommand {
                 configuration: configuration,
                 taskJSON: taskJSON,
                 train: data.train,
-                test: data.test
+                test: data.test,
+                filler: try DemoTasks.filler()
             )
             for _ in 0..<rounds { try network.round() }
             taskID = network.task.taskID

@@ -105,7 +105,8 @@ struct DemoCommand: ParsableCommand {
             configuration: configuration,
             taskJSON: taskBytes,
             train: data.train,
-            test: data.test
+            test: data.test,
+            filler: try DemoTasks.filler()
         )
         view.say(
             """
@@ -116,7 +117,7 @@ struct DemoCommand: ParsableCommand {
         )
         let trainStart = Date()
         while !stop.requested && Date().timeIntervalSince(trainStart) < duration {
-            if let iterations, network.rounds >= iterations { break }
+            if let iterations, network.rounds - network.bootstrapRounds >= iterations { break }
             try network.round()
             view.update(network, elapsed: Date().timeIntervalSince(trainStart))
         }

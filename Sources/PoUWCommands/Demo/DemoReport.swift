@@ -24,8 +24,36 @@ struct DemoReport: Codable {
         var name: String
         var role: String
         var account: String
+        /// Seats won in the task's VRF selection, e.g. "miner #1".
+        var seats: String
+        /// Stake still locked in tickets.
+        var locked: String
         var payout: String
+        var slashed: String
         var balance: String
+    }
+
+    /// How the task got started on chain.
+    struct Lifecycle: Codable {
+        var bootstrapRounds: Int
+        var fillerBlocks: Int
+        var tickets: Int
+        var registrationHeight: UInt64?
+        var selectionProofs: Int
+        var supplyHeld: String
+        var supplyExpected: String
+        var supplyBalanced: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case tickets
+            case bootstrapRounds = "bootstrap_rounds"
+            case fillerBlocks = "filler_blocks"
+            case registrationHeight = "registration_height"
+            case selectionProofs = "selection_proofs"
+            case supplyHeld = "supply_held"
+            case supplyExpected = "supply_expected"
+            case supplyBalanced = "supply_balanced"
+        }
     }
 
     struct Verification: Codable {
@@ -61,9 +89,11 @@ struct DemoReport: Codable {
     var miners: [Miner]
     var participants: [Participant]
     var verification: [Verification]
+    var lifecycle: Lifecycle
 
     enum CodingKeys: String, CodingKey {
         case dataset, task, seconds, rounds, interrupted, blocks, slashed, miners, participants, verification
+        case lifecycle
         case taskID = "task_id"
         case dataDirectory = "data_dir"
         case bestTestAccuracy = "best_test_accuracy"

@@ -36,16 +36,62 @@ enum DemoSummary {
                 balance: balance(node.account)
             )
         }
-        let others = [network.client] + network.supervisors + network.evaluators + [network.archive]
-        let participants = others.map { node in
+        let selection = network.selection
+        let tickets = (try? chain.tickets()) ?? []
+        func seats(_ node: Node) -> String {
+            guard let selection else { return "-" }
+            var out: [String] = []
+            for role in Role.allCases {
+                for ticket in selection.seats(role, of: node.account) {
+                    out.append("\(role) #\((selection.seats(role).firstIndex(of: ticket) ?? 0) + 1)")
+                }
+            }
+            return out.isEmpty ? "-" : out.joined(separator: ", ")
+        }
+        func slashed(_ account: Address) -> Amount {
+            Amount(
+                units: tickets.filter { $0.record.owner == account && $0.fate == .slashed }.map(\.record.stake.units)
+                    .reduce(0, +)
+            )
+        }
+        let participants = network.nodes.map { node in
             DemoReport.Participant(
                 name: node.name,
                 role: node.roles.map(\.rawValue).sorted().joined(separator: "+"),
                 account: node.account.description,
+                seats: seats(node),
+                locked: ((try? chain.account(node.account))?.locked ?? .zero).description,
                 payout: paid(node.account).description,
+                slashed: slashed(node.account).description,
                 balance: balance(node.account)
             )
         }
+        let totalSlashed = Amount(
+            units: tickets.filter { $0.fate == .slashed }.map(\.record.stake.units).reduce(0, +)
+        )
+        let supply = try chain.supply()
+        var fillerBlocks = 0
+        let registration = selection?.registrationHeight ?? chain.tip.height
+        if registration > 0 {
+            for h in 1...registration {
+                guard let block = try chain.block(atHeight: h),
+                    let bytes = try network.archive.artefacts.bytes(for: block.header.msgHash),
+                    let message = try? IterationMessage(canonicalBytes: bytes),
+                    network.archive.joined[message.body.taskID]?.filler != nil
+                else { continue }
+                fillerBlocks += 1
+            }
+        }
+        let lifecycle = DemoReport.Lifecycle(
+            bootstrapRounds: network.bootstrapRounds,
+            fillerBlocks: fillerBlocks,
+            tickets: tickets.count,
+            registrationHeight: selection?.registrationHeight,
+            selectionProofs: selection?.selection.proofs.count ?? 0,
+            supplyHeld: Amount(units: supply.held).description,
+            supplyExpected: Amount(units: supply.expected).description,
+            supplyBalanced: supply.held == supply.expected
+        )
         var blocks = [String]()
         let height = chain.tip.height
         if height > 0 {
@@ -64,7 +110,7 @@ enum DemoSummary {
             blocks: blocks,
             taskResult: evaluation.result?.id.hex,
             taskResultConfirmed: confirmed,
-            slashed: Amount.zero.description,
+            slashed: totalSlashed.description,
             miners: miners,
             participants: participants,
             verification: network.nodes.map {
@@ -77,7 +123,8 @@ enum DemoSummary {
                     messagesRejected: $0.statistics.messagesRejected,
                     verifySeconds: $0.statistics.verifySeconds
                 )
-            }
+            },
+            lifecycle: lifecycle
         )
     }
 
@@ -112,12 +159,26 @@ enum DemoSummary {
                     + pad(m.payout, 18) + "  " + m.balance
             )
         }
-        print("\nparticipant   role                 payout              balance")
+        print(
+            "\nparticipant   role                 seats (VRF)       locked stake  payout              slashed  balance"
+        )
         for p in r.participants {
             print(
-                pad(p.name, 12) + "  " + pad(p.role, 19) + "  " + pad(p.payout, 18) + "  " + p.balance
+                pad(p.name, 12) + "  " + pad(p.role, 19) + "  " + pad(p.seats, 16) + "  " + pad(p.locked, 12) + "  "
+                    + pad(p.payout, 18) + "  " + pad(p.slashed, 7) + "  " + p.balance
             )
         }
+        let l = r.lifecycle
+        print(
+            """
+
+            lifecycle: \(l.fillerBlocks) filler block(s) and \(l.tickets) ticket(s) before the PAY_FOR_TASK at height \
+            \(l.registrationHeight.map(String.init) ?? "?") (\(l.bootstrapRounds) bootstrap rounds); selection from \
+            \(l.selectionProofs) VRF proof(s), re-checked by the chain at TASK_RESULT
+            supply: held \(l.supplyHeld), expected \(l.supplyExpected) (genesis + subsidies − burned): \
+            \(l.supplyBalanced ? "balanced" : "NOT BALANCED")
+            """
+        )
         let accepted = r.verification.map(\.accepted).reduce(0, +)
         let invalid = r.verification.map(\.invalid).reduce(0, +)
         let unavailable = r.verification.map(\.unavailable).reduce(0, +)
@@ -127,7 +188,7 @@ enum DemoSummary {
             blocks: \(r.blocks.count) mined; block verifications by replay: \(accepted) valid, \(invalid) invalid, \
             \(unavailable) unavailable (over \(r.verification.count) nodes)
             TASK_RESULT: \(r.taskResult ?? "none") \(r.taskResultConfirmed ? "(in a block: fee paid out)" : "(not confirmed)")
-            slashing: \(r.slashed) (no evidence of cheating)
+            slashing: \(r.slashed)\(r.slashed == Amount.zero.description ? " (no evidence of cheating)" : "")
 
             data: \(r.dataDirectory)/ — one directory per node (client, miner-N, supervisor-N, evaluator-N) and archive/
               pouw-replay --data-dir \(r.dataDirectory) chain

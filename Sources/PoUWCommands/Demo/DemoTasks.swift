@@ -1,3 +1,5 @@
+import PoUWNode
+
 /// The task files `pouw demo` uses when no --task is given, embedded so the binary runs from anywhere.
 ///
 /// `seedMNIST` is byte for byte the seed's `reference/mnist_task.json` (784 inputs: Fashion-MNIST's 28×28
@@ -60,4 +62,13 @@ enum DemoTasks {
           }
         }
         """
+}
+
+extension DemoTasks {
+    /// The filler every demo node trains and checks (`FillerTask`): the built-in digits task on the digits
+    /// fixture's training split (test fraction 0.2, split seed 0), whatever the demo's own dataset.
+    static func filler() throws -> FillerTask.Source {
+        let data = try TrainData.load("digits", testFraction: 0.2, seed: 0)
+        return FillerTask.Source(json: Array((digits + "\n").utf8), train: data.train)
+    }
 }

@@ -5,11 +5,13 @@ import PoUWCore
 import PoUWNode
 import PoUWProtocol
 
-/// `pouw-inspect task ID`: a task's definition, participants, per-epoch metrics and the blocks it produced.
+/// `pouw-inspect task ID`: a task's definition, participants, per-epoch metrics, the blocks it produced and, once
+/// settled, its VRF selection proofs (re-checked) and payout table.
 struct InspectTaskCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "task",
-        abstract: "Show a task: status, participants, metrics per epoch and miner, blocks it produced.",
+        abstract:
+            "Show a task: status, participants, metrics per epoch and miner, blocks, selection proofs and payouts.",
         discussion:
             "Example: pouw-inspect --data-dir pouw-demo task 5be1… --json (the demo's top directory reads archive/)"
     )
@@ -44,8 +46,9 @@ struct InspectTaskCommand: ParsableCommand {
         var miners: [String]
         var epochs: [EpochLine]
         var blocks: [String]
+        var settlement: InspectTaskSettlement?
         enum CodingKeys: String, CodingKey {
-            case task, status, client, escrow, parameters, messages, miners, epochs, blocks
+            case task, status, client, escrow, parameters, messages, miners, epochs, blocks, settlement
             case datasetRoot = "dataset_root"
             case testSetRoot = "test_set_root"
             case batchSize = "batch_size"
@@ -82,13 +85,22 @@ struct InspectTaskCommand: ParsableCommand {
         }.sorted { ($0.miner, $0.epoch) < ($1.miner, $1.epoch) }
         var blocks = [String]()
         var settled = false
+        var settlement: InspectTaskSettlement?
         let height = try stored.height()
         for h in 0..<height {
             guard let blockID = try stored.chain.mainChainId(atHeight: h), let block = try stored.block(id: blockID)
             else { continue }
             if history.contains(block.header.msgHash) { blocks.append(blockID.hex) }
             for tx in block.transactions {
-                if case .taskResult(let result) = tx.body, result.taskId == id { settled = true }
+                if case .taskResult(let result) = tx.body, result.taskId == id {
+                    settled = true
+                    settlement = try? InspectTaskSettlement.make(
+                        id: id,
+                        result: result,
+                        resultID: tx.id,
+                        stored: stored
+                    )
+                }
             }
         }
         let output = Output(
@@ -103,7 +115,8 @@ struct InspectTaskCommand: ParsableCommand {
             messages: history.count,
             miners: miners.sorted(),
             epochs: epochs,
-            blocks: blocks
+            blocks: blocks,
+            settlement: settlement
         )
         if json {
             try JSONOutput.print(output)
@@ -128,5 +141,6 @@ struct InspectTaskCommand: ParsableCommand {
         }
         print("blocks produced: \(blocks.count)")
         for b in blocks { print("  \(b)") }
+        settlement?.printText()
     }
 }

@@ -6,6 +6,9 @@ public import PoUWCore
 /// Canonical record 0x76 v1: `miners (count; ticket 32 B, qualityPPM u32, verifiedIterations u64 each),
 /// supervisors (count; ticket 32 B each), evaluators (count; ticket 32 B each), verifier charges (count;
 /// verifier ticket 32 B, miner ticket 32 B, blocksChecked u64 each)`. Counts are limited to `maxSeats` per list.
+/// Version 2 appends the `SelectionClaim` (requirements and every taking-part ticket's VRF proof); a claim without
+/// a selection encodes as v1, byte for byte as before. Miner, supervisor and evaluator seats are listed in seat
+/// (draw) order; verifier seats are the distinct verifier tickets of `charges` in order of first appearance.
 public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     public static let maxSeats = 256
 
@@ -39,12 +42,26 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     public let supervisors: [Hash256]
     public let evaluators: [Hash256]
     public let charges: [Charge]
+    /// The VRF selection the seats come from (v2); `nil` for a v1 claim.
+    public let selection: SelectionClaim?
 
-    public init(miners: [MinerSeat], supervisors: [Hash256], evaluators: [Hash256], charges: [Charge]) {
+    public init(
+        miners: [MinerSeat],
+        supervisors: [Hash256],
+        evaluators: [Hash256],
+        charges: [Charge],
+        selection: SelectionClaim? = nil
+    ) {
         self.miners = miners
         self.supervisors = supervisors
         self.evaluators = evaluators
         self.charges = charges
+        self.selection = selection
+    }
+
+    /// The seat tickets of `role`, in seat order (verifiers: distinct verifier tickets of `charges`).
+    public func seatTickets(_ role: Role) -> [Hash256] {
+        seats.filter { $0.role == role }.map(\.ticket)
     }
 
     /// Every seat as (ticket, role), in claim order; verifier tickets once each.
@@ -56,7 +73,7 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     }
 
     public func encode(to writer: inout ByteWriter) {
-        writer.header(tag: .settlementClaim, version: 1)
+        writer.header(tag: .settlementClaim, version: selection == nil ? 1 : 2)
         writer.length(miners.count)
         for m in miners {
             writer.hash(m.ticket)
@@ -73,10 +90,11 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
             writer.hash(c.minerTicket)
             writer.u64(c.blocksChecked)
         }
+        selection?.encode(to: &writer)
     }
 
     public init(from reader: inout ByteReader) throws {
-        try reader.header(tag: .settlementClaim, versions: 1...1)
+        let version = try reader.header(tag: .settlementClaim, versions: 1...2)
         var miners: [MinerSeat] = []
         for _ in 0..<(try reader.length(field: "claim.miners", limit: Self.maxSeats)) {
             miners.append(
@@ -101,6 +119,12 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
                 )
             )
         }
-        self.init(miners: miners, supervisors: supervisors, evaluators: evaluators, charges: charges)
+        self.init(
+            miners: miners,
+            supervisors: supervisors,
+            evaluators: evaluators,
+            charges: charges,
+            selection: version == 2 ? try SelectionClaim(from: &reader) : nil
+        )
     }
 }

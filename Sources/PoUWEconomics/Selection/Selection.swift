@@ -39,6 +39,25 @@ public enum SelectionExclusion: Error, Sendable, Hashable {
     case noMatch(ticket: Hash256)
 }
 
+extension SelectionExclusion: CustomStringConvertible {
+    /// True if the exclusion is about `ticket`.
+    public func names(_ ticket: Hash256) -> Bool {
+        switch self {
+        case .ticket(let rejection): rejection.description.contains(ticket.short)
+        case .invalidProof(let t), .duplicateEntry(let t), .noMatch(let t): t == ticket
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .ticket(let rejection): rejection.description
+        case .invalidProof(let t): "ticket \(t.short): VRF proof does not verify"
+        case .duplicateEntry(let t): "ticket \(t.short) named twice"
+        case .noMatch(let t): "ticket \(t.short): preferences do not meet the task's requirements"
+        }
+    }
+}
+
 /// A ticket's part in a selection, for `pouw-inspect task` and audits.
 public struct SelectionCandidate: Sendable, Hashable {
     public let ticket: Hash256

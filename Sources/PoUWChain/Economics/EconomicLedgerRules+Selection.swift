@@ -1,0 +1,108 @@
+public import PoUWCore
+public import PoUWCrypto
+public import PoUWEconomics
+
+extension EconomicLedgerRules {
+    /// The selection context of `role` for task `taskId`. The chain's rule hooks do not see block hashes, so the
+    /// VRF input is seeded by the task id (the PAY_FOR_TASK transaction id) in both the selection-hash and the
+    /// task slot: `alpha = "PoUW/select/v1" ‖ taskId ‖ taskId ‖ role`.
+    public static func selectionContext(task taskId: Hash256, role: Role) -> SelectionContext {
+        SelectionContext(selectionHash: taskId, taskId: taskId, role: role)
+    }
+
+    /// Recomputes a claim's VRF selection from chain data (PROTOCOL.md "Selection"): the seats of every role must
+    /// be exactly `selectionOutcomes` with as many seats as the claim lists for the role, in order. Returns the
+    /// outcome per role (for reports).
+    public func checkSelection(
+        _ claim: SettlementClaim,
+        taskId: Hash256,
+        task: TaskEscrow,
+        ledger: LedgerOverlay
+    ) throws(ValidationError) -> [Role: SelectionOutcome] {
+        func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: taskId, reason: reason) }
+        guard let selection = claim.selection else { throw reject("the claim carries no VRF selection proofs") }
+        var seats: [Role: Int] = [:]
+        for role in Role.allCases { seats[role] = claim.seatTickets(role).count }
+        let outcomes = try selectionOutcomes(
+            selection,
+            seats: seats,
+            taskId: taskId,
+            registrationHeight: task.height,
+            ledger: ledger
+        )
+        for role in Role.allCases {
+            let claimed = claim.seatTickets(role)
+            guard let outcome = outcomes[role] else { continue }
+            let won = outcome.seats.map(\.ticket)
+            if won != claimed {
+                let reasons = outcome.excluded.filter { exclusion in claimed.contains { exclusion.names($0) } }
+                let detail = reasons.isEmpty ? "" : " (\(reasons.map(\.description).joined(separator: "; ")))"
+                throw reject(
+                    "\(role) seats \(claimed.map(\.short)) are not the VRF selection \(won.map(\.short))\(detail)"
+                )
+            }
+        }
+        return outcomes
+    }
+
+    /// The VRF selection of every role from chain data: the entries are `selection`'s proofs of that role's tickets
+    /// (every ticket must exist on chain); `Selection.select` runs at the task's registration height (tickets must
+    /// be live then and not used by another task) with `selection.requirements` and `seats[role]` seats.
+    public func selectionOutcomes(
+        _ selection: SelectionClaim,
+        seats: [Role: Int],
+        taskId: Hash256,
+        registrationHeight: UInt64,
+        ledger: LedgerOverlay
+    ) throws(ValidationError) -> [Role: SelectionOutcome] {
+        func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: taskId, reason: reason) }
+        var entries: [Role: [SelectionEntry]] = [:]
+        var used = Set<Hash256>()
+        let verifier = ECVRFVerifier()
+        for p in selection.proofs {
+            let ticket: Ticket
+            do {
+                guard let record = try ledger.ticket(p.ticket) else {
+                    throw reject("selection proof for unknown ticket \(p.ticket.short)")
+                }
+                ticket = try view(p.ticket, record)
+                // Used by an earlier task (a ticket this task's settlement marked stays selectable for it, so
+                // the selection can be re-checked after the fact).
+                let usedKey = EconomicState.used(p.ticket)
+                if let by = try EconomicState.usedBy(try ledger.value(forKey: usedKey), key: usedKey), by != taskId {
+                    used.insert(p.ticket)
+                }
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw reject("ticket \(p.ticket.short) unreadable: \(error)")
+            }
+            let context = Self.selectionContext(task: taskId, role: ticket.role)
+            let beta = verifier.verifiedOutput(publicKey: ticket.vrfPublicKey, alpha: context.alpha, proof: p.proof)
+            entries[ticket.role, default: []].append(SelectionEntry(ticket: ticket, beta: beta ?? [], proof: p.proof))
+        }
+        var outcomes: [Role: SelectionOutcome] = [:]
+        for role in Role.allCases {
+            outcomes[role] = Selection.select(
+                context: Self.selectionContext(task: taskId, role: role),
+                requirements: selection.requirements,
+                seats: seats[role] ?? 0,
+                entries: entries[role] ?? [],
+                height: registrationHeight,
+                usedTickets: used,
+                parameters: parameters,
+                verifier: verifier
+            )
+        }
+        return outcomes
+    }
+}
+
+extension SelectionClaim.Proof {
+    /// The proof a ticket holder publishes for task `taskId`: its VRF secret key's proof over the task's selection
+    /// context of the ticket's role (`EconomicLedgerRules.selectionContext`).
+    public static func prove(ticket: Hash256, role: Role, task taskId: Hash256, key: VRF.SecretKey) -> Self {
+        let alpha = EconomicLedgerRules.selectionContext(task: taskId, role: role).alpha
+        return Self(ticket: ticket, proof: key.prove(alpha: alpha).bytes)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+public import PoUWChain
+public import PoUWCore
+public import PoUWCrypto
+public import PoUWEconomics
+import PoUWML
+public import PoUWProtocol
+
+extension Node {
+    /// A node's part in the task lifecycle (PROTOCOL.md "Lifecycle"): the tickets it buys, the filler it trains
+    /// while no paid task has selected it, the task data clients published, the VRF proofs heard and the
+    /// selections derived from them.
+    public struct Lifecycle: Sendable {
+        /// The bundled model and data fillers train; `nil`: this node neither trains nor checks fillers.
+        public internal(set) var fillerSource: FillerTask.Source?
+        /// The tickets this node buys (one 1-lot ticket per role) and the preferences each declares.
+        public internal(set) var ticketPlan: [Role: Preferences] = [:]
+        /// Seats a selection fills (agreed by the network).
+        public internal(set) var seats = SeatCounts(miners: 0, supervisors: 0, evaluators: 0, verifiers: 0)
+        /// The BUY_TICKETS this node sent, by role; their ids are the ticket ids.
+        public internal(set) var purchases: [Role: Transaction] = [:]
+        /// Tip height when the pending purchases were sent.
+        var purchasedAt: UInt64 = 0
+        /// The node's VRF key (ECVRF-P256), derived from its Ed25519 key.
+        public internal(set) var vrfKey: VRF.SecretKey?
+        /// Paid tasks whose data their clients published, by id (joined once selected).
+        public internal(set) var offers: [Hash256: PreparedTask] = [:]
+        /// VRF proofs heard, by task then ticket, with the node key that announced each ticket.
+        public internal(set) var proofs: [Hash256: [Hash256: SelectionClaim.Proof]] = [:]
+        public internal(set) var proofOwners: [Hash256: [Hash256: NodeKey]] = [:]
+        /// Tasks this node has sent its own proofs for.
+        var proofsSent: Set<Hash256> = []
+        /// Selections derived, by task; and why a derivation failed.
+        public internal(set) var selections: [Hash256: TaskSelection] = [:]
+        public internal(set) var failures: [Hash256: String] = [:]
+
+        public init() {}
+    }
+
+    /// Sets what this node's operator decided: the filler data it holds, the tickets it buys and the seat counts
+    /// of the network. Derives the VRF key: `SHA-256(Ed25519 signature of "pouw/vrf-key/v1")` (deterministic).
+    public func provision(fillerSource: FillerTask.Source?, tickets: [Role: Preferences], seats: SeatCounts) throws {
+        lifecycle.fillerSource = fillerSource
+        lifecycle.ticketPlan = tickets
+        lifecycle.seats = seats
+        lifecycle.vrfKey = try VRF.SecretKey(bytes: SHA256.hash(key.sign(Array("pouw/vrf-key/v1".utf8))).bytes)
+    }
+
+    /// A client published a task's data (the in-process stand-in for fetching batches by hash from the client).
+    /// Nothing happens until its PAY_FOR_TASK is in a block.
+    public func offer(_ task: PreparedTask) {
+        lifecycle.offers[task.taskID] = task
+        advanceLifecycle()
+    }
+
+    // MARK: fillers
+
+    /// Starts this miner's filler anchored at the current tip, joins it and announces its descriptor.
+    func startFiller() throws {
+        guard let source = lifecycle.fillerSource else { throw MiningFailure.noTask }
+        let filler = try FillerTask.prepare(anchor: chain.tip.id, key: key, source: source)
+        try join(filler, rules: try TaskRegistration.fillerRules(filler))
+        try startMining(filler)
+        broadcast(.transaction(filler.transaction.canonicalBytes))
+    }
+
+    /// A filler descriptor arrived: rebuilt and checked (`FillerTask.check`), then joined as any task.
+    func learnFiller(_ transaction: Transaction) {
+        guard let source = lifecycle.fillerSource, joined[transaction.id] == nil else { return }
+        do {
+            let filler = try FillerTask.check(transaction, source: source) { anchor in
+                (try? chain.indexRecord(anchor)) != nil
+            }
+            try join(filler, rules: try TaskRegistration.fillerRules(filler))
+        } catch {
+            statistics.lastRejection = "filler \(transaction.id.short) refused: \(error)"
+        }
+    }
+
+    // MARK: after every block
+
+    /// Runs after each block this node connects: buys tickets, publishes its VRF proofs for newly registered
+    /// tasks, and derives the selection of each task registered at least one block ago.
+    func advanceLifecycle() {
+        do { try buyTickets() } catch { statistics.lastRejection = "tickets: \(error)" }
+        for task in lifecycle.offers.values.sorted(by: { $0.taskID < $1.taskID }) {
+            guard lifecycle.selections[task.taskID] == nil, lifecycle.failures[task.taskID] == nil,
+                let escrow = try? chain.task(task.taskID)
+            else { continue }
+            if !lifecycle.proofsSent.contains(task.taskID) { sendProofs(task.taskID) }
+            // Proofs are heard until the block after the registration; the selection closes then.
+            if chain.tip.height >= escrow.height + 1 { deriveSelection(task) }
+        }
+    }
+
+    /// Sends the missing BUY_TICKETS (one 1-lot ticket per planned role at the current price) once the account
+    /// can pay for them; purchases not mined within 4 blocks are dropped and sent again.
+    func buyTickets() throws {
+        guard let vrf = lifecycle.vrfKey, !lifecycle.ticketPlan.isEmpty else { return }
+        let pending = lifecycle.purchases.filter { (try? chain.transaction($0.value.id)) == nil }
+        if !pending.isEmpty {
+            guard chain.tip.height >= lifecycle.purchasedAt + 4 else { return }
+            for (role, tx) in pending {
+                lifecycle.purchases[role] = nil
+                mempool.removeAll { $0.id == tx.id }
+            }
+        }
+        let missing = lifecycle.ticketPlan.keys.sorted().filter { lifecycle.purchases[$0] == nil }
+        guard !missing.isEmpty else { return }
+        let state = try chain.account(account)
+        let price = try economics.price(at: chain.tip.height + 1, ledger: chain.ledgerView())
+        guard state.balance.units >= price.units * UInt64(missing.count) else { return }
+        var sequence = state.sequence
+        for role in missing {
+            guard let preferences = lifecycle.ticketPlan[role], let ticketRole = TicketRole(rawValue: role.rawValue)
+            else { continue }
+            let body = BuyTickets(
+                role: ticketRole,
+                count: 1,
+                stake: price,
+                preferences: preferences.canonicalBytes,
+                vrfPublicKey: vrf.publicKey.bytes
+            )
+            let tx = Transaction(body: .buyTickets(body), signer: key.publicKey, sequence: sequence, fee: .zero)
+                .signed(with: key)
+            sequence += 1
+            lifecycle.purchases[role] = tx
+            mempool.append(tx)
+            broadcast(.transaction(tx.canonicalBytes))
+        }
+        lifecycle.purchasedAt = chain.tip.height
+    }
+
+    /// Publishes this node's VRF proof of every ticket it holds on chain for `taskID`.
+    func sendProofs(_ taskID: Hash256) {
+        guard let vrf = lifecycle.vrfKey else { return }
+        lifecycle.proofsSent.insert(taskID)
+        for role in lifecycle.purchases.keys.sorted() {
+            guard let tx = lifecycle.purchases[role], (try? chain.ticket(tx.id)) ?? nil != nil else { continue }
+            let proof = SelectionClaim.Proof.prove(ticket: tx.id, role: role, task: taskID, key: vrf)
+            receiveSelectionProof(task: taskID, ticket: tx.id, proof: proof.proof, owner: nodeKey)
+            broadcast(.selectionProof(task: taskID, ticket: tx.id, proof: proof.proof, owner: nodeKey))
+        }
+    }
+
+    /// Keeps a published proof (the first one per ticket) until the task's selection closes.
+    func receiveSelectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey) {
+        guard lifecycle.selections[task] == nil, lifecycle.proofs[task]?[ticket] == nil else { return }
+        lifecycle.proofs[task, default: [:]][ticket] = SelectionClaim.Proof(ticket: ticket, proof: proof)
+        lifecycle.proofOwners[task, default: [:]][ticket] = owner
+    }
+
+    /// Derives `task`'s selection from chain data and the proofs heard, joins it, and — if this node's miner
+    /// ticket won a seat — makes it the task this node trains.
+    func deriveSelection(_ task: PreparedTask) {
+        do {
+            let selection = try TaskRegistration.select(
+                task: task,
+                seats: lifecycle.seats,
+                proofs: Array((lifecycle.proofs[task.taskID] ?? [:]).values),
+                keys: lifecycle.proofOwners[task.taskID] ?? [:],
+                chain: chain,
+                rules: economics
+            )
+            lifecycle.selections[task.taskID] = selection
+            try join(task, rules: selection.rules)
+            if has(.miner), selection.minerKeys.contains(nodeKey) { try startMining(task) }
+        } catch {
+            lifecycle.failures[task.taskID] = "\(error)"
+            statistics.lastRejection = "task \(task.taskID.short): \(error)"
+        }
+    }
+}
