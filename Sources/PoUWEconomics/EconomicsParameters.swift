@@ -80,13 +80,14 @@ public struct EconomicsParameters: Sendable, Hashable, CanonicalCodable {
         subsidyHalvingInterval: 210_000
     )
 
-    /// Local networks (demo, tests): PAI regtest's scale — pool 64, maturity 8, expiry 5 × 64, window 8 — with a
+    /// Local networks (demo, tests): PAI regtest's scale — pool 64, maturity 8, window 8 — with an expiry of 4096 blocks
+    /// (a demo mines several blocks a second and must settle before its seat tickets expire), a
     /// 0.2 PAI minimum price and a faster halving.
     public static let local = EconomicsParameters(
         ticketPoolTarget: 64,
         ticketsPerBlock: 5,
         ticketMaturity: 8,
-        ticketExpiry: 320,
+        ticketExpiry: 4096,
         priceWindow: 8,
         minimumTicketPrice: Amount(units: Amount.unitsPerPAI / 5),
         maxFreshTicketsPerBlock: 20,

@@ -69,6 +69,26 @@ public final class LocalNetwork {
     /// The task's selection as the archive derived it from chain data.
     public var selection: TaskSelection? { archive.lifecycle.selections[task.taskID] }
 
+    /// The first height at which one of the task's seat tickets has expired: the TASK_RESULT must be in a block
+    /// before it (the chain refuses expired seat tickets and has returned their stakes).
+    public var seatExpiryHeight: UInt64? {
+        guard let selection else { return nil }
+        let parameters = archive.economics.parameters
+        let heights = Role.allCases.flatMap { selection.seats($0) }.compactMap { ticket in
+            (try? archive.chain.ticket(ticket))?.map {
+                $0.height + UInt64(parameters.ticketMaturity) + UInt64(parameters.ticketExpiry)
+            }
+        }
+        return heights.min()
+    }
+
+    /// True when training must stop so that the TASK_RESULT can still be mined before `seatExpiryHeight`
+    /// (`margin` blocks of room for the evaluation and its confirmation).
+    public func mustSettle(margin: UInt64 = 100) -> Bool {
+        guard let expiry = seatExpiryHeight else { return false }
+        return archive.chain.tip.height + margin >= expiry
+    }
+
     /// Selected miners' keys (in seat order).
     public var selectedMiners: [NodeKey] { selection?.minerKeys ?? [] }
 

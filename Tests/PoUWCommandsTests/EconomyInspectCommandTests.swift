@@ -24,7 +24,7 @@ struct EconomyInspectCommandTests {
         #expect(pool["pool"] as? Int == 5 && pool["price"] as? Int == 20_000_000)
         let rows = try #require(pool["tickets"] as? [[String: Any]])
         #expect(rows.filter { $0["status"] as? String == "used" }.count == 4)
-        #expect(rows.allSatisfy { ($0["expiry"] as? Int ?? 0) == ($0["bought"] as? Int ?? -1) + 8 + 320 })
+        #expect(rows.allSatisfy { ($0["expiry"] as? Int ?? 0) == ($0["bought"] as? Int ?? -1) + 8 + 4096 })
 
         let miners = try inspect.run(["--data-dir", dir.path, "tickets", "--role", "miner", "--json"])
         let minerRows = try #require(try json(miners.stdout)["tickets"] as? [[String: Any]])

@@ -136,7 +136,7 @@ struct SelectionTests {
         let entries = try fourTickets()
         let alice = entries[0].ticket.id
         #expect(run(entries, height: 5).seats.isEmpty)  // all bought at 0, mature at 8
-        #expect(run(entries, height: 8 + 320).seats.isEmpty)  // all expired
+        #expect(run(entries, height: 8 + 4096).seats.isEmpty)  // all expired
         let withUsed = run(entries, used: [alice])
         #expect(withUsed.excluded.contains(.ticket(.doubleUse(ticket: alice))))
         #expect(!withUsed.seats.contains { $0.ticket == alice })

@@ -68,11 +68,11 @@ struct TicketLifecycleTests {
     func lifecycle() throws {
         let t = try buy(stake: price)
         #expect(t.maturityHeight(params) == 108)
-        #expect(t.expiryHeight(params) == 108 + 320)
+        #expect(t.expiryHeight(params) == 108 + 4096)
         #expect(t.status(at: 107, used: false, parameters: params) == .immature)
         #expect(t.status(at: 108, used: false, parameters: params) == .live)
-        #expect(t.status(at: 427, used: false, parameters: params) == .live)
-        #expect(t.status(at: 428, used: false, parameters: params) == .expired)
+        #expect(t.status(at: 108 + 4095, used: false, parameters: params) == .live)
+        #expect(t.status(at: 108 + 4096, used: false, parameters: params) == .expired)
         #expect(t.status(at: 200, used: true, parameters: params) == .used)
     }
 
@@ -82,8 +82,8 @@ struct TicketLifecycleTests {
         #expect(throws: TicketRejection.usedBeforeMaturity(ticket: t.id, height: 107, maturesAt: 108)) {
             try TicketRules.checkUse(t, role: .miner, at: 107, usedTickets: [], parameters: params)
         }
-        #expect(throws: TicketRejection.usedAfterExpiry(ticket: t.id, height: 428, expiredAt: 428)) {
-            try TicketRules.checkUse(t, role: .miner, at: 428, usedTickets: [], parameters: params)
+        #expect(throws: TicketRejection.usedAfterExpiry(ticket: t.id, height: 108 + 4096, expiredAt: 108 + 4096)) {
+            try TicketRules.checkUse(t, role: .miner, at: 108 + 4096, usedTickets: [], parameters: params)
         }
         #expect(throws: TicketRejection.doubleUse(ticket: t.id)) {
             try TicketRules.checkUse(t, role: .miner, at: 200, usedTickets: [t.id], parameters: params)
@@ -103,7 +103,7 @@ struct TicketLifecycleTests {
         let c = ticket("c", owner: address(3), purchasedAt: 5)
         let all = [a, b, c]
         var released: [Hash256: Int] = [:]
-        for height in UInt64(0)..<1000 {
+        for height in UInt64(0)..<5000 {
             for r in TicketRules.releases(at: height, tickets: all, usedTickets: [b.id], parameters: params) {
                 released[r.ticket, default: 0] += 1
                 #expect(r.amount == all.first { $0.id == r.ticket }!.stake)

@@ -29,7 +29,8 @@ final class DamagedArtefacts: ArtefactSource {
 }
 
 /// The recorded task in `Fixtures/protocol/recorded-task/`: a portable store export of a demo's archival node
-/// (digits, 2 miners, 14 rounds, blocks mined and the TASK_RESULT confirmed).
+/// (digits, 2 miners; filler blocks, tickets, registration and VRF selection on chain, then 14 rounds of the task,
+/// blocks mined and the TASK_RESULT confirmed).
 @Suite(.serialized) struct RecordedTaskFixtureTests {
     static let folder = NodeTestSupport.root.appendingPathComponent("Fixtures/protocol/recorded-task")
     static var export: String { folder.appendingPathComponent("archive.pouwexp").path }
@@ -84,8 +85,15 @@ final class DamagedArtefacts: ArtefactSource {
         #expect(audit.count >= 24)
         #expect(audit.allSatisfy { $0.verdict == "valid" })
 
-        let block = try data.block("1")
-        let message = try #require(try data.protocolStore.message(block.header.msgHash))
+        // The first block the task produced (earlier blocks were mined by fillers while the tickets matured).
+        var found: (Block, IterationMessage)?
+        for h in 1..<(try data.height()) where found == nil {
+            let candidate = try data.block("\(h)")
+            if let m = try data.protocolStore.message(candidate.header.msgHash), m.body.taskID == task {
+                found = (candidate, m)
+            }
+        }
+        let (block, message) = try #require(found)
         let body = message.body
         let base = data.protocolStore
         func verdict(_ target: Hash256, _ damage: DamagedArtefacts.Damage) -> Verdict {

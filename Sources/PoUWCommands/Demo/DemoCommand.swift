@@ -118,6 +118,10 @@ struct DemoCommand: ParsableCommand {
         let trainStart = Date()
         while !stop.requested && Date().timeIntervalSince(trainStart) < duration {
             if let iterations, network.rounds - network.bootstrapRounds >= iterations { break }
+            if network.mustSettle() {
+                view.say("the seat tickets expire at height \(network.seatExpiryHeight ?? 0): settling now")
+                break
+            }
             try network.round()
             view.update(network, elapsed: Date().timeIntervalSince(trainStart))
         }

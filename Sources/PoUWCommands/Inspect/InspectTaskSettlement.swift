@@ -127,18 +127,14 @@ struct InspectTaskSettlement: Codable {
         print("TASK_RESULT \(result)\nselection re-check: \(selectionRecheck)")
         if !proofs.isEmpty {
             print("role        seat  ticket        owner                                     score   ratio  proof")
+            func pad(_ text: String, _ width: Int) -> String {
+                text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+            }
             for p in proofs {
+                let proof = p.verified == "valid" ? String(p.proof.prefix(16)) + "…" : "INVALID"
                 print(
-                    String(
-                        format: "%-10@  %4@  %@  %@  %6.4f  %6.4f  %@…",
-                        p.role as NSString,
-                        (p.seat.map(String.init) ?? "-") as NSString,
-                        String(p.ticket.prefix(12)) as NSString,
-                        p.owner as NSString,
-                        p.score ?? 0,
-                        p.ratio ?? 0,
-                        (p.verified == "valid" ? String(p.proof.prefix(16)) : "INVALID") as NSString
-                    )
+                    pad(p.role, 10) + "  " + pad(p.seat.map(String.init) ?? "-", 4) + "  " + String(p.ticket.prefix(12))
+                        + "  " + p.owner + String(format: "  %6.4f  %6.4f  ", p.score ?? 0, p.ratio ?? 0) + proof
                 )
             }
         }
