@@ -49,8 +49,8 @@ public final class NodeAudit {
 }
 
 extension Node {
-    /// The checker this node uses for its own evidence, and the one to install in its chain's
-    /// `EconomicLedgerRules` (`EconomicLedgerRules(parameters:checker: ReplayEvidenceChecker(artefacts:))`).
+    /// The checker over this node's own artefacts: the node proves every cheat with it before sending EVIDENCE.
+    /// The same checker is what `Node(…, evidenceChecker:)` should get for the chain's `EconomicLedgerRules`.
     public var evidenceChecker: ReplayEvidenceChecker { ReplayEvidenceChecker(artefacts: artefacts) }
 
     // MARK: hooks called by Node.swift
@@ -59,7 +59,7 @@ extension Node {
     /// still lack a ticket.
     func auditAfterAccepting(_ block: Block) {
         retryPendingEvidence()
-        // The block's own task (a filler or a paid task), whichever this node currently trains.
+        // The block's own task (a filler or a paid task), whether or not this node trains it.
         guard audit.iterationsPerBlock > 0, let produced = try? artefacts.message(block.header.msgHash),
             let task = joined[produced.body.taskID], let history = recorders[produced.body.taskID]?.history,
             let position = history.index(of: block.header.msgHash)
