@@ -53,10 +53,15 @@ let package = Package(
         .testTarget(name: "PoUWEconomicsTests", dependencies: ["PoUWEconomics", "PoUWCore", "PoUWCrypto"]),
 
         // MARK: protocol (issue 5)
-        .target(name: "PoUWProtocol", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]),
+        .target(
+            name: "PoUWProtocol",
+            dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWEconomics"]
+        ),
         .testTarget(
             name: "PoUWProtocolTests",
-            dependencies: ["PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML"]
+            dependencies: [
+                "PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWEconomics",
+            ]
         ),
 
         // MARK: node (issue 5)

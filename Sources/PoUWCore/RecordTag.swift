@@ -27,6 +27,10 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     // Protocol (0x50–0x6f)
     case iterationMessage = 0x50
     case historyCheckpoint = 0x51
+    // EVIDENCE payloads (PoUWProtocol/Verification/EvidenceProofs.swift), carried inside economics record 0x73.
+    case failedReplayProof = 0x58
+    case doubleSignatureProof = 0x59
+    case equivocationProof = 0x5a
 
     // Economics (0x70–0x7f)
     case economicsParameters = 0x70

@@ -52,6 +52,8 @@ public final class Node {
     public internal(set) var miner: MinerState?
     /// Blocks this node mined.
     public internal(set) var minedBlocks: [Hash256] = []
+    /// Random audits and EVIDENCE (Node+Audit.swift).
+    public let audit = NodeAudit()
     let tasks = InMemoryTaskCatalog()
     let histories = InMemoryHistories()
     private let replayHolder = ReplayHolder()
@@ -198,6 +200,7 @@ public final class Node {
         if let rejected = result.rejected {
             statistics.messagesRejected += 1
             statistics.lastRejection = "message \(message.hash.short) refused: \(rejected)"
+            noteRefused(message, rejected)  // evidence hook (Node+Audit.swift)
             return
         }
         guard result.recorded.contains(message.hash) else { return }
@@ -242,6 +245,7 @@ public final class Node {
                 let included = Set(block.transactions.map(\.id))
                 mempool.removeAll { included.contains($0.id) }
                 advanceLifecycle()
+                auditAfterAccepting(block)  // audit hook (Node+Audit.swift)
                 return true
             case .sideChain, .orphan:
                 return false
@@ -253,6 +257,7 @@ public final class Node {
                 statistics.blocksInvalid += 1
             }
             statistics.lastRejection = "block \(block.id.short): \(reason)"
+            if reason.hasPrefix("invalid") { reportInvalidWork(block) }  // evidence hook (Node+Audit.swift)
         } catch .alreadyKnown {
             return false
         } catch {

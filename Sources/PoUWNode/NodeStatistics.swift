@@ -12,6 +12,21 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     public var blocksUnavailable = 0
     /// Total time spent in block verification (chain processing including the replay), seconds.
     public var verifySeconds = 0.0
+    /// Earlier iterations replayed by random audits after accepted blocks (`AuditSelection`), and their verdicts.
+    public var auditsRun = 0
+    public var auditsValid = 0
+    public var auditsInvalid = 0
+    public var auditsUnavailable = 0
+    /// Cheats this node's `ReplayEvidenceChecker` proved (from a rejected block, an audit or a double signature).
+    public var evidenceProven = 0
+    /// Invalid replays that were not provable against anyone (e.g. a bad nonce on an honest message).
+    public var evidenceNotProven = 0
+    /// Proven cheats for which no seated, staked ticket of the offender was known when found (kept pending).
+    public var evidenceWithoutTicket = 0
+    /// EVIDENCE transactions built and broadcast.
+    public var evidenceSent = 0
+    /// The last evidence event (what was proven, or why an invalid replay proved nothing), for logs.
+    public var lastEvidence: String?
     /// The last rejection reason, if any.
     public var lastRejection: String?
 
