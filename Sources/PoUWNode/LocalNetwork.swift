@@ -99,7 +99,8 @@ public final class LocalNetwork {
 
     /// Builds the nodes, funds the workers, prepares the client's task, publishes its data and runs the bootstrap
     /// until the selected miners train the task (see the type's documentation). `filler` is the bundled model and
-    /// data fillers train; `evidenceChecker` judges EVIDENCE in every node's chain (`EconomicLedgerRules`).
+    /// data fillers train; `evidenceChecker` judges EVIDENCE in every node's chain (`EconomicLedgerRules`); by
+    /// default each node replays with its own artefacts (`ReplayEvidenceChecker`).
     public init(
         directory: String,
         configuration: NetworkConfiguration,
@@ -107,7 +108,7 @@ public final class LocalNetwork {
         train: Dataset,
         test: Dataset,
         filler: FillerTask.Source,
-        evidenceChecker: any EvidenceChecker & Sendable = UnavailableEvidenceChecker()
+        evidenceChecker: (any EvidenceChecker & Sendable)? = nil
     ) throws {
         self.directory = directory
         self.configuration = configuration

@@ -73,7 +73,7 @@ public final class Node {
         directory: String,
         transport: any Transport,
         parameters: ChainParameters = .local,
-        evidenceChecker: any EvidenceChecker & Sendable = UnavailableEvidenceChecker(),
+        evidenceChecker: (any EvidenceChecker & Sendable)? = nil,
         clock: @escaping @Sendable () -> UInt64 = { Blockchain.systemTime() }
     ) throws {
         self.name = name
@@ -96,7 +96,11 @@ public final class Node {
                 return replay.verify(message)
             }
         )
-        economics = EconomicLedgerRules(parameters: .preset(for: parameters), checker: evidenceChecker)
+        // EVIDENCE is judged by replaying from this node's own artefacts unless the caller injects a checker.
+        economics = EconomicLedgerRules(
+            parameters: .preset(for: parameters),
+            checker: evidenceChecker ?? ReplayEvidenceChecker(artefacts: artefacts)
+        )
         chain = try Blockchain(
             storage: StoreChainStorage(store: store),
             parameters: parameters,

@@ -26,16 +26,15 @@ struct ChainVerifyCommand: ParsableCommand {
     @Option(help: "Signature-checking threads.") var threads = 2
     @Flag(
         help: """
-            Replay with the economic rules (ticket price, maturity, expiry, payouts; EVIDENCE needs a replay checker, \
-            which this tool lacks).
+            Replay with the economic rules (ticket price, maturity, expiry, payouts, VRF seats; EVIDENCE is \
+            re-proven by replaying the accused iteration from this store).
             """
     )
     var economicRules = false
 
     func run() throws {
-        let storage = try data.openChainStorage()
         let out = try ChainVerifyOutput.reindex(
-            storage,
+            try data.openStore(readOnly: true),
             economicRules: economicRules,
             threads: threads,
             showProgress: isatty(2) != 0 && !options.json

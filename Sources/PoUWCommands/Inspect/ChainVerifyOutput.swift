@@ -1,6 +1,8 @@
 internal import PoUWChain
 internal import PoUWCore
 internal import PoUWEconomics
+internal import PoUWProtocol
+internal import PoUWStore
 
 /// The JSON and text form of a chain re-validation (`ChainVerifier.reindex`), shared by `verify` and
 /// `verify-chain`.
@@ -49,18 +51,20 @@ struct ChainVerifyOutput: Codable {
 
     /// Re-validates the chain in `storage` from genesis, drawing a progress line on a terminal. With
     /// `economicRules` the ledger is replayed under `EconomicLedgerRules` (tickets, settlements, slashing), as a
-    /// chain built under them must be.
+    /// chain built under them must be; EVIDENCE is then judged by replaying from the same store
+    /// (`ReplayEvidenceChecker`), as the node that accepted it did.
     static func reindex(
-        _ storage: any ChainStorage,
+        _ store: Store,
         economicRules: Bool,
         threads: Int,
         showProgress: Bool
     ) throws -> ChainVerifyOutput {
+        let storage = StoreChainStorage(store: store)
         let rules: any LedgerRules =
             economicRules
             ? EconomicLedgerRules(
                 parameters: .preset(for: try ChainVerifier.detectParameters(storage)),
-                checker: UnavailableEvidenceChecker()
+                checker: ReplayEvidenceChecker(artefacts: ProtocolStore(store: store))
             ) : BasicLedgerRules()
         let report = try ChainVerifier.reindex(source: storage, rules: rules, threads: threads) { height, tip in
             if showProgress && (height % 100 == 0 || height == tip) {

@@ -67,7 +67,7 @@ struct InspectVerifyCommand: ParsableCommand {
         if !noChain, resume == nil, try store.read({ try $0.tipHeight() }) != nil {
             do {
                 chain = try ChainVerifyOutput.reindex(
-                    StoreChainStorage(store: store),
+                    store,
                     economicRules: economicRules,
                     threads: threads,
                     showProgress: isatty(2) != 0 && !json
