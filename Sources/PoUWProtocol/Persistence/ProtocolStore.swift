@@ -20,7 +20,7 @@ public struct ProtocolStore: ArtefactSource {
 
     /// Default bound on the encoded bytes of the decoded messages kept in memory (per `ProtocolStore` value and
     /// its copies).
-    public static let defaultMessageCacheBytes = 32 << 20
+    public static let defaultMessageCacheBytes = 16 << 20
 
     /// A protocol view of `store`; up to `messageCacheBytes` of decoded messages are kept in memory (0: none).
     public init(store: Store, messageCacheBytes: Int = ProtocolStore.defaultMessageCacheBytes) {
