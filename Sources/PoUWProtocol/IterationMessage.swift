@@ -154,8 +154,8 @@ public struct IterationMessage: Sendable, Hashable, CanonicalCodable {
         self.hash = hash
     }
 
-    /// Strictly decodes a complete message whose SHA-256 the caller already holds: bytes from an `ArtefactSource`,
-    /// which hands out only bytes that hash to the requested name, so the identity is not computed twice.
+    /// Strictly decodes a complete message whose SHA-256 the caller already holds (bytes a `Store` read, which
+    /// re-hashes every object against its key), so the identity is not computed twice.
     init(canonicalBytes bytes: [UInt8], hashedAs hash: Hash256) throws {
         var reader = ByteReader(bytes)
         let (body, signedBytes, signature) = try Self.parts(from: &reader)

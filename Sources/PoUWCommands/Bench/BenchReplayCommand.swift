@@ -289,7 +289,7 @@ struct BenchReplayCommand: ParsableCommand {
             auditNanos = min(auditNanos, Self.now() - start)
         }
         // Breakdown of the state handling inside verification.
-        let stateHash = chains[0][chains[0].count - 1].body.stateHashBefore
+        let stateHash = blockMessage.body.stateHashBefore  // the state the block's iteration starts from
         var loadNanos: UInt64 = .max
         var decodeNanos: UInt64 = .max
         var hashNanos: UInt64 = .max

@@ -161,6 +161,7 @@ public struct ProtocolStore: ArtefactSource {
     public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {
         if let kept = messageCache.message(hash) { return kept }
         guard let bytes = try bytes(for: hash) else { return nil }
+        // The store re-hashed the bytes on read (its guarantee), so the identity is not computed a second time.
         let message = try UndecodableArtefact.decoding(hash) {
             try IterationMessage(canonicalBytes: bytes, hashedAs: hash)
         }

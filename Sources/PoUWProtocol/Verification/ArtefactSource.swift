@@ -27,10 +27,9 @@ public protocol ArtefactSource: Sendable {
 extension ArtefactSource {
     public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {
         guard let bytes = try bytes(for: hash) else { return nil }
-        return try UndecodableArtefact.decoding(hash) {
-            // `bytes(for:)` only returns bytes that hash to `hash`, so the identity need not be computed again.
-            try IterationMessage(canonicalBytes: bytes, hashedAs: hash)
-        }
+        // The message's hash is computed from the bytes, not taken from the request: a source that broke its
+        // guarantee and handed out other bytes still yields a message named by what it holds.
+        return try UndecodableArtefact.decoding(hash) { try IterationMessage(canonicalBytes: bytes) }
     }
 
     public func signatureIsValid(_ message: IterationMessage) -> Bool { message.hasValidSignature }

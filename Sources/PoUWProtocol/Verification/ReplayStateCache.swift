@@ -3,8 +3,9 @@ public import PoUWML
 import Synchronization
 
 /// Model states a verifier has computed, by state hash, so that the next replay starting from one of them skips
-/// reading, re-hashing and decoding its checkpoint (a miner's next block usually starts where a verified
-/// iteration of that miner ended).
+/// reading, re-hashing and decoding its checkpoint (a verifier replaying a miner's messages one after another, or
+/// the same message again). A node's checks of new blocks alone do not hit it: a miner's block never directly
+/// follows its own previous block (the template it commits to is five messages older than the block).
 ///
 /// Guarantees: thread-safe; a state enters only under the hash `IterationReplay` established for it — the state
 /// after an iteration whose replay was `valid`, so SHA-256 of its canonical bytes was computed from these very
@@ -17,7 +18,7 @@ public final class ReplayStateCache: Sendable {
     /// Most recently used last.
     private let entries = Mutex<[(hash: Hash256, state: ModelState)]>([])
 
-    public init(capacity: Int = 4) { self.capacity = max(0, capacity) }
+    public init(capacity: Int = 2) { self.capacity = max(0, capacity) }
 
     /// The state named by `hash`, if kept (and marks it most recently used).
     public func state(_ hash: Hash256) -> ModelState? {
