@@ -23,4 +23,16 @@ public final class NetworkArtefacts: ArtefactSource {
         }
         return nil
     }
+
+    /// The decoded message from the local store (which keeps what it decoded), else from a peer.
+    public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {
+        if let message = try local.iterationMessage(for: hash) { return message }
+        for peer in peers.withLock({ $0 }) {
+            if let message = try peer.iterationMessage(for: hash) { return message }
+        }
+        return nil
+    }
+
+    /// Checked once per message by the local store.
+    public func signatureIsValid(_ message: IterationMessage) -> Bool { local.signatureIsValid(message) }
 }

@@ -38,28 +38,47 @@ extension StoredData {
     /// Verifies `block` from this store alone (PROTOCOL.md "Verification"): genesis must be the local preset's;
     /// any other block's work is checked by `BlockVerifier` with `IterationReplay` over the stored artefacts
     /// (message, history, commitment chain, checkpoint, batch, peers) — exactly what a full node does before
-    /// accepting it.
+    /// accepting it. Each call starts with no model state in memory (the checkpoint is read); messages this
+    /// `StoredData` read before are not decoded again.
     public func verify(block: Block) -> Verdict {
+        var replays = ChainReplays()
+        return verify(block: block, replays: &replays)
+    }
+
+    /// The replays of one verification pass, one per task: a pass over the chain keeps the states it verified,
+    /// as a node does, so a block whose iteration starts where an earlier block's ended skips the checkpoint.
+    struct ChainReplays {
+        var byTask: [Hash256: (task: StoredTask, replay: IterationReplay)] = [:]
+    }
+
+    func verify(block: Block, replays: inout ChainReplays) -> Verdict {
         if block.header.prev == .zero {
             let expected = Genesis.block(for: .local).id
             return block.id == expected
                 ? .valid : .invalid(Mismatch(field: "genesis", claimed: block.id.hex, found: expected.hex))
         }
         do {
-            guard let messageBytes = try artefacts.bytes(for: block.header.msgHash) else {
-                return .unavailable(.message(block.header.msgHash))
-            }
             let message: IterationMessage
-            do { message = try IterationMessage(canonicalBytes: messageBytes) } catch {
+            do {
+                guard let found = try artefacts.iterationMessage(for: block.header.msgHash) else {
+                    return .unavailable(.message(block.header.msgHash))
+                }
+                message = found
+            } catch let undecodable as UndecodableArtefact {
                 return .invalid(
-                    Mismatch(field: "message", claimed: block.header.msgHash.hex, found: "undecodable: \(error)")
+                    Mismatch(field: "message", claimed: block.header.msgHash.hex, found: "undecodable: \(undecodable)")
                 )
             }
-            let task: StoredTask
-            do { task = try self.task(message.body.taskID) } catch { return .unavailable(.task(message.body.taskID)) }
+            let taskID = message.body.taskID
+            if replays.byTask[taskID] == nil {
+                let task: StoredTask
+                do { task = try self.task(taskID) } catch { return .unavailable(.task(taskID)) }
+                let replay = IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 1 << 20)
+                replays.byTask[taskID] = (task, replay)
+            }
+            guard let (task, replay) = replays.byTask[taskID] else { return .unavailable(.task(taskID)) }
             let catalog = InMemoryTaskCatalog()
             catalog.register(task: task.id, task.miningParameters)
-            let replay = IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 1 << 20)
             let verifier = BlockVerifier(
                 artefacts: artefacts,
                 tasks: catalog,
@@ -81,10 +100,12 @@ extension StoredData {
         }
     }
 
-    /// Replays every block of the main chain from genesis; `progress(done, total)` after each.
+    /// Replays every block of the main chain from genesis, in one pass that keeps the states it verified (as a
+    /// node does); `progress(done, total)` after each.
     public func verifyChain(progress: (Int, Int) -> Void = { _, _ in }) throws -> [ItemVerdict] {
         let count = try height()
         var verdicts = [ItemVerdict]()
+        var replays = ChainReplays()
         for h in 0..<count {
             let start = DispatchTime.now().uptimeNanoseconds
             guard let id = try chain.mainChainId(atHeight: h), let block = try block(id: id) else {
@@ -94,7 +115,7 @@ extension StoredData {
                 verdicts.append(missing)
                 continue
             }
-            let verdict = verify(block: block)
+            let verdict = verify(block: block, replays: &replays)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             verdicts.append(ItemVerdict(kind: "block", id: id.hex, height: h, verdict: verdict, seconds: seconds))
             progress(Int(h) + 1, Int(count))
@@ -113,19 +134,21 @@ extension StoredData {
         let history = try self.history(id)
         var messages = [IterationMessage]()
         for hash in history.messages {
-            guard let bytes = try artefacts.bytes(for: hash) else {
-                return [
-                    ItemVerdict(
-                        kind: "message",
-                        id: hash.hex,
-                        height: nil,
-                        verdict: .unavailable(.message(hash)),
-                        seconds: 0
-                    )
-                ]
-            }
-            do { messages.append(try IterationMessage(canonicalBytes: bytes)) } catch {
-                let mismatch = Mismatch(field: "message", claimed: hash.hex, found: "undecodable: \(error)")
+            do {
+                guard let message = try artefacts.iterationMessage(for: hash) else {
+                    return [
+                        ItemVerdict(
+                            kind: "message",
+                            id: hash.hex,
+                            height: nil,
+                            verdict: .unavailable(.message(hash)),
+                            seconds: 0
+                        )
+                    ]
+                }
+                messages.append(message)
+            } catch let undecodable as UndecodableArtefact {
+                let mismatch = Mismatch(field: "message", claimed: hash.hex, found: "undecodable: \(undecodable)")
                 return [
                     ItemVerdict(kind: "message", id: hash.hex, height: nil, verdict: .invalid(mismatch), seconds: 0)
                 ]
@@ -221,4 +244,10 @@ struct WithDerivedState: ArtefactSource {
     func bytes(for requested: Hash256) throws -> [UInt8]? {
         requested == hash ? bytes : try base.bytes(for: requested)
     }
+
+    func iterationMessage(for requested: Hash256) throws -> IterationMessage? {
+        try base.iterationMessage(for: requested)
+    }
+
+    func signatureIsValid(_ message: IterationMessage) -> Bool { base.signatureIsValid(message) }
 }

@@ -141,13 +141,39 @@ public struct IterationMessage: Sendable, Hashable, CanonicalCodable {
     }
 
     private init(body: UnsignedIterationMessage, signedBytes: [UInt8], signature: MessageSignature) {
-        self.body = body
-        self.signature = signature
-        self.signedBytes = signedBytes
         var hasher = SHA256.Hasher()
         hasher.update(signedBytes)
         hasher.update(signature.bytes)
-        hash = Hash256(hasher.finalize())
+        self.init(body: body, signedBytes: signedBytes, signature: signature, hash: Hash256(hasher.finalize()))
+    }
+
+    private init(body: UnsignedIterationMessage, signedBytes: [UInt8], signature: MessageSignature, hash: Hash256) {
+        self.body = body
+        self.signature = signature
+        self.signedBytes = signedBytes
+        self.hash = hash
+    }
+
+    /// Strictly decodes a complete message whose SHA-256 the caller already holds (bytes a `Store` read, which
+    /// re-hashes every object against its key), so the identity is not computed twice.
+    init(canonicalBytes bytes: [UInt8], hashedAs hash: Hash256) throws {
+        var reader = ByteReader(bytes)
+        let (body, signedBytes, signature) = try Self.parts(from: &reader)
+        try reader.finish()
+        self.init(body: body, signedBytes: signedBytes, signature: signature, hash: hash)
+    }
+
+    private static func parts(
+        from reader: inout ByteReader
+    ) throws -> (UnsignedIterationMessage, [UInt8], MessageSignature) {
+        let start = reader.offset
+        let body = try UnsignedIterationMessage(from: &reader)
+        let signedBytes = Array(reader.bytes[start..<reader.offset])
+        let signatureBytes = try reader.raw(MessageSignature.byteCount)
+        let signature = try UnsignedIterationMessage.field("signature") { () throws(IterationMessageError) in
+            try MessageSignature(bytes: signatureBytes)
+        }
+        return (body, signedBytes, signature)
     }
 
     public func encode(to writer: inout ByteWriter) {
@@ -156,13 +182,7 @@ public struct IterationMessage: Sendable, Hashable, CanonicalCodable {
     }
 
     public init(from reader: inout ByteReader) throws {
-        let start = reader.offset
-        let body = try UnsignedIterationMessage(from: &reader)
-        let signedBytes = Array(reader.bytes[start..<reader.offset])
-        let signatureBytes = try reader.raw(MessageSignature.byteCount)
-        let signature = try UnsignedIterationMessage.field("signature") { () throws(IterationMessageError) in
-            try MessageSignature(bytes: signatureBytes)
-        }
+        let (body, signedBytes, signature) = try Self.parts(from: &reader)
         self.init(body: body, signedBytes: signedBytes, signature: signature)
     }
 

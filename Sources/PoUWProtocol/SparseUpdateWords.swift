@@ -50,25 +50,44 @@ public struct SparseUpdateWords: Sendable, Hashable {
         if words.count > IterationMessageLimits.maxUpdateWords {
             throw .updateNotCanonical(position: IterationMessageLimits.maxUpdateWords)
         }
-        // Strictly increasing words; then the negative half (bit 31 set) must not repeat an index of the positive
-        // half. Both halves are sorted by index, so a merge walk finds a repeat in linear time.
-        let position: Int? = words.withUnsafeBufferPointer { w in
-            var split = w.count
-            for i in w.indices {
-                if i > 0 && w[i] <= w[i - 1] { return i }
-                if split == w.count && w[i] & signBit != 0 { split = i }
-            }
-            var p = 0
-            var n = split
-            while p < split && n < w.count {
-                let pi = w[p]
-                let ni = w[n] & indexMask
-                if pi == ni { return n }
-                if pi < ni { p += 1 } else { n += 1 }
-            }
-            return nil
-        }
+        let position: Int? = words.withUnsafeBufferPointer { firstViolation($0) }
         if let position { throw .updateNotCanonical(position: position) }
+    }
+
+    /// The position of the first word that breaks the canonical order, or `nil`. Strictly increasing words; then
+    /// the negative half (bit 31 set) must not repeat an index of the positive half. Both halves are sorted by
+    /// index, so a merge walk finds a repeat in linear time; the walk advances without data-dependent branches
+    /// (the two halves interleave unpredictably, and a mispredicted branch per word costs more than the word).
+    private static func firstViolation(_ w: UnsafeBufferPointer<UInt32>) -> Int? {
+        let count = w.count
+        guard count > 1 else { return nil }
+        var descents: UInt32 = 0
+        for i in 1..<count { descents |= w[i - 1] >= w[i] ? 1 : 0 }
+        if descents != 0 {
+            for i in 1..<count where w[i] <= w[i - 1] { return i }
+        }
+        // Words ascend, so the negative half starts at the first word with bit 31 set.
+        var split = count
+        if w[count - 1] & signBit != 0 {
+            var low = 0
+            var high = count - 1
+            while low < high {
+                let mid = (low + high) / 2
+                if w[mid] & signBit != 0 { high = mid } else { low = mid + 1 }
+            }
+            split = low
+        }
+        var p = 0
+        var n = split
+        while p < split && n < count {
+            let pi = w[p]
+            let ni = w[n] & indexMask
+            if pi == ni { return n }
+            let step = pi < ni ? 1 : 0
+            p &+= step
+            n &+= 1 &- step
+        }
+        return nil
     }
 
     /// Writes the nested canonical form (count, words).
@@ -87,12 +106,19 @@ public struct SparseUpdateWords: Sendable, Hashable {
         guard n * 4 <= reader.remaining else {
             throw CanonicalDecodingError.truncated(offset: reader.offset, needed: n * 4 - reader.remaining)
         }
-        let raw = try reader.raw(n * 4)
-        var words = [UInt32](repeating: 0, count: n)
-        for i in 0..<n {
-            words[i] =
-                UInt32(raw[4 * i]) | UInt32(raw[4 * i + 1]) << 8 | UInt32(raw[4 * i + 2]) << 16
-                | UInt32(raw[4 * i + 3]) << 24
+        let words = try reader.withRaw(n * 4) { raw in
+            [UInt32](unsafeUninitializedCapacity: n) { buffer, initialized in
+                #if _endian(little)
+                if n > 0, let base = buffer.baseAddress, let source = raw.baseAddress {
+                    UnsafeMutableRawPointer(base).copyMemory(from: source, byteCount: n * 4)
+                }
+                #else
+                for i in 0..<n {
+                    buffer[i] = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))
+                }
+                #endif
+                initialized = n
+            }
         }
         do {
             try self.init(words: words)

@@ -18,11 +18,18 @@ struct BenchReplayCommand: ParsableCommand {
             store in a temporary directory. Then:
               train_iteration_ms      one iteration as a miner runs it (peer updates + step + hash of the state
                                       after + signed message; the state before is known), timed while training
-              verify_block_ms         BlockVerifier on a block mined from one of those messages: fetch the
-                                      message chain and state from the store, check signature, interval,
+              verify_block_ms         BlockVerifier on a block mined from one of those messages, cold: nothing
+                                      in memory; fetch and decode the message chain, the peers' messages, the
+                                      state checkpoint and the batch from the store, check signature, interval,
                                       commitment, history, re-run the iteration, compare every field
+              verify_block_node_ms    the same as a node runs it: the messages were decoded when they arrived
+                                      (the store keeps them), the checkpoint is still read
+              verify_block_warm_ms    the same on a node that verified the miner's previous iteration: its
+                                      state after is in the replay's state cache, no checkpoint is read
               audit_iterations_per_s  full audit of both chains from the initial state, one engine per chain
-            Each figure is the best of --repeats runs. Build in release:
+            Each figure is the best of --repeats runs; the *_over_train ratios divide by train_iteration_ms.
+            --dataset fashion-mnist (or digits, an IDX folder, a CSV file) trains on real batches instead of
+            synthetic ones (real data gives the update sizes a real task has). Build in release:
               swift run -c release pouw-bench replay --json
             """
     )
@@ -30,6 +37,8 @@ struct BenchReplayCommand: ParsableCommand {
     @Option(help: "Iterations per miner.") var iterations = 12
     @Option(help: "Kernel threads for training and replay (results are identical for any value).") var threads = 1
     @Option(help: "Timed runs per figure; the best is reported.") var repeats = 3
+    @Option(help: "synthetic, or real batches: fashion-mnist, digits, an IDX folder or a CSV file.")
+    var dataset = "synthetic"
     @Flag(help: "Print one JSON object (the only output form; accepted for uniformity).") var json = false
 
     static let taskJSON = """
@@ -51,6 +60,18 @@ struct BenchReplayCommand: ParsableCommand {
         var train_iteration_ms: Double
         var verify_block_ms: Double
         var verify_over_train: Double
+        var verify_block_node_ms: Double
+        var verify_node_over_train: Double
+        var verify_block_warm_ms: Double
+        var verify_warm_over_train: Double
+        /// The same figures by the thread's CPU time (steadier than the wall clock on a shared machine).
+        var train_iteration_cpu_ms: Double
+        var verify_block_cpu_ms: Double
+        var verify_block_node_cpu_ms: Double
+        var verify_block_warm_cpu_ms: Double
+        var verify_over_train_cpu: Double
+        var verify_node_over_train_cpu: Double
+        var verify_warm_over_train_cpu: Double
         var audit_iterations_per_s: Double
         var train_iterations_per_s: Double
         var audit_over_train: Double
@@ -59,9 +80,46 @@ struct BenchReplayCommand: ParsableCommand {
         var load_state_ms: Double
         var decode_state_ms: Double
         var state_hash_ms: Double
+        /// Decoding the block's message from its stored bytes, and checking its signature.
+        var decode_message_ms: Double
+        var signature_ms: Double
+        /// Words in the block's update (a real task's updates are sparser than synthetic ones).
+        var update_words: Int
+        var dataset: String
     }
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// CPU time of the calling thread, in nanoseconds (training and replay run on it with --threads 1).
+    private static func cpuNow() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    /// `count` batches of 32 rows of 784 features: synthetic (uniform pixels, random labels), or the first
+    /// training rows of `--dataset` in order.
+    func makeBatches(count: Int) throws -> [Batch] {
+        guard dataset != "synthetic" else {
+            var random = SeededGenerator(seed: 42)
+            return try (0..<count).map { _ in
+                let features = (0..<(32 * 784)).map { _ in Float(random.next() >> 40) / Float(1 << 24) }
+                let labels = (0..<32).map { _ in UInt8(random.next() % 10) }
+                return try Batch(featureCount: 784, labels: labels, features: features)
+            }
+        }
+        let data = try TrainData.load(dataset, testFraction: 0.2, seed: 0).train
+        guard data.featureCount == 784, data.count >= 32 else {
+            throw ValidationError("--dataset must have 784 features (the bench's model is the seed's MLP)")
+        }
+        return try (0..<count).map { b in
+            let rows = (0..<32).map { (b * 32 + $0) % data.count }
+            var features = [Float]()
+            features.reserveCapacity(32 * 784)
+            for row in rows { features += data.features[(row * 784)..<(row * 784 + 784)] }
+            return try Batch(featureCount: 784, labels: rows.map { data.labels[$0] }, features: features)
+        }
+    }
 
     func run() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pouw-bench-replay-\(UUID())")
@@ -71,15 +129,10 @@ struct BenchReplayCommand: ParsableCommand {
         let store = ProtocolStore(store: try Store.open(at: directory.path, options: StoreOptions(durability: .fast)))
         let keys = try (1...2).map { try Ed25519.PrivateKey(seed: [UInt8](repeating: UInt8($0), count: 32)) }
 
-        // Synthetic batches, stored.
-        var random = SeededGenerator(seed: 42)
-        var batches: [Batch] = []
-        for index in 0..<(2 * iterations) {
-            let features = (0..<(32 * 784)).map { _ in Float(random.next() >> 40) / Float(1 << 24) }
-            let labels = (0..<32).map { _ in UInt8(random.next() % 10) }
-            let batch = try Batch(featureCount: 784, labels: labels, features: features)
+        // Synthetic or real batches, stored.
+        let batches = try makeBatches(count: 2 * iterations)
+        for (index, batch) in batches.enumerated() {
             try store.putBatch(batch.canonicalBytes, datasetRoot: taskID, index: UInt64(index))
-            batches.append(batch)
         }
         let trainers = (0..<2).map { _ in
             Trainer(task: task, seed: 1, mode: .pouw(tau: task.effectiveTau), threads: threads)
@@ -101,9 +154,11 @@ struct BenchReplayCommand: ParsableCommand {
         var chains: [[IterationMessage]] = [[], []]
         var applied = [0, 0]
         var trainNanos: UInt64 = .max
+        var trainCPU: UInt64 = .max
         var history = MessageHistory(taskID: taskID)
         for s in 0..<iterations {
             var roundNanos: UInt64 = 0
+            var roundCPU: UInt64 = 0
             for m in 0..<2 {
                 let peers = Array(chains[1 - m][applied[m]...])
                 applied[m] = chains[1 - m].count
@@ -121,6 +176,7 @@ struct BenchReplayCommand: ParsableCommand {
                 // initial state's), so only the state after is hashed.
                 let before = chains[m].last?.body.stateHashAfter ?? initialHash
                 let start = Self.now()
+                let startCPU = Self.cpuNow()
                 let (body, _) = try PoUWIteration.run(
                     trainer: trainers[m],
                     minerKey: NodeKey(keys[m].publicKey),
@@ -131,6 +187,7 @@ struct BenchReplayCommand: ParsableCommand {
                 )
                 let message = try body.signed(with: keys[m])
                 roundNanos += Self.now() - start
+                roundCPU += Self.cpuNow() - startCPU
                 chains[m].append(message)
                 try store.record(message)
                 try history.append(message.hash)
@@ -141,7 +198,10 @@ struct BenchReplayCommand: ParsableCommand {
                     sequence: UInt64(s)
                 )
             }
-            if s > 0 { trainNanos = min(trainNanos, roundNanos / 2) }  // the first iteration has no peers to apply
+            if s > 0 {  // the first iteration has no peers to apply
+                trainNanos = min(trainNanos, roundNanos / 2)
+                trainCPU = min(trainCPU, roundCPU / 2)
+            }
         }
 
         // A block from the first message of miner 0 whose interval holds a nonce meeting the target.
@@ -158,16 +218,65 @@ struct BenchReplayCommand: ParsableCommand {
         guard let header else { throw ValidationError("no allowed nonce met the local target; try more --iterations") }
         let tasks = InMemoryTaskCatalog()
         tasks.register(task: taskID, MiningParameters(parameterCount: parameterCount, batchSize: 32))
-        let replay = IterationReplay(task: task, artefacts: store, threads: threads)
-        let verifier = BlockVerifier(artefacts: store, tasks: tasks, histories: store, replay: { replay.verify($0) })
         let target = try CompactTarget.decode(header.bits)
-        var verifyNanos: UInt64 = .max
-        for _ in 0..<repeats {
-            let start = Self.now()
-            let verdict = verifier.verify(header: header, id: header.id, target: target)
-            verifyNanos = min(verifyNanos, Self.now() - start)
-            guard verdict.isValid else { throw ValidationError("self-check failed: block verdict \(verdict)") }
+        func verifyBest(
+            source: () throws -> ProtocolStore,
+            replay replayFor: (ProtocolStore) throws -> IterationReplay,
+            prepare: () throws -> Void = {}
+        ) throws -> (wall: UInt64, cpu: UInt64) {
+            var best: UInt64 = .max
+            var bestCPU: UInt64 = .max
+            for _ in 0..<repeats {
+                let artefacts = try source()
+                let replay = try replayFor(artefacts)
+                try prepare()
+                let verifier = BlockVerifier(
+                    artefacts: artefacts,
+                    tasks: tasks,
+                    histories: store,
+                    replay: { replay.verify($0) }
+                )
+                let start = Self.now()
+                let startCPU = Self.cpuNow()
+                let verdict = verifier.verify(header: header, id: header.id, target: target)
+                best = min(best, Self.now() - start)
+                bestCPU = min(bestCPU, Self.cpuNow() - startCPU)
+                guard verdict.isValid else { throw ValidationError("self-check failed: block verdict \(verdict)") }
+            }
+            return (best, bestCPU)
         }
+        // Cold: a fresh view of the store (no decoded message kept), a fresh replay (no state kept).
+        let verifyNanos = try verifyBest(
+            source: { ProtocolStore(store: store.store) },
+            replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
+        )
+        // As a node: every message was decoded on arrival (and kept by the store); the checkpoint is read.
+        let allMessages = chains.flatMap { $0 }
+        func decodedStore() throws -> ProtocolStore {
+            let node = ProtocolStore(store: store.store)
+            for message in allMessages { _ = try node.iterationMessage(for: message.hash) }
+            return node
+        }
+        let nodeNanos = try verifyBest(
+            source: decodedStore,
+            replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
+        )
+        // Warm: the node verified the miner's previous iteration, so the state before is in the state cache.
+        guard let blockMessage = chains[0].first(where: { $0.hash == header.msgHash }) else {
+            throw ValidationError("self-check failed: the block's message is not miner 0's")
+        }
+        // (Each run's verifier has a fresh store, so the block's signature is checked once per run, as on a node.)
+        let warmReplay = IterationReplay(task: task, artefacts: try decodedStore(), threads: threads)
+        let previous = chains[0][Int(blockMessage.body.sequence) - 1]
+        let warmNanos = try verifyBest(
+            source: decodedStore,
+            replay: { _ in warmReplay },
+            prepare: {
+                // (A replay takes the state it starts from out of the cache, so each run verifies it again.)
+                guard warmReplay.verify(previous).isValid else { throw ValidationError("self-check failed: previous") }
+            }
+        )
+        let replay = IterationReplay(task: task, artefacts: store, threads: threads)
         var auditNanos: UInt64 = .max
         for _ in 0..<repeats {
             let start = Self.now()
@@ -180,7 +289,7 @@ struct BenchReplayCommand: ParsableCommand {
             auditNanos = min(auditNanos, Self.now() - start)
         }
         // Breakdown of the state handling inside verification.
-        let stateHash = chains[0][chains[0].count - 1].body.stateHashBefore
+        let stateHash = blockMessage.body.stateHashBefore  // the state the block's iteration starts from
         var loadNanos: UInt64 = .max
         var decodeNanos: UInt64 = .max
         var hashNanos: UInt64 = .max
@@ -195,8 +304,22 @@ struct BenchReplayCommand: ParsableCommand {
             guard trainer.stateHash == stateHash else { throw ValidationError("self-check failed: state hash") }
             hashNanos = min(hashNanos, Self.now() - start)
         }
+        var decodeMessageNanos: UInt64 = .max
+        var signatureNanos: UInt64 = .max
+        guard let messageBytes = try store.bytes(for: header.msgHash) else { throw ValidationError("message missing") }
+        for _ in 0..<repeats {
+            var start = Self.now()
+            let decoded = try IterationMessage(canonicalBytes: messageBytes)
+            decodeMessageNanos = min(decodeMessageNanos, Self.now() - start)
+            start = Self.now()
+            guard decoded.hasValidSignature else { throw ValidationError("self-check failed: signature") }
+            signatureNanos = min(signatureNanos, Self.now() - start)
+        }
         let trainMs = Double(trainNanos) / 1e6
-        let verifyMs = Double(verifyNanos) / 1e6
+        let verifyMs = Double(verifyNanos.wall) / 1e6
+        let nodeMs = Double(nodeNanos.wall) / 1e6
+        let warmMs = Double(warmNanos.wall) / 1e6
+        let trainCPUMs = Double(trainCPU) / 1e6
         let auditPerSecond = Double(2 * iterations) / (Double(auditNanos) / 1e9)
         let report = Report(
             parameters: Int(parameterCount),
@@ -205,12 +328,27 @@ struct BenchReplayCommand: ParsableCommand {
             train_iteration_ms: trainMs,
             verify_block_ms: verifyMs,
             verify_over_train: verifyMs / trainMs,
+            verify_block_node_ms: nodeMs,
+            verify_node_over_train: nodeMs / trainMs,
+            verify_block_warm_ms: warmMs,
+            verify_warm_over_train: warmMs / trainMs,
+            train_iteration_cpu_ms: trainCPUMs,
+            verify_block_cpu_ms: Double(verifyNanos.cpu) / 1e6,
+            verify_block_node_cpu_ms: Double(nodeNanos.cpu) / 1e6,
+            verify_block_warm_cpu_ms: Double(warmNanos.cpu) / 1e6,
+            verify_over_train_cpu: Double(verifyNanos.cpu) / 1e6 / trainCPUMs,
+            verify_node_over_train_cpu: Double(nodeNanos.cpu) / 1e6 / trainCPUMs,
+            verify_warm_over_train_cpu: Double(warmNanos.cpu) / 1e6 / trainCPUMs,
             audit_iterations_per_s: auditPerSecond,
             train_iterations_per_s: 1_000 / trainMs,
             audit_over_train: auditPerSecond / (1_000 / trainMs),
             load_state_ms: Double(loadNanos) / 1e6,
             decode_state_ms: Double(decodeNanos) / 1e6,
-            state_hash_ms: Double(hashNanos) / 1e6
+            state_hash_ms: Double(hashNanos) / 1e6,
+            decode_message_ms: Double(decodeMessageNanos) / 1e6,
+            signature_ms: Double(signatureNanos) / 1e6,
+            update_words: blockMessage.body.update.count,
+            dataset: dataset
         )
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

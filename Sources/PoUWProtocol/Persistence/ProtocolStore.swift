@@ -15,8 +15,18 @@ public struct ProtocolStore: ArtefactSource {
     public let store: Store
     /// Histories already read, extended by the entries appended since (see `recordedHistory(task:)`).
     private let historyCache = HistoryCache()
+    /// Messages decoded once, whether recorded here or read back (see `iterationMessage(for:)`).
+    private let messageCache: MessageCache
 
-    public init(store: Store) { self.store = store }
+    /// Default bound on the encoded bytes of the decoded messages kept in memory (per `ProtocolStore` value and
+    /// its copies).
+    public static let defaultMessageCacheBytes = 16 << 20
+
+    /// A protocol view of `store`; up to `messageCacheBytes` of decoded messages are kept in memory (0: none).
+    public init(store: Store, messageCacheBytes: Int = ProtocolStore.defaultMessageCacheBytes) {
+        self.store = store
+        messageCache = MessageCache(byteBudget: max(0, messageCacheBytes))
+    }
 
     // MARK: Messages and histories
 
@@ -24,20 +34,29 @@ public struct ProtocolStore: ArtefactSource {
     @discardableResult
     public func record(_ message: IterationMessage) throws -> UInt64 {
         let bytes = message.canonicalBytes
-        return try store.write { batch in
+        let index = try store.write { batch in
             let hash = try batch.put(.message, bytes)
             return try batch.appendHistory(task: message.body.taskID, messageHash: hash)
         }
+        messageCache.insert(message)
+        return index
     }
 
     /// Stores `message` without touching any history (a miner's own chain, a message held for later).
     @discardableResult
-    public func put(_ message: IterationMessage) throws -> Hash256 { try store.put(.message, message.canonicalBytes) }
+    public func put(_ message: IterationMessage) throws -> Hash256 {
+        let hash = try store.put(.message, message.canonicalBytes)
+        messageCache.insert(message)
+        return hash
+    }
 
     /// The message named by `hash`, or `nil` if not stored; throws on a stored record that does not decode.
     public func message(_ hash: Hash256) throws -> IterationMessage? {
-        guard let bytes = try bytes(for: hash) else { return nil }
-        return try IterationMessage(canonicalBytes: bytes)
+        do {
+            return try iterationMessage(for: hash)
+        } catch let undecodable as UndecodableArtefact {
+            throw undecodable.error
+        }
     }
 
     /// The task's history as recorded, in order (empty if nothing is recorded).
@@ -136,6 +155,22 @@ public struct ProtocolStore: ArtefactSource {
             return nil
         }
     }
+
+    /// The decoded message: from memory if this store recorded or read it before, else read (re-hashed by the
+    /// store), decoded once and kept.
+    public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {
+        if let kept = messageCache.message(hash) { return kept }
+        guard let bytes = try bytes(for: hash) else { return nil }
+        // The store re-hashed the bytes on read (its guarantee), so the identity is not computed a second time.
+        let message = try UndecodableArtefact.decoding(hash) {
+            try IterationMessage(canonicalBytes: bytes, hashedAs: hash)
+        }
+        messageCache.insert(message)
+        return message
+    }
+
+    /// Checks a kept message's signature once.
+    public func signatureIsValid(_ message: IterationMessage) -> Bool { messageCache.signatureIsValid(message) }
 }
 
 extension HistoryRecorder {

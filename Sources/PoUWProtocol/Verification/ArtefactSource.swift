@@ -6,9 +6,54 @@ import Synchronization
 ///
 /// Guarantees every implementation gives: `bytes(for:)` returns either `nil` (not held) or bytes whose SHA-256 is
 /// the requested hash — a source never hands out corrupted or substituted data (it re-hashes, or throws).
+///
+/// Verification reads iteration messages through `iterationMessage(for:)` and checks their signatures through
+/// `signatureIsValid(_:)`. Both have default implementations (decode the bytes; run Ed25519) that every source gets;
+/// a source that keeps decoded messages (`ProtocolStore`) overrides them so that each message is decoded, and each
+/// signature checked, once per node rather than once per use.
 public protocol ArtefactSource: Sendable {
     /// The canonical bytes named by `hash`, or `nil` if this source does not hold them.
     func bytes(for hash: Hash256) throws -> [UInt8]?
+
+    /// The iteration message named by `hash`, strictly decoded, or `nil` if this source does not hold it. Bytes
+    /// held that do not decode throw `UndecodableArtefact`; any other error is a read failure.
+    func iterationMessage(for hash: Hash256) throws -> IterationMessage?
+
+    /// Whether `message`'s Ed25519 signature verifies (`IterationMessage.hasValidSignature`; a source may remember
+    /// the answer by message hash, which covers the content and the signature).
+    func signatureIsValid(_ message: IterationMessage) -> Bool
+}
+
+extension ArtefactSource {
+    public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {
+        guard let bytes = try bytes(for: hash) else { return nil }
+        // The message's hash is computed from the bytes, not taken from the request: a source that broke its
+        // guarantee and handed out other bytes still yields a message named by what it holds.
+        return try UndecodableArtefact.decoding(hash) { try IterationMessage(canonicalBytes: bytes) }
+    }
+
+    public func signatureIsValid(_ message: IterationMessage) -> Bool { message.hasValidSignature }
+}
+
+/// Bytes a source holds under a hash that do not decode as the record asked for.
+public struct UndecodableArtefact: Error, CustomStringConvertible {
+    /// The name (hash) the bytes were held under.
+    public let hash: Hash256
+    /// The decoder's error.
+    public let error: any Error
+
+    public init(hash: Hash256, error: any Error) {
+        self.hash = hash
+        self.error = error
+    }
+
+    /// Runs `decode`, turning any error it throws into an `UndecodableArtefact` for `hash`.
+    public static func decoding<T>(_ hash: Hash256, _ decode: () throws -> T) throws -> T {
+        do { return try decode() } catch { throw UndecodableArtefact(hash: hash, error: error) }
+    }
+
+    /// The decoder's error, as it describes itself.
+    public var description: String { "\(error)" }
 }
 
 /// An in-memory content-addressed artefact set (a node's cache, or a test's whole world).

@@ -38,6 +38,10 @@ extension ProtocolStore: HistorySource {
 /// `historyRoot` is a root of the task's history that contains the message; the id meets the target. The
 /// re-run of the iteration itself is `replay`, a step run last (see `IterationReplay`).
 ///
+/// Messages are read through `ArtefactSource.iterationMessage(for:)` and the signature checked through
+/// `signatureIsValid(_:)`: give the verifier and the replay the same caching source (a `ProtocolStore`) and each
+/// message is decoded, and the signature checked, once.
+///
 /// Guarantees: deterministic; the first failed check decides; a missing artefact gives `unavailable`, never
 /// `invalid`; a history this node holds that has no prefix with the header's root gives `unavailable` too (a
 /// different supervisor's ordering may have that root), while a matching prefix that lacks the message is
@@ -79,13 +83,13 @@ public struct BlockVerifier: Sendable {
     }
 
     private func message(_ hash: Hash256) throws -> IterationMessage {
-        guard let bytes = try artefacts.bytes(for: hash) else {
-            throw VerdictThrow(verdict: .unavailable(.message(hash)))
-        }
         do {
-            return try IterationMessage(canonicalBytes: bytes)
-        } catch {
-            throw fail("message", hash.hex, "undecodable: \(error)")
+            guard let message = try artefacts.iterationMessage(for: hash) else {
+                throw VerdictThrow(verdict: .unavailable(.message(hash)))
+            }
+            return message
+        } catch let undecodable as UndecodableArtefact {
+            throw fail("message", hash.hex, "undecodable: \(undecodable)")
         }
     }
 
@@ -93,7 +97,9 @@ public struct BlockVerifier: Sendable {
         if UInt256(id) > target { throw fail("blockID", id.hex, "above target \(target.hex)") }
         let producing = try message(header.msgHash)
         let body = producing.body
-        guard producing.hasValidSignature else { throw fail("signature", body.minerKey.hex, "does not verify") }
+        guard artefacts.signatureIsValid(producing) else {
+            throw fail("signature", body.minerKey.hex, "does not verify")
+        }
         guard let mining = try tasks.miningParameters(task: body.taskID) else {
             throw VerdictThrow(verdict: .unavailable(.task(body.taskID)))
         }

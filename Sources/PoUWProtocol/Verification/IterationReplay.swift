@@ -9,6 +9,13 @@ public import PoUWML
 /// replayed, each checked), each applied peer message, and the batch; re-runs `PoUWIteration.run`; the verdict is
 /// `valid`, `invalid` with the first differing field in message order (both values), or `unavailable` with the
 /// first missing artefact. The signature is checked first (`invalid`, field `signature`).
+///
+/// Speed: messages are read through `ArtefactSource.iterationMessage(for:)` and signatures checked through
+/// `signatureIsValid(_:)`, so a source that keeps decoded messages (`ProtocolStore`) decodes each once; the state
+/// after every iteration `verify` found valid is kept in `states` (shared by copies of this value), so a replay that
+/// starts where a verified one ended does not read its checkpoint. A state found there counts as held: a message
+/// whose checkpoint this node has dropped but whose state it computed itself replays rather than being
+/// `unavailable`.
 public struct IterationReplay: Sendable {
     public let task: TaskDefinition
     public let artefacts: any ArtefactSource
@@ -16,12 +23,21 @@ public struct IterationReplay: Sendable {
     public let threads: Int
     /// How far back along the miner's chain to look for a stored state before giving up (`unavailable`).
     public let maxRebuild: Int
+    /// States this replay computed and verified (see the type's note on speed).
+    public let states: ReplayStateCache
 
-    public init(task: TaskDefinition, artefacts: any ArtefactSource, threads: Int = 1, maxRebuild: Int = 64) {
+    public init(
+        task: TaskDefinition,
+        artefacts: any ArtefactSource,
+        threads: Int = 1,
+        maxRebuild: Int = 64,
+        states: ReplayStateCache = ReplayStateCache()
+    ) {
         self.task = task
         self.artefacts = artefacts
         self.threads = threads
         self.maxRebuild = maxRebuild
+        self.states = states
     }
 
     private struct Stop: Error { let verdict: Verdict }
@@ -40,13 +56,16 @@ public struct IterationReplay: Sendable {
     /// The verdict on `message`.
     public func verify(_ message: IterationMessage) -> Verdict {
         do {
-            guard message.hasValidSignature else {
+            guard artefacts.signatureIsValid(message) else {
                 return .invalid(
                     Mismatch(field: "signature", claimed: message.body.minerKey.hex, found: "does not verify")
                 )
             }
             let trainer = try stateBefore(message)
-            return try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
+            let verdict = try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
+            // Valid: the trainer's state hashed to the message's `stateHashAfter` (compared by `rerun`).
+            if verdict.isValid { states.insert(trainer.state, hash: message.body.stateHashAfter) }
+            return verdict
         } catch let stop as Stop {
             return stop.verdict
         } catch {
@@ -86,7 +105,7 @@ public struct IterationReplay: Sendable {
                         )
                     }
                 }
-                guard message.hasValidSignature else {
+                guard artefacts.signatureIsValid(message) else {
                     return failed(
                         .invalid(
                             Mismatch(field: "signature", claimed: message.body.minerKey.hex, found: "does not verify")
@@ -150,25 +169,33 @@ public struct IterationReplay: Sendable {
     }
 
     private func fetchMessage(_ hash: Hash256) throws -> IterationMessage {
-        guard let bytes = try artefacts.bytes(for: hash) else { throw Stop(verdict: .unavailable(.message(hash))) }
         do {
-            return try IterationMessage(canonicalBytes: bytes)
-        } catch {
-            throw Stop(verdict: .invalid(Mismatch(field: "message", claimed: hash.hex, found: "undecodable: \(error)")))
+            guard let message = try artefacts.iterationMessage(for: hash) else {
+                throw Stop(verdict: .unavailable(.message(hash)))
+            }
+            return message
+        } catch let undecodable as UndecodableArtefact {
+            throw Stop(
+                verdict: .invalid(Mismatch(field: "message", claimed: hash.hex, found: "undecodable: \(undecodable)"))
+            )
         }
     }
 
+    /// A trainer in the state named by `hash`: one this replay verified earlier, else the stored checkpoint
+    /// (which the source re-hashed); `nil` if neither is held.
     private func loadState(_ hash: Hash256) throws -> Trainer? {
-        guard let bytes = try artefacts.bytes(for: hash) else { return nil }
-        do {
-            return try Trainer(task: task, stateBytes: bytes, threads: threads)
-        } catch {
-            throw Stop(
-                verdict: .invalid(
-                    Mismatch(field: "stateHashBefore", claimed: hash.hex, found: "unusable state: \(error)")
+        func usable(_ make: () throws -> Trainer) throws -> Trainer {
+            do { return try make() } catch {
+                throw Stop(
+                    verdict: .invalid(
+                        Mismatch(field: "stateHashBefore", claimed: hash.hex, found: "unusable state: \(error)")
+                    )
                 )
-            )
+            }
         }
+        if let kept = states.take(hash) { return try usable { try Trainer(task: task, state: kept, threads: threads) } }
+        guard let bytes = try artefacts.bytes(for: hash) else { return nil }
+        return try usable { try Trainer(task: task, stateBytes: bytes, threads: threads) }
     }
 
     /// The trainer in the state before `message`: its checkpoint, or rebuilt from the nearest earlier one by

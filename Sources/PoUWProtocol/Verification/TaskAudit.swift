@@ -40,11 +40,10 @@ extension IterationReplay {
         var unreadable: Verdict?
         for hash in history.messages {
             do {
-                guard let bytes = try artefacts.bytes(for: hash) else {
+                guard let message = try artefacts.iterationMessage(for: hash) else {
                     unreadable = unreadable ?? .unavailable(.message(hash))
                     continue
                 }
-                let message = try IterationMessage(canonicalBytes: bytes)
                 byMiner[message.body.minerKey, default: []].append(message)
             } catch {
                 unreadable =
