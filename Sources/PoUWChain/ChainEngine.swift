@@ -262,7 +262,7 @@ struct ChainEngine {
     {
         do throws(ChainError) {
             var fees = Amount.zero
-            try rules.beginBlock(height: height, ledger: &ledger)
+            try rules.beginBlock(height: height, blockID: id, ledger: &ledger)
             for (tx, txId) in zip(block.transactions, txIds).dropFirst() {
                 let fee = try TransactionApplier.apply(tx, id: txId, height: height, ledger: &ledger, rules: rules)
                 fees = try TransactionApplier.add(fees, fee, txId)

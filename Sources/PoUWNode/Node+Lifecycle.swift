@@ -131,13 +131,20 @@ extension Node {
         lifecycle.purchasedAt = chain.tip.height
     }
 
-    /// Publishes this node's VRF proof of every ticket it holds on chain for `taskID`.
+    /// Publishes this node's VRF proof of every ticket it holds on chain for `taskID`, over the task's selection
+    /// hash (the id of the block that included it).
     func sendProofs(_ taskID: Hash256) {
-        guard let vrf = lifecycle.vrfKey else { return }
+        guard let vrf = lifecycle.vrfKey, let selectionHash = try? chain.selectionHash(task: taskID) else { return }
         lifecycle.proofsSent.insert(taskID)
         for role in lifecycle.purchases.keys.sorted() {
             guard let tx = lifecycle.purchases[role], (try? chain.ticket(tx.id)) ?? nil != nil else { continue }
-            let proof = SelectionClaim.Proof.prove(ticket: tx.id, role: role, task: taskID, key: vrf)
+            let proof = SelectionClaim.Proof.prove(
+                ticket: tx.id,
+                role: role,
+                task: taskID,
+                selectionHash: selectionHash,
+                key: vrf
+            )
             receiveSelectionProof(task: taskID, ticket: tx.id, proof: proof.proof, owner: nodeKey)
             broadcast(.selectionProof(task: taskID, ticket: tx.id, proof: proof.proof, owner: nodeKey))
         }

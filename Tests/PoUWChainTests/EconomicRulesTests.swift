@@ -88,15 +88,31 @@ final class EconomicChain {
         )
     }
 
-    /// The VRF proofs of `holders` (purchase, buyer) for `task`.
-    static func selection(task: Hash256, _ holders: [(Transaction, Int)]) throws -> SelectionClaim {
+    /// The VRF proofs of `holders` (purchase, buyer) for `task` over `selectionHash`.
+    static func selection(
+        task: Hash256,
+        selectionHash: Hash256,
+        _ holders: [(Transaction, Int)]
+    ) throws -> SelectionClaim {
         let proofs = try holders.map { tx, i in
             guard case .buyTickets(let b) = tx.body, let role = Role(rawValue: b.role.rawValue) else {
                 throw ChainError.storage("not a purchase")
             }
-            return SelectionClaim.Proof.prove(ticket: tx.id, role: role, task: task, key: try vrfKey(i, b.role))
+            return SelectionClaim.Proof.prove(
+                ticket: tx.id,
+                role: role,
+                task: task,
+                selectionHash: selectionHash,
+                key: try vrfKey(i, b.role)
+            )
         }
         return SelectionClaim(requirements: try requirements(), proofs: proofs)
+    }
+
+    /// The VRF proofs of `holders` for `task` over its selection hash on the best chain.
+    func selection(task: Hash256, _ holders: [(Transaction, Int)]) throws -> SelectionClaim {
+        let hash = try #require(try chain.selectionHash(task: task))
+        return try Self.selection(task: task, selectionHash: hash, holders)
     }
 
     func buy(
@@ -256,7 +272,7 @@ struct EconomicRulesTests {
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
             charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
-            selection: try EconomicChain.selection(task: early.id, holders)
+            selection: try e.selection(task: early.id, holders)
         )
         try e.expectRuleRejected(
             [try e.result(task: early.id, claim: earlyClaim, evaluatorKeys: [2], by: 2)],
@@ -266,7 +282,7 @@ struct EconomicRulesTests {
         try e.extend()  // tip 3; the task registered next (height 4) may seat them.
         let task = e.payForTask(by: 0, escrow: 1_000_003)
         try e.extend([task])
-        let selection = try EconomicChain.selection(task: task.id, holders)
+        let selection = try e.selection(task: task.id, holders)
         let claim = SettlementClaim(
             miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
             supervisors: [supervisor.id],
@@ -425,7 +441,7 @@ struct EconomicRulesTests {
             supervisors: [],
             evaluators: [],
             charges: [],
-            selection: try EconomicChain.selection(task: task2.id, [(late, 1)])
+            selection: try e.selection(task: task2.id, [(late, 1)])
         )
         try e.expectRuleRejected(
             [try e.result(task: task2.id, claim: lateClaim, evaluatorKeys: [2], by: 2)],
@@ -517,6 +533,7 @@ struct EconomicStateEncodingTests {
             ("price", .price(Amount(units: 20_000_000), height: 16)),
             ("counter", .counter(12)),
             ("fresh", .fresh(height: 3, count: 5)),
+            ("block", .block(Hash256.sha256(Array("block 9".utf8)))),
         ]
     }
 

@@ -81,6 +81,15 @@ final class DamagedArtefacts: ArtefactSource {
         let chain = try data.verifyChain()
         #expect(chain.count >= 3)  // genesis, ≥ 1 training block, the TASK_RESULT's block
         #expect(chain.allSatisfy { $0.verdict == "valid" }, "\(chain.filter { $0.verdict != "valid" })")
+        // The ledger replays under the economic rules: the TASK_RESULT's VRF proofs verify over the task's recorded
+        // selection hash (the block that included the PAY_FOR_TASK) and the replayed state equals the stored one.
+        let economics = EconomicLedgerRules(
+            parameters: .preset(for: try ChainVerifier.detectParameters(data.chain)),
+            checker: UnavailableEvidenceChecker()
+        )
+        let replay = try ChainVerifier.reindex(source: data.chain, rules: economics)
+        #expect(replay.ok && replay.replayedStateHash == replay.storedStateHash, "\(replay.failure ?? "")")
+        #expect(try EconomicLedgerRules.selectionHash(task: task, ledger: LedgerOverlay(base: data.chain)) != nil)
         let audit = try data.audit(task: task)
         #expect(audit.count >= 24)
         #expect(audit.allSatisfy { $0.verdict == "valid" })

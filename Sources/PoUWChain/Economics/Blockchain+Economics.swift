@@ -15,6 +15,12 @@ extension Blockchain {
     /// A read-only view of the ledger at the tip (for rules such as `EconomicLedgerRules.price(at:ledger:)`).
     public func ledgerView() -> LedgerOverlay { LedgerOverlay(base: storage) }
 
+    /// Task `taskId`'s selection hash at the tip: the id of the block that included its PAY_FOR_TASK (`nil` if the
+    /// task is not on the best chain). Ticket holders prove over it (`SelectionClaim.Proof.prove`).
+    public func selectionHash(task taskId: Hash256) throws(ChainError) -> Hash256? {
+        try EconomicLedgerRules.selectionHash(task: taskId, ledger: ledgerView())
+    }
+
     /// Every ticket record with its use and stake status, in ticket id order.
     public func tickets() throws(ChainError) -> [TicketStatusReport] {
         let view = ledgerView()

@@ -97,11 +97,15 @@ public enum DemoEconomyBuilder {
         let holders: [(Transaction, TicketRole, Int)] = [
             (miner, .miner, 1), (evaluator, .evaluator, 2), (supervisor, .supervisor, 3), (verifier, .verifier, 0),
         ]
+        guard let selectionHash = try chain.selectionHash(task: pay.id) else {
+            throw ChainError.storage("demo task \(pay.id) has no selection block")
+        }
         let proofs = try holders.map { tx, role, i in
             SelectionClaim.Proof.prove(
                 ticket: tx.id,
                 role: Role(rawValue: role.rawValue) ?? .miner,
                 task: pay.id,
+                selectionHash: selectionHash,
                 key: try vrfKey(i, role)
             )
         }

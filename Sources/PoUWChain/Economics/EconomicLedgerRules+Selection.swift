@@ -3,11 +3,19 @@ public import PoUWCrypto
 public import PoUWEconomics
 
 extension EconomicLedgerRules {
-    /// The selection context of `role` for task `taskId`. The chain's rule hooks do not see block hashes, so the
-    /// VRF input is seeded by the task id (the PAY_FOR_TASK transaction id) in both the selection-hash and the
-    /// task slot: `alpha = "PoUW/select/v1" ‖ taskId ‖ taskId ‖ role`.
-    public static func selectionContext(task taskId: Hash256, role: Role) -> SelectionContext {
-        SelectionContext(selectionHash: taskId, taskId: taskId, role: role)
+    /// The selection context of `role` for task `taskId` whose PAY_FOR_TASK was included in block `selectionHash`
+    /// (the task's recorded selection hash, `selectionHash(task:ledger:)`):
+    /// `alpha = "PoUW/select/v1" ‖ selectionHash ‖ taskId ‖ role`. The block id is unknown to the client when it
+    /// signs, so it cannot grind its task id to steer which tickets win.
+    public static func selectionContext(selectionHash: Hash256, task taskId: Hash256, role: Role) -> SelectionContext {
+        SelectionContext(selectionHash: selectionHash, taskId: taskId, role: role)
+    }
+
+    /// The selection hash recorded for task `taskId`: the id of the block that included its PAY_FOR_TASK on the
+    /// chain `ledger` reads (`nil` if the task is not on that chain).
+    public static func selectionHash(task taskId: Hash256, ledger: LedgerOverlay) throws(ChainError) -> Hash256? {
+        let key = EconomicState.selectionBlock(taskId)
+        return try EconomicState.block(try ledger.value(forKey: key), key: key)
     }
 
     /// Recomputes a claim's VRF selection from chain data (PROTOCOL.md "Selection"): the seats of every role must
@@ -46,7 +54,8 @@ extension EconomicLedgerRules {
     }
 
     /// The VRF selection of every role from chain data: the entries are `selection`'s proofs of that role's tickets
-    /// (every ticket must exist on chain); `Selection.select` runs at the task's registration height (tickets must
+    /// (every ticket must exist on chain), verified over the task's recorded selection hash (`selectionHash`);
+    /// `Selection.select` runs at the task's registration height (tickets must
     /// be live then and not used by another task) with `selection.requirements` and `seats[role]` seats.
     public func selectionOutcomes(
         _ selection: SelectionClaim,
@@ -56,6 +65,17 @@ extension EconomicLedgerRules {
         ledger: LedgerOverlay
     ) throws(ValidationError) -> [Role: SelectionOutcome] {
         func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: taskId, reason: reason) }
+        let selectionHash: Hash256
+        do {
+            guard let recorded = try Self.selectionHash(task: taskId, ledger: ledger) else {
+                throw reject("task \(taskId.short) has no recorded selection block")
+            }
+            selectionHash = recorded
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            throw reject("the task's selection block is unreadable: \(error)")
+        }
         var entries: [Role: [SelectionEntry]] = [:]
         var used = Set<Hash256>()
         let verifier = ECVRFVerifier()
@@ -77,14 +97,14 @@ extension EconomicLedgerRules {
             } catch {
                 throw reject("ticket \(p.ticket.short) unreadable: \(error)")
             }
-            let context = Self.selectionContext(task: taskId, role: ticket.role)
+            let context = Self.selectionContext(selectionHash: selectionHash, task: taskId, role: ticket.role)
             let beta = verifier.verifiedOutput(publicKey: ticket.vrfPublicKey, alpha: context.alpha, proof: p.proof)
             entries[ticket.role, default: []].append(SelectionEntry(ticket: ticket, beta: beta ?? [], proof: p.proof))
         }
         var outcomes: [Role: SelectionOutcome] = [:]
         for role in Role.allCases {
             outcomes[role] = Selection.select(
-                context: Self.selectionContext(task: taskId, role: role),
+                context: Self.selectionContext(selectionHash: selectionHash, task: taskId, role: role),
                 requirements: selection.requirements,
                 seats: seats[role] ?? 0,
                 entries: entries[role] ?? [],
@@ -99,10 +119,16 @@ extension EconomicLedgerRules {
 }
 
 extension SelectionClaim.Proof {
-    /// The proof a ticket holder publishes for task `taskId`: its VRF secret key's proof over the task's selection
-    /// context of the ticket's role (`EconomicLedgerRules.selectionContext`).
-    public static func prove(ticket: Hash256, role: Role, task taskId: Hash256, key: VRF.SecretKey) -> Self {
-        let alpha = EconomicLedgerRules.selectionContext(task: taskId, role: role).alpha
+    /// The proof a ticket holder publishes for task `taskId` included in block `selectionHash`: its VRF secret
+    /// key's proof over the task's selection context of the ticket's role (`EconomicLedgerRules.selectionContext`).
+    public static func prove(
+        ticket: Hash256,
+        role: Role,
+        task taskId: Hash256,
+        selectionHash: Hash256,
+        key: VRF.SecretKey
+    ) -> Self {
+        let alpha = EconomicLedgerRules.selectionContext(selectionHash: selectionHash, task: taskId, role: role).alpha
         return Self(ticket: ticket, proof: key.prove(alpha: alpha).bytes)
     }
 }

@@ -7,6 +7,8 @@ public import PoUWEconomics
 /// - BUY_TICKETS: at most `maxFreshTicketsPerBlock` per block; preferences must decode (record 0x71) and fit the role; `stake ≥ price in force` (PAI's
 ///   DCP0001 rule with its clamps, `TicketPrice.forBlock`, from the pool counts in chain state); `count` must equal
 ///   the ticket's lots `floor(stake / price)` (≤ `maxLotsPerTicket`): one record per purchase, its weight in lots.
+/// - PAY_FOR_TASK: the id of the block that includes it is recorded as the task's selection hash (`h‖taskId`),
+///   the seed of its VRF selection (`selectionContext`).
 /// - Every block: the stake of each ticket whose expiry height is this block's returns to its owner (used or not,
 ///   unless slashed), and the price retargets at multiples of `priceWindow`.
 /// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76 v2); every seat ticket must exist, be of the seat's role,
@@ -77,7 +79,9 @@ public struct EconomicLedgerRules: LedgerRules {
         try ledger.set(key, value == 0 ? nil : EconomicStateValue.counter(value).canonicalBytes)
     }
 
-    public func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError) {
+    public func beginBlock(height: UInt64, blockID: Hash256, ledger: inout LedgerOverlay) throws(ChainError) {
+        // The block every PAY_FOR_TASK in it records as its task's selection hash (`didApply`).
+        try ledger.set(EconomicState.currentBlock, EconomicStateValue.block(blockID).canonicalBytes)
         // Expiry first: the returned tickets leave the pool the price is computed from.
         let key = EconomicState.expiring(height)
         for id in try EconomicState.tickets(try ledger.value(forKey: key), key: key) {
@@ -368,7 +372,13 @@ public struct EconomicLedgerRules: LedgerRules {
                 EconomicStateValue.stakeFate(.slashed).canonicalBytes
             )
             try setCounter(EconomicState.pool, max(1, try counter(EconomicState.pool, ledger)) - 1, &ledger)
-        case .coinbase, .transfer, .payForTask:
+        case .payForTask:
+            // The including block's id seeds the task's VRF selection. Absent only in a mempool dry run on a chain
+            // that never connected a block through these rules; nothing there is kept.
+            let key = EconomicState.currentBlock
+            guard let block = try EconomicState.block(try ledger.value(forKey: key), key: key) else { return }
+            try ledger.set(EconomicState.selectionBlock(id), EconomicStateValue.block(block).canonicalBytes)
+        case .coinbase, .transfer:
             break
         }
     }

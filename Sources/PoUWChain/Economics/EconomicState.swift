@@ -8,9 +8,12 @@ public import PoUWCore
 /// - `x‖height u64 big-endian` → `.tickets(ids)`: tickets (purchase order) whose expiry height is `height`.
 /// - `s‖taskId` → `.tickets(ids)`: the seat tickets a settled task's TASK_RESULT named (claim order).
 /// - `v‖evidenceId` → `.evidenceUsed`: this evidence was used.
+/// - `h‖taskId` → `.block(id)`: the task's selection hash — the id of the block that included its PAY_FOR_TASK
+///   (unknown to the client when it signed, so the client cannot grind its task id to steer the VRF selection).
 /// - `mtprice` → `.price(amount, height)`: the price in force and the height it is for; `mtpool` →
 ///   `.counter(n)`: tickets with locked stake; `mtpoolprev` → `.counter(n)`: that count at the previous retarget;
-///   `mtfresh` → `.fresh(height, count)`: tickets bought in that block.
+///   `mtfresh` → `.fresh(height, count)`: tickets bought in that block; `mtblock` → `.block(id)`: the block being
+///   connected (set before its first transaction, so a PAY_FOR_TASK's bookkeeping can record it).
 ///
 /// Every value is one canonical `EconomicStateValue` record (tag 0x77, version 1); the golden bytes are in
 /// `Fixtures/economics/economic-state-golden.txt`.
@@ -22,10 +25,12 @@ public enum EconomicState {
     }
     public static func seats(_ task: Hash256) -> [UInt8] { [UInt8(ascii: "s")] + task.bytes }
     public static func evidence(_ id: Hash256) -> [UInt8] { [UInt8(ascii: "v")] + id.bytes }
+    public static func selectionBlock(_ task: Hash256) -> [UInt8] { [UInt8(ascii: "h")] + task.bytes }
     public static let price: [UInt8] = Array("mtprice".utf8)
     public static let pool: [UInt8] = Array("mtpool".utf8)
     public static let poolAtRetarget: [UInt8] = Array("mtpoolprev".utf8)
     public static let fresh: [UInt8] = Array("mtfresh".utf8)
+    public static let currentBlock: [UInt8] = Array("mtblock".utf8)
 
     /// Decodes the value stored under `key` (`nil` if absent); a value that is not a valid record is corrupt state.
     public static func value(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> EconomicStateValue? {
@@ -62,6 +67,15 @@ public enum EconomicState {
         }
     }
 
+    /// The block id under `key`, if any.
+    public static func block(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> Hash256? {
+        switch try value(bytes, key: key) {
+        case .block(let id): id
+        case nil: nil
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected a block id, found \(other)")
+        }
+    }
+
     /// Where a ticket's stake went, if it left the locked balance.
     public static func stakeFate(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> TicketStakeFate? {
         switch try value(bytes, key: key) {
@@ -75,7 +89,7 @@ public enum EconomicState {
 /// One value of the economics rules' state (`EconomicState`). Canonical record 0x77 v1: a kind byte, then
 /// `usedBy` (1): task id 32 B; `stakeFate` (2): fate u8; `tickets` (3): LEB128 count ≤ 2²⁰, 32 B each;
 /// `evidenceUsed` (4): nothing; `price` (5): units u64, height u64; `counter` (6): u64; `fresh` (7): height u64,
-/// count u64. Integers little-endian. Decoding is strict (unknown kind or fate, truncation, trailing bytes).
+/// count u64; `block` (8): block id 32 B. Integers little-endian. Decoding is strict (unknown kind or fate, truncation, trailing bytes).
 public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStringConvertible {
     case usedBy(task: Hash256)
     case stakeFate(TicketStakeFate)
@@ -84,6 +98,7 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
     case price(Amount, height: UInt64)
     case counter(UInt64)
     case fresh(height: UInt64, count: UInt64)
+    case block(Hash256)
 
     public static let version: UInt8 = 1
     public static let maxTickets = 1 << 20
@@ -114,6 +129,9 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
             writer.u8(7)
             writer.u64(height)
             writer.u64(count)
+        case .block(let id):
+            writer.u8(8)
+            writer.hash(id)
         }
     }
 
@@ -138,6 +156,7 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
         case 5: self = .price(Amount(units: try reader.u64()), height: try reader.u64())
         case 6: self = .counter(try reader.u64())
         case 7: self = .fresh(height: try reader.u64(), count: try reader.u64())
+        case 8: self = .block(try reader.hash())
         default:
             throw CanonicalDecodingError.invalidValue(field: "economicState.kind", reason: "unknown kind \(kind)")
         }
@@ -152,6 +171,7 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
         case .price(let amount, let height): "price \(amount) at height \(height)"
         case .counter(let n): "counter \(n)"
         case .fresh(let height, let count): "\(count) fresh ticket(s) at height \(height)"
+        case .block(let id): "block \(id.short)"
         }
     }
 }

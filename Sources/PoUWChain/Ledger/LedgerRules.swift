@@ -31,14 +31,15 @@ public protocol LedgerRules: Sendable {
         ledger: LedgerOverlay
     )
         throws(ValidationError) -> [Payout]
-    /// Called once per block at `height`, before its first transaction (ticket expiry, price retarget).
-    func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError)
+    /// Called once per block at `height` (id `blockID`, the block's header hash), before its first transaction
+    /// (ticket expiry, price retarget, the block id that seeds the selection of tasks registered in it).
+    func beginBlock(height: UInt64, blockID: Hash256, ledger: inout LedgerOverlay) throws(ChainError)
     /// Called after a signed transaction's effects were applied (the rules' own bookkeeping).
     func didApply(_ tx: Transaction, id: Hash256, height: UInt64, ledger: inout LedgerOverlay) throws(ChainError)
 }
 
 extension LedgerRules {
-    public func beginBlock(height: UInt64, ledger: inout LedgerOverlay) throws(ChainError) {}
+    public func beginBlock(height: UInt64, blockID: Hash256, ledger: inout LedgerOverlay) throws(ChainError) {}
     public func didApply(
         _ tx: Transaction,
         id: Hash256,

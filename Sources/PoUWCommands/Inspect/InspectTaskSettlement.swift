@@ -56,6 +56,9 @@ struct InspectTaskSettlement: Codable {
         var proofs: [ProofLine] = []
         var recheck = "no VRF proofs in the claim (v1)"
         if let selection = claim.selection, let escrow = try ledger.task(id) {
+            // A chain without the task's recorded selection block: checkSelection says so; every proof then shows
+            // as not verifying.
+            let selectionHash = try EconomicLedgerRules.selectionHash(task: id, ledger: ledger) ?? .zero
             do {
                 let outcomes = try rules.checkSelection(claim, taskId: id, task: escrow, ledger: ledger)
                 recheck = "valid: the seats are the VRF selection of the proofs at height \(escrow.height)"
@@ -67,7 +70,8 @@ struct InspectTaskSettlement: Codable {
             for p in selection.proofs {
                 guard let record = try ledger.ticket(p.ticket) else { continue }
                 guard let role = Role(rawValue: record.role.rawValue) else { continue }
-                let alpha = EconomicLedgerRules.selectionContext(task: id, role: role).alpha
+                let alpha = EconomicLedgerRules.selectionContext(selectionHash: selectionHash, task: id, role: role)
+                    .alpha
                 let beta = ECVRFVerifier().verifiedOutput(publicKey: record.vrfPublicKey, alpha: alpha, proof: p.proof)
                 let preferences = try? Preferences(canonicalBytes: record.preferences)
                 let score = preferences.map { MatchScore.of($0, for: selection.requirements) }
