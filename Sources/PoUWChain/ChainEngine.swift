@@ -178,6 +178,7 @@ struct ChainEngine {
             commit.appendMainChain = [(record.height, id)]
             commit.state = overlay.netChanges()
             commit.putUndo = [(record.height, undo)]
+            commit.pruneUndoBelow = undoPrunePoint(tipHeight: record.height)
             addTransactions(ids, block: id, to: &commit)
             try storage.commit(commit)
             index[id] = record
@@ -270,6 +271,7 @@ struct ChainEngine {
         commit.blockBodies = [bytes]
         commit.index = [(id, record)]
         commit.state = working.netChanges()
+        commit.pruneUndoBelow = undoPrunePoint(tipHeight: record.height)
         try storage.commit(commit)
         index[id] = record
         tip = id
@@ -389,6 +391,15 @@ struct ChainEngine {
     }
 
     // MARK: helpers
+
+    /// The lowest height whose undo record a reorg from a tip at `tipHeight` may still need: a reorg undoes at
+    /// most `undoHorizon` blocks, i.e. heights `tipHeight - undoHorizon + 1 ... tipHeight`. (After a reorg to a
+    /// lower tip, records below the earlier prune point are gone; a reorg that would need them is refused with
+    /// `reorgBeyondUndoHorizon`, as for any missing undo record.)
+    func undoPrunePoint(tipHeight: UInt64) -> UInt64? {
+        let keep = max(1, parameters.undoHorizon)
+        return tipHeight + 1 > keep ? tipHeight + 1 - keep : nil
+    }
 
     /// Remembers `id` as invalid; its record (status `.invalid`) is stored when the current block is rejected.
     mutating func markInvalid(_ id: Hash256, _ record: BlockIndexRecord) {

@@ -13,6 +13,8 @@ public final class MemoryChainStorage: ChainStorage {
         var mainChain: [Hash256] = []
         var state: [[UInt8]: [UInt8]] = [:]
         var undo: [UInt64: [UInt8]] = [:]
+        /// Undo records below this height have been pruned.
+        var undoPrunedBelow: UInt64 = 0
         var transactions: [Hash256: TransactionLocation] = [:]
     }
 
@@ -74,6 +76,11 @@ public final class MemoryChainStorage: ChainStorage {
             for s in commit.state { c.state[s.key] = s.value }
             if let from = commit.deleteUndoFrom { c.undo = c.undo.filter { $0.key < from } }
             for u in commit.putUndo { c.undo[u.height] = u.undo.canonicalBytes }
+            if let below = commit.pruneUndoBelow, below > c.undoPrunedBelow {
+                // Heights below the previous prune point are gone already: O(newly pruned), not O(kept).
+                for h in c.undoPrunedBelow..<below { c.undo[h] = nil }
+                c.undoPrunedBelow = below
+            }
             for t in commit.deleteTransactions { c.transactions[t] = nil }
             for t in commit.putTransactions { c.transactions[t.id] = t.location }
         }
