@@ -21,6 +21,9 @@ public enum ChainVerifier {
         public var blocks: UInt64
         public var transactions: UInt64
         public var seconds: Double
+        /// Of `seconds`, the time spent connecting blocks (the serial stage: ledger, undo, storage); the rest
+        /// was spent waiting for the read-ahead stage's checks.
+        public var connectSeconds: Double = 0
         public var tip: Hash256?
         public var storedStateHash: Hash256
         public var replayedStateHash: Hash256?
@@ -77,7 +80,9 @@ public enum ChainVerifier {
             for entry in readAhead.next() {
                 do throws(ChainError) {
                     let (id, block, bytes, checked) = try entry.get()
+                    let connectStart = monotonicSeconds()
                     let r = try replay.process(block, canonicalBytes: bytes, prechecked: checked)
+                    report.connectSeconds += monotonicSeconds() - connectStart
                     guard case .extended(let tip) = r.outcome, tip.id == id else {
                         report.failure = "height \(height): block \(id.short) did not extend the replayed chain"
                         break replaying

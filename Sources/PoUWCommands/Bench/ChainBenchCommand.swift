@@ -67,6 +67,8 @@ struct ChainBenchCommand: ParsableCommand {
             var blocks: UInt64
             var threads: Int
             var reindex_seconds: Double
+            /// Of reindex_seconds, the serial connect stage (ledger apply, undo, memory storage).
+            var reindex_connect_seconds: Double
             var build_seconds: Double
             var runs: Int
         }
@@ -84,6 +86,7 @@ struct ChainBenchCommand: ParsableCommand {
                 blocks: best.blocks,
                 threads: threads,
                 reindex_seconds: best.seconds,
+                reindex_connect_seconds: best.connectSeconds,
                 build_seconds: buildSeconds,
                 runs: runs
             )
