@@ -35,7 +35,10 @@ final class ReindexReadAhead: Sendable {
 
     /// Starts reading heights `1..<count` of `source` in the background.
     init(source: any ChainStorage, count: UInt64, parameters: ChainParameters, threads: Int, ahead: Int = 2) {
-        free = DispatchSemaphore(value: max(1, ahead))
+        // Created at 0 and raised to `ahead`: libdispatch traps when a semaphore is freed below its initial value,
+        // which a stop part-way through the chain would otherwise leave behind.
+        free = DispatchSemaphore(value: 0)
+        for _ in 0..<max(1, ahead) { free.signal() }
         DispatchQueue.global().async { [self] in
             var first: UInt64 = 1
             while first < count {

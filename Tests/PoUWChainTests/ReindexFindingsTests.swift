@@ -102,6 +102,22 @@ struct ReindexFindingsTests {
         #expect(report.transactions == 17 * 12)
     }
 
+    @Test func anEarlyFailureInALongChainStopsTheReadAheadCleanly() throws {
+        let storage = MemoryChainStorage()
+        let t = try TestChain(storage: storage)
+        try DemoChainBuilder.extend(t.chain, blocks: 90, transfersPerBlock: 1)
+        let bad = try Self.tamper(storage, chain: t.chain, height: 3) { txs in
+            txs[1].authorization!.signature[0] ^= 1
+        }
+        for threads in 1...2 {
+            let report = try ChainVerifier.reindex(source: storage, threads: threads)
+            #expect(
+                report.failure
+                    == "height 3: \(ChainError.invalidBlock(id: bad.id, .badSignature(tx: bad.transactions[1].id)))"
+            )
+        }
+    }
+
     @Test func undecodableAndContextualFailuresAreNamedAtTheirHeight() throws {
         let storage = MemoryChainStorage()
         let t = try TestChain(storage: storage)
