@@ -20,9 +20,6 @@ final class ReindexReadAhead: Sendable {
     /// One block as loaded: its id, the decoded block, its stored bytes and its stateless check result.
     typealias Loaded = (id: Hash256, block: Block, bytes: [UInt8], checked: Result<[Hash256], ValidationError>)
 
-    /// Transactions per unit of work: small enough to balance two cores at a batch's end, large enough to make
-    /// the shared counter's traffic negligible next to ~100 µs per signature.
-    static let chunk = 8
     /// Blocks per batch after the first (which has `firstBatch` blocks, so that connecting starts early).
     static let batchBlocks: UInt64 = 16
     static let firstBatch: UInt64 = 2
@@ -128,9 +125,9 @@ final class ReindexReadAhead: Sendable {
             var keys = PublicKeyCache()
             var local: [(slot: Int, index: Int, check: BlockChecks.TransactionCheck)] = []
             while true {
-                let start = next.add(chunk, ordering: .relaxed).oldValue
+                let start = next.add(BlockChecks.chunk, ordering: .relaxed).oldValue
                 if start >= items.count || stopping.load(ordering: .relaxed) { break }
-                for (slot, index) in items[start..<min(items.count, start + chunk)] {
+                for (slot, index) in items[start..<min(items.count, start + BlockChecks.chunk)] {
                     guard let b = blocks[slot] else { continue }
                     let check = BlockChecks.checkTransaction(
                         b.block.transactions[index],
