@@ -39,11 +39,32 @@ public struct Block: Sendable, Hashable, CanonicalCodable {
     }
 
     public init(from reader: inout ByteReader) throws {
+        var ranges: [Range<Int>]? = nil
+        try self.init(from: &reader, transactionRanges: &ranges)
+    }
+
+    /// Decodes a complete block (strictly, as `init(canonicalBytes:)`) and returns where each transaction's
+    /// canonical bytes lie in `bytes`: the decoder is strict, so each slice is exactly that transaction's
+    /// `canonicalBytes`, and callers can hash it without encoding the transaction again.
+    public static func decodeLocatingTransactions(_ bytes: [UInt8]) throws -> (block: Block, ranges: [Range<Int>]) {
+        var reader = ByteReader(bytes)
+        var ranges: [Range<Int>]? = []
+        let block = try Block(from: &reader, transactionRanges: &ranges)
+        try reader.finish()
+        return (block, ranges ?? [])
+    }
+
+    private init(from reader: inout ByteReader, transactionRanges: inout [Range<Int>]?) throws {
         try reader.header(tag: .block, versions: Self.formatVersion...Self.formatVersion)
         header = try BlockHeader(from: &reader)
         let n = try reader.length(field: "block.transactions", limit: Self.maxTransactionsDecodable)
         transactions = []
         transactions.reserveCapacity(min(n, 4096))
-        for _ in 0..<n { transactions.append(try Transaction(from: &reader)) }
+        transactionRanges?.reserveCapacity(min(n, 4096))
+        for _ in 0..<n {
+            let start = reader.offset
+            transactions.append(try Transaction(from: &reader))
+            transactionRanges?.append(start..<reader.offset)
+        }
     }
 }

@@ -17,7 +17,11 @@ struct ChainEngine {
     var tip: Hash256 = .zero
     var orphans: [Hash256: Block] = [:]
     var orphanOrder: [Hash256] = []
+    /// Blocks known to be invalid (they failed contextual validation, or descend from such a block). Those with
+    /// an index record are also stored as records with status `.invalid`, so a restarted node still knows them.
     var invalid: Set<Hash256> = []
+    /// Records of blocks marked invalid while processing the current block, stored when it is rejected.
+    var newlyInvalid: [(id: Hash256, record: BlockIndexRecord)] = []
 
     var tipRecord: BlockIndexRecord {
         guard let r = index[tip] else { preconditionFailure("the tip is always indexed") }
@@ -98,16 +102,38 @@ struct ChainEngine {
         return ProcessReport(outcome: outcome, adoptedOrphans: adopted)
     }
 
-    /// `bytes` must be `block`'s canonical encoding.
+    /// `bytes` must be `block`'s canonical encoding. Blocks found invalid on the way are remembered in `invalid`
+    /// and stored as `.invalid` index records (a separate write: the rejection itself writes nothing else).
     private mutating func processOne(
         _ block: Block,
         bytes: [UInt8],
         prechecked: Result<[Hash256], ValidationError>? = nil
     ) throws(ChainError) -> BlockOutcome {
+        newlyInvalid = []
+        do {
+            return try processUnmarked(block, bytes: bytes, prechecked: prechecked)
+        } catch {
+            persistInvalidMarks()
+            throw error
+        }
+    }
+
+    private mutating func processUnmarked(
+        _ block: Block,
+        bytes: [UInt8],
+        prechecked: Result<[Hash256], ValidationError>?
+    ) throws(ChainError) -> BlockOutcome {
         let id = block.id
         let header = block.header
         if invalid.contains(id) { throw .knownInvalid(id: id) }
-        if try indexRecord(id) != nil || orphans[id] != nil { throw .alreadyKnown(id: id) }
+        if let known = try indexRecord(id) {
+            if known.status == .invalid {
+                invalid.insert(id)
+                throw .knownInvalid(id: id)
+            }
+            throw .alreadyKnown(id: id)
+        }
+        if orphans[id] != nil { throw .alreadyKnown(id: id) }
         // Work first: it is cheap, and a header without work must not cost us signature checks.
         let target = try target(header.bits, id: id)
         do { try work.validateWork(header: header, id: id, target: target) } catch {
@@ -121,15 +147,16 @@ struct ChainEngine {
                 ids = try BlockChecks.check(block, encodedSize: bytes.count, parameters: parameters, threads: threads)
             }
         } catch { throw .invalidBlock(id: id, error) }
-        if invalid.contains(header.prev) {
+        let parentRecord = try indexRecord(header.prev)
+        if invalid.contains(header.prev) || parentRecord?.status == .invalid {
+            // A descendant of an invalid block: not stored (the parent's stored mark finds it again).
             invalid.insert(id)
             throw .knownInvalid(id: id)
         }
-        guard let parent = try indexRecord(header.prev) else {
+        guard let parent = parentRecord else {
             addOrphan(block, id: id)
             return .orphan(id: id, missingParent: header.prev)
         }
-        try checkHeaderContext(header, id: id, parentId: header.prev, parent: parent)
         let (chainWork, overflow) = parent.chainWork.addingReportingOverflow(CompactTarget.work(forTarget: target))
         precondition(!overflow, "cumulative work beyond 2^256")
         let body = bytes
@@ -140,16 +167,18 @@ struct ChainEngine {
             bodyHash: Hash256.sha256(body),
             header: header
         )
+        try checkHeaderContext(header, id: id, record: record, parentId: header.prev)
 
         if header.prev == tip {
             var overlay = LedgerOverlay(base: storage)
-            let undo = try connectBody(block, id: id, txIds: ids, height: record.height, ledger: &overlay)
+            let undo = try connectBody(block, id: id, txIds: ids, record: record, ledger: &overlay)
             var commit = ChainCommit()
             commit.blockBodies = [body]
             commit.index = [(id, record)]
             commit.appendMainChain = [(record.height, id)]
             commit.state = overlay.netChanges()
             commit.putUndo = [(record.height, undo)]
+            commit.pruneUndoBelow = undoPrunePoint(tipHeight: record.height)
             addTransactions(ids, block: id, to: &commit)
             try storage.commit(commit)
             index[id] = record
@@ -229,9 +258,9 @@ struct ChainEngine {
             var blockLedger = LedgerOverlay(base: working)
             let undo: BlockUndo
             do {
-                undo = try connectBody(b, id: bid, txIds: ids, height: brecord.height, ledger: &blockLedger)
+                undo = try connectBody(b, id: bid, txIds: ids, record: brecord, ledger: &blockLedger)
             } catch {
-                for later in branch[i...] { invalid.insert(later.id) }
+                for later in branch[i...] { markInvalid(later.id, later.record) }
                 throw error
             }
             for entry in blockLedger.netChanges() { try working.set(entry.key, entry.value) }
@@ -242,6 +271,7 @@ struct ChainEngine {
         commit.blockBodies = [bytes]
         commit.index = [(id, record)]
         commit.state = working.netChanges()
+        commit.pruneUndoBelow = undoPrunePoint(tipHeight: record.height)
         try storage.commit(commit)
         index[id] = record
         tip = id
@@ -255,11 +285,12 @@ struct ChainEngine {
         _ block: Block,
         id: Hash256,
         txIds: [Hash256],
-        height: UInt64,
+        record: BlockIndexRecord,
         ledger: inout LedgerOverlay
     )
         throws(ChainError) -> BlockUndo
     {
+        let height = record.height
         do throws(ChainError) {
             var fees = Amount.zero
             try rules.beginBlock(height: height, blockID: id, ledger: &ledger)
@@ -290,10 +321,10 @@ struct ChainEngine {
         } catch {
             switch error {
             case .invalidTransaction(_, let reason):
-                invalid.insert(id)
+                markInvalid(id, record)
                 throw .invalidBlock(id: id, reason)
             case .invalidBlock:
-                invalid.insert(id)
+                markInvalid(id, record)
                 throw error
             default:
                 throw error
@@ -312,18 +343,18 @@ struct ChainEngine {
     mutating func checkHeaderContext(
         _ header: BlockHeader,
         id: Hash256,
-        parentId: Hash256,
-        parent: BlockIndexRecord
+        record: BlockIndexRecord,
+        parentId: Hash256
     )
         throws(ChainError)
     {
         let context = try nextBlockContext(parentId: parentId)
         if header.bits != context.bits {
-            invalid.insert(id)
+            markInvalid(id, record)
             throw .invalidBlock(id: id, .badBits(expected: context.bits, found: header.bits))
         }
         if header.time <= context.medianTimePast {
-            invalid.insert(id)
+            markInvalid(id, record)
             throw .invalidBlock(id: id, .timeNotAfterMedian(time: header.time, medianTimePast: context.medianTimePast))
         }
         let limit = clock() + parameters.maxFutureDrift
@@ -360,6 +391,37 @@ struct ChainEngine {
     }
 
     // MARK: helpers
+
+    /// The lowest height whose undo record a reorg from a tip at `tipHeight` may still need: a reorg undoes at
+    /// most `undoHorizon` blocks, i.e. heights `tipHeight - undoHorizon + 1 ... tipHeight`. (After a reorg to a
+    /// lower tip, records below the earlier prune point are gone; a reorg that would need them is refused with
+    /// `reorgBeyondUndoHorizon`, as for any missing undo record.)
+    func undoPrunePoint(tipHeight: UInt64) -> UInt64? {
+        let keep = max(1, parameters.undoHorizon)
+        return tipHeight + 1 > keep ? tipHeight + 1 - keep : nil
+    }
+
+    /// Remembers `id` as invalid; its record (status `.invalid`) is stored when the current block is rejected.
+    mutating func markInvalid(_ id: Hash256, _ record: BlockIndexRecord) {
+        invalid.insert(id)
+        var marked = record
+        marked.status = .invalid
+        newlyInvalid.append((id, marked))
+    }
+
+    /// Stores the `.invalid` records of the blocks marked while processing the current block. Only index
+    /// records change (no state, main chain, undo or bodies), so "a rejection leaves the chain and state as they
+    /// were" still holds. If the write fails the marks stay in memory and the block's own rejection is what the
+    /// caller hears: losing a mark costs only a re-validation after a restart.
+    private mutating func persistInvalidMarks() {
+        guard !newlyInvalid.isEmpty else { return }
+        var commit = ChainCommit()
+        commit.index = newlyInvalid
+        if (try? storage.commit(commit)) != nil {
+            for (id, record) in newlyInvalid where index[id] != nil { index[id] = record }
+        }
+        newlyInvalid = []
+    }
 
     mutating func loadBlock(_ id: Hash256) throws(ChainError) -> Block? {
         guard let r = try indexRecord(id), let bytes = try storage.object(r.bodyHash) else { return nil }

@@ -20,6 +20,8 @@ public enum ChainError: Error, Sendable, Equatable, CustomStringConvertible {
     case reorgBeyondUndoHorizon(id: Hash256, depth: UInt64, horizon: UInt64)
     /// A transaction is already in the mempool.
     case duplicateTransaction(id: Hash256)
+    /// The mempool is full and this transaction's fee rate (base units per 1,000 bytes) does not beat the lowest.
+    case mempoolFull(id: Hash256, feeRate: UInt64, lowest: UInt64)
     /// Nothing stored under that id or height.
     case notFound(String)
     /// A stored record did not decode: the data directory is damaged.
@@ -37,6 +39,8 @@ public enum ChainError: Error, Sendable, Equatable, CustomStringConvertible {
         case .reorgBeyondUndoHorizon(let id, let depth, let horizon):
             "block \(id.short) would need a reorg of depth \(depth), beyond the undo horizon of \(horizon) blocks"
         case .duplicateTransaction(let id): "transaction \(id.short) is already in the mempool"
+        case .mempoolFull(let id, let rate, let lowest):
+            "mempool full: transaction \(id.short) pays \(rate) per 1,000 bytes, not more than the lowest (\(lowest))"
         case .notFound(let what): "not found: \(what)"
         case .corruptState(let key, let reason): "corrupt stored record \(key): \(reason)"
         case .storage(let message): "storage failure: \(message)"

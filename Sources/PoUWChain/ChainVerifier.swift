@@ -21,6 +21,9 @@ public enum ChainVerifier {
         public var blocks: UInt64
         public var transactions: UInt64
         public var seconds: Double
+        /// Of `seconds`, the time spent connecting blocks (the serial stage: ledger, undo, storage); the rest
+        /// was spent waiting for the read-ahead stage's checks.
+        public var connectSeconds: Double = 0
         public var tip: Hash256?
         public var storedStateHash: Hash256
         public var replayedStateHash: Hash256?
@@ -68,34 +71,33 @@ public enum ChainVerifier {
             failure: nil
         )
         let start = monotonicSeconds()
-        // Pipeline: while block n is connected on this thread, block n + 1 is loaded, decoded and given its
-        // stateless checks (signatures on `threads` threads) in the background. Same checks, same order of
-        // failures; only the overlap is new.
-        var pending: Precheck? =
-            count > 1 ? Precheck(source: source, height: 1, parameters: parameters, threads: threads) : nil
+        // Pipeline: while this thread connects blocks in order, a background stage loads, decodes and gives
+        // the blocks ahead their stateless checks (signatures on `threads` threads), up to two batches in
+        // front. Same checks, same order of failures; only the overlap is new.
+        let readAhead = ReindexReadAhead(source: source, count: count, parameters: parameters, threads: threads)
         var height: UInt64 = 1
-        while let current = pending {
-            let loaded = current.wait()
-            pending =
-                height + 1 < count
-                ? Precheck(source: source, height: height + 1, parameters: parameters, threads: threads) : nil
-            do throws(ChainError) {
-                let (id, block, bytes, checked) = try loaded.get()
-                let r = try replay.process(block, canonicalBytes: bytes, prechecked: checked)
-                guard case .extended(let tip) = r.outcome, tip.id == id else {
-                    report.failure = "height \(height): block \(id.short) did not extend the replayed chain"
-                    break
+        replaying: while height < count {
+            for entry in readAhead.next() {
+                do throws(ChainError) {
+                    let (id, block, bytes, checked) = try entry.get()
+                    let connectStart = monotonicSeconds()
+                    let r = try replay.process(block, canonicalBytes: bytes, prechecked: checked)
+                    report.connectSeconds += monotonicSeconds() - connectStart
+                    guard case .extended(let tip) = r.outcome, tip.id == id else {
+                        report.failure = "height \(height): block \(id.short) did not extend the replayed chain"
+                        break replaying
+                    }
+                    report.transactions += UInt64(block.transactions.count - 1)
+                } catch {
+                    report.failure = "height \(height): \(error)"
+                    break replaying
                 }
-                report.transactions += UInt64(block.transactions.count - 1)
-            } catch {
-                report.failure = "height \(height): \(error)"
-                break
+                report.blocks += 1
+                progress(height, count - 1)
+                height += 1
             }
-            report.blocks += 1
-            progress(height, count - 1)
-            height += 1
         }
-        _ = pending?.wait()  // never leave a background load running past the return
+        readAhead.stop()  // never leave background work running past the return
         report.seconds = monotonicSeconds() - start
         report.tip = replay.tip.id
         let replayed = try replay.stateHash()
@@ -104,38 +106,6 @@ public enum ChainVerifier {
             report.failure = "replayed state hash \(replayed.short) differs from the stored \(stored.short)"
         }
         return report
-    }
-
-    /// One block loaded, decoded and checked on a background thread.
-    final class Precheck: Sendable {
-        typealias Loaded = (id: Hash256, block: Block, bytes: [UInt8], checked: Result<[Hash256], ValidationError>)
-        private let done = DispatchSemaphore(value: 0)
-        private let result = Mutex<Result<Loaded, ChainError>?>(nil)
-
-        init(source: any ChainStorage, height: UInt64, parameters: ChainParameters, threads: Int) {
-            DispatchQueue.global().async { [self] in
-                let r = Result { () throws(ChainError) -> Loaded in
-                    guard let id = try source.mainChainId(atHeight: height),
-                        let record = try source.blockIndexRecord(id),
-                        let bytes = try source.object(record.bodyHash)
-                    else { throw ChainError.notFound("block at height \(height) in the store") }
-                    let block = try decodeState(Block.self, bytes, key: id.bytes)
-                    let checked = Result { () throws(ValidationError) -> [Hash256] in
-                        try BlockChecks.check(block, encodedSize: bytes.count, parameters: parameters, threads: threads)
-                    }
-                    return (id, block, bytes, checked)
-                }
-                result.withLock { $0 = r }
-                done.signal()
-            }
-        }
-
-        /// Blocks until the background work is done (once).
-        func wait() -> Result<Loaded, ChainError> {
-            done.wait()
-            done.signal()
-            return result.withLock { $0 } ?? .failure(.storage("background load produced nothing"))
-        }
     }
 
     static func monotonicSeconds() -> Double {

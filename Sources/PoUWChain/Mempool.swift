@@ -4,11 +4,17 @@ import PoUWCrypto
 /// Transactions waiting for a block, ordered by fee rate (fee per canonical byte, highest first; ties by
 /// arrival order).
 ///
-/// Admission runs the stateless checks and a contextual dry run on the tip's ledger plus every transaction
-/// already admitted from the same signer, so sequence numbers chain and nothing overdraws. After a block or a
-/// reorg, `revalidate` re-admits everything against the new tip and evicts what became invalid or conflicts
-/// (same signer and sequence as a mined transaction, spent balance, …). Guarantees: `selection` always yields
-/// transactions that can be applied in that order on the tip; the pool never exceeds `capacity`.
+/// Admission runs the stateless checks and a contextual dry run on the tip's ledger with every pooled
+/// transaction already applied (in arrival order), so sequence numbers chain, nothing overdraws, and a
+/// transaction may spend what a pooled one pays in. The pool keeps those pending effects and a heap of eviction
+/// keys, so `add` costs O(log n) (the dictionary work of one transaction plus a heap push) instead of a replay
+/// of the pool. After a block or a reorg, `revalidate` re-admits everything against the new tip and evicts what
+/// became invalid or conflicts (same signer and sequence as a mined transaction, spent balance, …).
+///
+/// Guarantees: every pooled transaction applies, in arrival order, on the tip it was admitted on; `selection`
+/// yields transactions that can be applied in that order on the tip; the pool never exceeds `capacity` (when
+/// full, a transaction must beat the lowest fee rate, which is then evicted together with whatever depended on
+/// it — the one case that replays the pool, O(n)).
 public struct Mempool: Sendable {
     public struct Entry: Sendable, Hashable {
         public var transaction: Transaction
@@ -20,41 +26,104 @@ public struct Mempool: Sendable {
         public var feeRate: UInt64 {
             transaction.fee.units.multipliedReportingOverflow(by: 1000).partialValue / UInt64(max(1, size))
         }
+
+        var evictionKey: FeeRateHeap.Key { FeeRateHeap.Key(feeRate: feeRate, arrival: arrival, id: id) }
     }
 
     public let capacity: Int
     public private(set) var entries: [Hash256: Entry] = [:]
     private var counter: UInt64 = 0
+    /// Eviction order: the top is the entry dropped first when the pool is full.
+    private var eviction = FeeRateHeap()
+    /// The pooled transactions' effects on the ledger of `ledgerTip` (state key → new value, `nil` deleted).
+    private var pending: [[UInt8]: [UInt8]?] = [:]
+    private var ledgerTip: Hash256?
 
-    public init(capacity: Int = 50_000) { self.capacity = capacity }
+    public init(capacity: Int = 50_000) { self.capacity = max(1, capacity) }
 
     public var count: Int { entries.count }
 
-    /// Admits `tx` if valid on `chain`'s tip together with the pool; throws the specific reason otherwise.
+    /// Admits `tx` if valid on `chain`'s tip together with the pool; throws the specific reason otherwise
+    /// (`mempoolFull` when the pool is full and `tx` does not beat its lowest fee rate). If the tip moved since
+    /// the pool last looked, the pool is first re-admitted there (as `revalidate`).
     public mutating func add(_ tx: Transaction, chain: Blockchain) throws(ChainError) {
-        let id = tx.id
+        if tx.isCoinbase { throw .invalidTransaction(id: tx.id, .coinbaseNotFirst(index: -1)) }
+        let bytes = tx.canonicalBytes
+        let id = Hash256.sha256(bytes)
         if entries[id] != nil { throw .duplicateTransaction(id: id) }
-        if tx.isCoinbase { throw .invalidTransaction(id: id, .coinbaseNotFirst(index: -1)) }
-        let size = tx.canonicalBytes.count
-        do { try TransactionChecks.check(tx, encodedSize: size, parameters: chain.parameters) } catch {
+        do { try TransactionChecks.check(tx, id: id, encoded: bytes, parameters: chain.parameters) } catch {
             throw .invalidTransaction(id: id, error)
         }
-        // Dry run: the pool's transactions in sequence order, then this one.
-        var ledger = LedgerOverlay(base: chain.storage)
-        let height = chain.tip.height + 1
-        for e in orderedForApplication() {
-            _ = try? TransactionApplier.apply(
-                e.transaction,
-                id: e.id,
-                height: height,
+        let tip = chain.tip
+        if ledgerTip != tip.id { replayPool(chain: chain, tip: tip.id) }
+        let entry = Entry(transaction: tx, id: id, size: bytes.count, arrival: counter + 1)
+        if entries.count >= capacity, let lowest = eviction.min,
+            !(lowest < entry.evictionKey)
+                || entries[lowest.id]?.transaction.authorization?.signer == tx.authorization?.signer
+        {
+            // It does not beat the lowest, or the lowest is its own signer's earlier transaction, which it
+            // cannot do without.
+            throw .mempoolFull(id: id, feeRate: entry.feeRate, lowest: lowest.feeRate)
+        }
+        var ledger = LedgerOverlay(base: chain.storage, changes: take(&pending))
+        ledger.beginJournal()
+        do {
+            try TransactionApplier.apply(
+                tx,
+                id: id,
+                height: tip.height + 1,
                 ledger: &ledger,
                 rules: chain.rulesForMempool
             )
+        } catch {
+            ledger.rollBack()
+            pending = ledger.takeChanges()
+            throw error
         }
-        try TransactionApplier.apply(tx, id: id, height: height, ledger: &ledger, rules: chain.rulesForMempool)
+        pending = ledger.takeChanges()
         counter += 1
-        entries[id] = Entry(transaction: tx, id: id, size: size, arrival: counter)
-        if entries.count > capacity, let worst = byFeeRate().last { entries[worst.id] = nil }
+        entries[id] = entry
+        eviction.push(entry.evictionKey)
+        if entries.count > capacity, let worst = eviction.popMin() {
+            // Its effects are in `pending`, and later transactions may rely on them: replay without it.
+            entries[worst.id] = nil
+            replayPool(chain: chain, tip: tip.id)
+            // It relied on the evicted one after all (through a payment): the pool cannot hold both.
+            if entries[id] == nil { throw .mempoolFull(id: id, feeRate: entry.feeRate, lowest: worst.feeRate) }
+        }
+    }
+
+    /// Re-applies the pool in arrival order on `tip`'s ledger, dropping what no longer applies; returns the
+    /// dropped ids.
+    @discardableResult
+    private mutating func replayPool(chain: Blockchain, tip: Hash256) -> [Hash256] {
+        let old = entries.values.sorted { $0.arrival < $1.arrival }
+        entries = [:]
+        eviction = FeeRateHeap()
+        pending = [:]
+        ledgerTip = tip
+        var dropped: [Hash256] = []
+        var ledger = LedgerOverlay(base: chain.storage)
+        let height = chain.tip.height + 1
+        for e in old {
+            ledger.beginJournal()
+            do {
+                try TransactionApplier.apply(
+                    e.transaction,
+                    id: e.id,
+                    height: height,
+                    ledger: &ledger,
+                    rules: chain.rulesForMempool
+                )
+                entries[e.id] = e
+                eviction.push(e.evictionKey)
+            } catch {
+                ledger.rollBack()
+                dropped.append(e.id)
+            }
+        }
+        pending = ledger.takeChanges()
+        return dropped
     }
 
     /// Entries by fee rate, best first.
@@ -101,6 +170,9 @@ public struct Mempool: Sendable {
     public mutating func revalidate(chain: Blockchain, returning: [Transaction] = []) -> [Hash256] {
         let old = entries.values.sorted { $0.arrival < $1.arrival }
         entries = [:]
+        eviction = FeeRateHeap()
+        pending = [:]
+        ledgerTip = chain.tip.id
         var evicted: [Hash256] = []
         for tx in returning where !tx.isCoinbase {
             if (try? chain.transaction(tx.id)) ?? nil != nil { continue }
@@ -114,13 +186,10 @@ public struct Mempool: Sendable {
         }
         return evicted
     }
+}
 
-    private func orderedForApplication() -> [Entry] {
-        entries.values.sorted {
-            let a = $0.transaction.authorization
-            let b = $1.transaction.authorization
-            return (a?.signer.lexicographicallyPrecedes(b?.signer ?? []) ?? false)
-                || (a?.signer == b?.signer && (a?.sequence ?? 0) < (b?.sequence ?? 0))
-        }
-    }
+/// The value of `x`, leaving it empty (so the caller holds the only reference and can mutate without a copy).
+private func take(_ x: inout [[UInt8]: [UInt8]?]) -> [[UInt8]: [UInt8]?] {
+    defer { x = [:] }
+    return x
 }

@@ -122,6 +122,14 @@ struct GoldenFixtureTests {
         )
         let localGenesis = Genesis.block(for: .local)
         let mainGenesis = Genesis.block(for: .mainnet)
+        // A stored invalid-block mark: the index record of a block that failed contextual validation.
+        let invalidMark = BlockIndexRecord(
+            height: 2,
+            chainWork: UInt256(Hash256.sha256(Array("work".utf8))),
+            status: .invalid,
+            bodyHash: block.canonicalHash,
+            header: block.header
+        )
         return [
             ("header", header.canonicalBytes, header.id),
             ("tx-coinbase", coinbase.canonicalBytes, coinbase.id),
@@ -133,6 +141,7 @@ struct GoldenFixtureTests {
             ("block", block.canonicalBytes, block.id),
             ("genesis-local", localGenesis.canonicalBytes, localGenesis.id),
             ("genesis-mainnet", mainGenesis.canonicalBytes, mainGenesis.id),
+            ("index-record-invalid", invalidMark.canonicalBytes, invalidMark.canonicalHash),
         ]
     }
 
@@ -155,6 +164,9 @@ struct GoldenFixtureTests {
         case "header":
             let h = try BlockHeader(canonicalBytes: fixtureBytes)
             #expect(h.canonicalBytes == fixtureBytes && h.id == id)
+        case "index-record-invalid":
+            let r = try BlockIndexRecord(canonicalBytes: fixtureBytes)
+            #expect(r.canonicalBytes == fixtureBytes && r.canonicalHash == id && r.status == .invalid)
         case "block", "genesis-local", "genesis-mainnet":
             let b = try Block(canonicalBytes: fixtureBytes)
             #expect(b.canonicalBytes == fixtureBytes && b.id == id)

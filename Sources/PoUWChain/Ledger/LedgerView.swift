@@ -17,7 +17,35 @@ public struct LedgerOverlay {
     /// Original base values of written keys.
     private var originals: [[UInt8]: [UInt8]?] = [:]
 
+    /// Keys written since `beginJournal()`, each with the overlay's entry before the write, so that
+    /// `rollBack()` can take back one transaction's writes (`nil`: not journaling).
+    private var journal: [(key: [UInt8], previous: [UInt8]??)]?
+
     public init(base: any LedgerReading) { self.base = base }
+
+    /// An overlay that starts with `changes` already made on `base` (a mempool's pending effects). The
+    /// dictionary is taken over as is: pass it uniquely referenced and no copy is made.
+    init(base: any LedgerReading, changes: [[UInt8]: [UInt8]?]) {
+        self.base = base
+        self.changes = changes
+    }
+
+    /// Starts recording writes for `rollBack()`.
+    mutating func beginJournal() { journal = [] }
+
+    /// Undoes every write since `beginJournal()` (newest first) and stops journaling.
+    mutating func rollBack() {
+        for entry in (journal ?? []).reversed() { changes[entry.key] = entry.previous }
+        journal = nil
+    }
+
+    /// Moves the changes out (leaving the overlay empty), so the caller holds the only reference.
+    mutating func takeChanges() -> [[UInt8]: [UInt8]?] {
+        journal = nil
+        originals = [:]
+        defer { changes = [:] }
+        return changes
+    }
 
     public func value(forKey key: [UInt8]) throws(ChainError) -> [UInt8]? {
         if let changed = changes[key] { return changed }
@@ -26,6 +54,7 @@ public struct LedgerOverlay {
 
     public mutating func set(_ key: [UInt8], _ value: [UInt8]?) throws(ChainError) {
         if originals[key] == nil { originals[key] = .some(try base.stateValue(forKey: key)) }
+        journal?.append((key, changes[key]))
         changes[key] = .some(value)
     }
 

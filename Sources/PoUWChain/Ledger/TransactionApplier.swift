@@ -25,9 +25,9 @@ public enum TransactionApplier {
         func fail(_ e: ValidationError) -> ChainError { .invalidTransaction(id: id, e) }
         // The address is SHA-256(public key)[0..<20] (as `Address(publicKey:)`); the key itself was checked with
         // the signature, so hashing the bytes avoids re-parsing the curve point.
-        guard auth.signer.count == Ed25519.publicKeyByteCount,
-            let signer = Address(bytes: SHA256.hash(auth.signer).bytes.prefix(Address.byteCount))
-        else { throw fail(.badSignature(tx: id)) }
+        guard auth.signer.count == Ed25519.publicKeyByteCount, let signer = signerAddress(auth.signer) else {
+            throw fail(.badSignature(tx: id))
+        }
         var account = try ledger.account(signer)
         if auth.sequence != account.sequence {
             throw fail(.badSequence(tx: id, expected: account.sequence, found: auth.sequence))
@@ -109,6 +109,14 @@ public enum TransactionApplier {
         }
         try rules.didApply(tx, id: id, height: height, ledger: &ledger)
         return auth.fee
+    }
+
+    /// `Address(publicKey:)` of the key bytes without parsing the key. Goes through the address's canonical
+    /// decoder (20 raw bytes), which is specialised for arrays inside PoUWCore; the generic `Address(bytes:)`
+    /// called from here on a slice cost as much as the rest of applying a transfer.
+    static func signerAddress(_ publicKey: [UInt8]) -> Address? {
+        var reader = ByteReader(Array(SHA256.hash(publicKey).bytes.prefix(Address.byteCount)))
+        return try? Address(from: &reader)
     }
 
     /// Credits `amount` to `to`.

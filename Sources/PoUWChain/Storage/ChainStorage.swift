@@ -17,6 +17,11 @@ public struct ChainCommit: Sendable {
     public var deleteUndoFrom: UInt64?
     /// Undo records to store by height.
     public var putUndo: [(height: UInt64, undo: BlockUndo)] = []
+    /// Undo records below this height are no longer needed (they lie beyond the undo horizon, so no reorg may
+    /// use them): a storage that can delete them does; one that cannot keeps them, which changes nothing but
+    /// space. `MemoryChainStorage` deletes them; `StoreChainStorage` keeps them until PoUWStore can delete undo
+    /// records below a height (it only deletes from a height upward, for reorgs).
+    public var pruneUndoBelow: UInt64?
     /// Transaction index entries to remove, then to add.
     public var deleteTransactions: [Hash256] = []
     public var putTransactions: [(id: Hash256, location: TransactionLocation)] = []

@@ -13,6 +13,8 @@ public final class MemoryChainStorage: ChainStorage {
         var mainChain: [Hash256] = []
         var state: [[UInt8]: [UInt8]] = [:]
         var undo: [UInt64: [UInt8]] = [:]
+        /// Undo records below this height have been pruned.
+        var undoPrunedBelow: UInt64 = 0
         var transactions: [Hash256: TransactionLocation] = [:]
     }
 
@@ -55,24 +57,32 @@ public final class MemoryChainStorage: ChainStorage {
 
     public func commit(_ commit: ChainCommit) throws(ChainError) {
         try contents.withLock { c throws(ChainError) in
-            var next = c
-            for body in commit.blockBodies { next.objects[Hash256.sha256(body)] = body }
-            for r in commit.index { next.index[r.id] = r.record.canonicalBytes }
-            if let from = commit.truncateMainChain, from < next.mainChain.count {
-                next.mainChain.removeSubrange(Int(from)...)
-            }
+            // Everything that can fail is checked before anything changes, so a failed commit leaves no trace;
+            // then the changes are made in place (a copy of the contents per block would cost O(chain)).
+            var count = c.mainChain.count
+            if let from = commit.truncateMainChain, from < count { count = Int(from) }
             for a in commit.appendMainChain {
-                guard a.height == next.mainChain.count else {
-                    throw .storage("main chain append at height \(a.height), expected \(next.mainChain.count)")
+                guard a.height == count else {
+                    throw .storage("main chain append at height \(a.height), expected \(count)")
                 }
-                next.mainChain.append(a.id)
+                count += 1
             }
-            for s in commit.state { next.state[s.key] = s.value }
-            if let from = commit.deleteUndoFrom { next.undo = next.undo.filter { $0.key < from } }
-            for u in commit.putUndo { next.undo[u.height] = u.undo.canonicalBytes }
-            for t in commit.deleteTransactions { next.transactions[t] = nil }
-            for t in commit.putTransactions { next.transactions[t.id] = t.location }
-            c = next
+            for body in commit.blockBodies { c.objects[Hash256.sha256(body)] = body }
+            for r in commit.index { c.index[r.id] = r.record.canonicalBytes }
+            if let from = commit.truncateMainChain, from < c.mainChain.count {
+                c.mainChain.removeSubrange(Int(from)...)
+            }
+            c.mainChain.append(contentsOf: commit.appendMainChain.map(\.id))
+            for s in commit.state { c.state[s.key] = s.value }
+            if let from = commit.deleteUndoFrom { c.undo = c.undo.filter { $0.key < from } }
+            for u in commit.putUndo { c.undo[u.height] = u.undo.canonicalBytes }
+            if let below = commit.pruneUndoBelow, below > c.undoPrunedBelow {
+                // Heights below the previous prune point are gone already: O(newly pruned), not O(kept).
+                for h in c.undoPrunedBelow..<below { c.undo[h] = nil }
+                c.undoPrunedBelow = below
+            }
+            for t in commit.deleteTransactions { c.transactions[t] = nil }
+            for t in commit.putTransactions { c.transactions[t.id] = t.location }
         }
     }
 }

@@ -22,14 +22,14 @@ public enum TransactionChecks {
         throws(ValidationError)
     {
         var keys = PublicKeyCache()
-        try check(tx, id: id, encoded: encoded, parameters: parameters, keys: &keys)
+        try check(tx, id: id, encoded: encoded[...], parameters: parameters, keys: &keys)
     }
 
     /// As above, reusing parsed public keys from `keys` (one cache per thread; signers repeat within a block).
     static func check(
         _ tx: Transaction,
         id: Hash256,
-        encoded: [UInt8],
+        encoded: ArraySlice<UInt8>,
         parameters: ChainParameters,
         keys: inout PublicKeyCache
     ) throws(ValidationError) {

@@ -18,7 +18,9 @@ struct ChainBenchCommand: ParsableCommand {
             Builds a local chain of --blocks × --transfers signed transfers in a temporary LMDB store, re-validates
             it from genesis with signatures checked on --threads threads, then runs `openssl speed -seconds 2
             ed25519` as a child process. Prints ONE JSON object; `ratio` = reindex_tx_per_s ÷ OpenSSL's
-            single-core verify/s (target ≥ 1.6 with 2 threads). Build in release:
+            single-core verify/s (target ≥ 1.6 with 2 threads). It also admits --mempool signed transfers to an
+            empty mempool and reports the admission rate (per CPU second) while the pool fills its first and its
+            second half: with O(log n) admission the two are alike. Build in release:
             swift run -c release pouw-bench chain --json
             """
     )
@@ -27,6 +29,7 @@ struct ChainBenchCommand: ParsableCommand {
     @Option(help: "Signed transfers per block.") var transfers = 100
     @Option(help: "Signature-checking threads during the reindex.") var threads = 2
     @Option(help: "Timed reindex runs (the best is reported).") var runs = 3
+    @Option(help: "Transfers admitted to the mempool for its admission rate (0 skips it).") var mempool = 4_000
     @Flag(help: "JSON output (the only format; accepted for uniformity).") var json = false
 
     func run() throws {
@@ -51,6 +54,7 @@ struct ChainBenchCommand: ParsableCommand {
             }
         }
         guard let best else { return }
+        let pool = mempool > 1 ? try ChainMempoolBench(chain: chain, transactions: mempool) : nil
         let ours = ed25519VerifyPerSecond()
         let openssl = OpenSSLSpeed.ed25519(seconds: 2)?.verify
         struct Output: Codable {
@@ -67,8 +71,14 @@ struct ChainBenchCommand: ParsableCommand {
             var blocks: UInt64
             var threads: Int
             var reindex_seconds: Double
+            /// Of reindex_seconds, the serial connect stage (ledger apply, undo, memory storage).
+            var reindex_connect_seconds: Double
             var build_seconds: Double
             var runs: Int
+            /// Mempool admissions per CPU second while the pool grows from 0 to n/2, and from n/2 to n.
+            var mempool_add_per_cpu_s_first_half: Double?
+            var mempool_add_per_cpu_s_second_half: Double?
+            var mempool_size: Int?
         }
         let rate = best.transactionsPerSecond
         try printJSON(
@@ -84,8 +94,12 @@ struct ChainBenchCommand: ParsableCommand {
                 blocks: best.blocks,
                 threads: threads,
                 reindex_seconds: best.seconds,
+                reindex_connect_seconds: best.connectSeconds,
                 build_seconds: buildSeconds,
-                runs: runs
+                runs: runs,
+                mempool_add_per_cpu_s_first_half: pool?.firstHalfPerCPUSecond,
+                mempool_add_per_cpu_s_second_half: pool?.secondHalfPerCPUSecond,
+                mempool_size: pool?.size
             )
         )
     }
