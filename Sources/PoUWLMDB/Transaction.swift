@@ -222,4 +222,24 @@ public final class WriteTransaction: ReadTransaction {
             return removed
         }
     }
+
+    /// Deletes every key of `database` that sorts before `end` (bytewise, LMDB's default order); returns how many.
+    @discardableResult
+    public func deleteAll(_ database: Database, before end: [UInt8]) throws -> Int {
+        try withCursor(database) { cursor in
+            var key = MDB_val(mv_size: 0, mv_data: nil)
+            var value = MDB_val(mv_size: 0, mv_data: nil)
+            var rc = mdb_cursor_get(cursor, &key, &value, MDB_FIRST)
+            var removed = 0
+            while rc == 0 {
+                let k = UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size)
+                guard k.lexicographicallyPrecedes(end) else { break }
+                try checkWrite(mdb_cursor_del(cursor, 0), "mdb_cursor_del", database)
+                removed += 1
+                rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+            }
+            if rc != 0 && rc != MDB_NOTFOUND { try checkWrite(rc, "mdb_cursor_get", database) }
+            return removed
+        }
+    }
 }

@@ -183,6 +183,12 @@ public final class StoreBatch: StoreView {
         try wtxn.deleteAll(db.undo, from: Keys.u64(height))
     }
 
+    /// Removes the undo records below `height` (those beyond the chain's undo horizon); returns how many.
+    @discardableResult
+    public func deleteUndo(below height: UInt64) throws -> Int {
+        try wtxn.deleteAll(db.undo, before: Keys.u64(height))
+    }
+
     // MARK: Import support
 
     func putRaw(_ collection: Collection, _ key: [UInt8], _ value: [UInt8]) throws {

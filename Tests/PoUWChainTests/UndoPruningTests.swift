@@ -41,4 +41,15 @@ struct UndoPruningTests {
         let supply = try t.chain.supply()
         #expect(supply.held == supply.expected)
     }
+
+    @Test func theStoreDropsUndoBelowTheHorizon() throws {
+        var params = ChainParameters.local
+        params.undoHorizon = 3
+        let storage = try StoreChainStorage(directory: try TemporaryDirectory.make())
+        let t = try TestChain(parameters: params, storage: storage)
+        for i in 0..<8 { try t.extend([TestChain.transfer(from: 0, to: bob, units: 1, sequence: UInt64(i))]) }
+        for h in UInt64(1)...8 {
+            #expect((try storage.undo(atHeight: h) != nil) == (h >= 6), "height \(h)")
+        }
+    }
 }

@@ -78,6 +78,7 @@ public final class StoreChainStorage: ChainStorage {
                     }
                 }
                 if let from = commit.deleteUndoFrom { _ = try batch.deleteUndo(from: from) }
+                if let below = commit.pruneUndoBelow { _ = try batch.deleteUndo(below: below) }
                 for u in commit.putUndo { try batch.putUndo(height: u.height, u.undo.canonicalBytes) }
                 for t in commit.deleteTransactions { _ = try batch.removeTransaction(t) }
                 for t in commit.putTransactions { try batch.indexTransaction(t.id, at: t.location) }
