@@ -59,6 +59,10 @@ public final class LocalNetwork {
     public let evaluators: [Node]
     public let archive: Node
     public private(set) var rounds = 0
+    /// Miners that cheat (`startCheating`): each round, a block forged from a cheater's message is broadcast.
+    public private(set) var cheaters: [Node] = []
+    /// Blocks forged by cheaters and broadcast so far.
+    public private(set) var forgedBlocks = 0
     /// Rounds spent before the paid task started (fillers, tickets, registration, selection).
     public private(set) var bootstrapRounds = 0
     /// Whether the client has sent its PAY_FOR_TASK.
@@ -265,11 +269,49 @@ public final class LocalNetwork {
         for miner in miners {
             let step = try miner.mine(blockTime: blockTime, startTime: network.now / 1_000, archives: archives)
             steps.append(step)
+            if step.block == nil, cheaters.contains(where: { $0 === miner }),
+                let forged = miner.forgedBlock(from: step.message)
+            {
+                miner.broadcast(.block(forged.canonicalBytes))
+                forgedBlocks += 1
+            }
             deliver()
         }
         network.advance(by: configuration.roundMicroseconds)
         rounds += 1
         return steps
+    }
+
+    /// Makes the first `count` miners training the paid task cheat (`Node.startCheating`, 4× the learning rate)
+    /// from now on; returns them.
+    @discardableResult
+    public func startCheating(miners count: Int) throws -> [Node] {
+        let training = miners.filter { m in m.task?.taskID == task.taskID && !cheaters.contains { $0 === m } }
+        for miner in training.prefix(count) {
+            try miner.startCheating(learningRateFactor: 4)
+            cheaters.append(miner)
+        }
+        return Array(training.prefix(count))
+    }
+
+    /// After settlement: runs rounds until every cheater's seated ticket is slashed on the archive's chain (the
+    /// honest nodes' waiting EVIDENCE is sent once the seats are recorded), at most `limit` rounds; true if all
+    /// were slashed.
+    public func awaitSlashing(limit: Int) throws -> Bool {
+        func allSlashed() throws -> Bool {
+            let tickets = try archive.chain.tickets()
+            return cheaters.allSatisfy { cheater in
+                tickets.contains {
+                    $0.record.owner == cheater.account && $0.record.role == .miner && $0.usedIn == task.taskID
+                        && $0.fate == .slashed
+                }
+            }
+        }
+        for _ in 0..<limit {
+            if try allSlashed() { return true }
+            try round()
+        }
+        return try allSlashed()
     }
 
     /// The evaluators' result: scores of every selected miner's final model, the claim with its payout table and

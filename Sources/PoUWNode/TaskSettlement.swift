@@ -12,7 +12,9 @@ public import PoUWProtocol
 ///
 /// Definitions, all from the task's history and chain: a miner's final model is the state after its last message
 /// in the history; its quality is that model's test accuracy in parts per million; its verified work is the
-/// number of its messages in the history; the blocks it mined for the task are the main-chain blocks since the
+/// number of its messages in the history — zero, with quality zero, for a miner this node has proven a cheat
+/// against in the task (`Node.audit.findings`: a block or an audited iteration that does not replay, a double
+/// signature), so a cheater earns nothing from the fee; the blocks it mined for the task are the main-chain blocks since the
 /// registration whose producing message is its; every verifier seat is charged for every such block (every
 /// full node replays every block). Guarantees: a pure function of the models, the test set, the history, the
 /// chain and the selection.
@@ -26,6 +28,8 @@ public enum TaskSettlement {
         public let loss: Double
         public let iterations: UInt64
         public let blocks: UInt64
+        /// A cheat by this miner in the task was proven on the evaluating node: it is paid nothing.
+        public let provenCheat: Bool
     }
 
     /// The settlement an evaluator proposes.
@@ -77,6 +81,9 @@ public enum TaskSettlement {
                 if body.taskID == task.taskID { blocks[body.minerKey, default: 0] += 1 }
             }
         }
+        let cheaters = Set(
+            node.audit.findings.filter { $0.evidence.taskId == task.taskID }.map(\.evidence.offender)
+        )
         var scores: [Score] = []
         for ticket in selection.seats(.miner) {
             guard let miner = selection.keys[ticket] else { continue }
@@ -93,13 +100,18 @@ public enum TaskSettlement {
                     accuracy: evaluation.accuracy,
                     loss: evaluation.loss,
                     iterations: counts[miner] ?? 0,
-                    blocks: blocks[miner] ?? 0
+                    blocks: blocks[miner] ?? 0,
+                    provenCheat: cheaters.contains(miner.accountAddress)
                 )
             )
         }
         let claim = SettlementClaim(
             miners: scores.map {
-                .init(ticket: $0.ticket, qualityPPM: ppm($0.accuracy), verifiedIterations: $0.iterations)
+                .init(
+                    ticket: $0.ticket,
+                    qualityPPM: $0.provenCheat ? 0 : ppm($0.accuracy),
+                    verifiedIterations: $0.provenCheat ? 0 : $0.iterations
+                )
             },
             supervisors: selection.seats(.supervisor),
             evaluators: selection.seats(.evaluator),

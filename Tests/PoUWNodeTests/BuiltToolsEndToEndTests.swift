@@ -52,4 +52,38 @@ import Testing
         #expect(try Self.run(replay, ["--data-dir", directory + "/nothing", "chain"]).status == 2)
         #expect(try Self.run(replay, ["--data-dir", directory, "block", "9999"]).status == 2)
     }
+
+    /// `pouw demo --cheaters 1`: the cheater's blocks are refused, it is paid nothing, its stake is slashed, the
+    /// supply still balances, and the chain it leaves replays as valid (EVIDENCE re-proven from the archive).
+    @Test func demoWithACheaterSlashesItAndStillReplays() throws {
+        let pouw = try #require(Self.tool("pouw"), "build the pouw tool first")
+        let replay = try #require(Self.tool("pouw-replay"), "build the pouw-replay tool first")
+        let inspect = try #require(Self.tool("pouw-inspect"), "build the pouw-inspect tool first")
+        let directory = try NodeTestSupport.temporaryDirectory("tools-cheat") + "/demo"
+        defer { try? FileManager.default.removeItem(atPath: (directory as NSString).deletingLastPathComponent) }
+        let demo = try Self.run(
+            pouw,
+            [
+                "demo", "--dataset", "digits", "--miners", "2", "--iterations", "60", "--cheaters", "1",
+                "--data-dir", directory, "--json",
+            ]
+        )
+        #expect(demo.status == 0)
+        let report = try #require(
+            try JSONSerialization.jsonObject(with: Data(demo.output.utf8)) as? [String: Any]
+        )
+        #expect(report["task_result_confirmed"] as? Bool == true)
+        #expect(report["cheaters"] as? [String] == ["miner-1"])
+        #expect(report["slashed"] as? String != "0 PAI")
+        let miners = try #require(report["miners"] as? [[String: Any]])
+        let cheater = try #require(miners.first { $0["name"] as? String == "miner-1" })
+        #expect(cheater["proven_cheat"] as? Bool == true)
+        #expect(cheater["payout"] as? String == "0 PAI")
+        let lifecycle = try #require(report["lifecycle"] as? [String: Any])
+        #expect(lifecycle["supply_balanced"] as? Bool == true)
+        let verification = try #require(report["verification"] as? [[String: Any]])
+        #expect(verification.contains { ($0["evidence_sent"] as? Int ?? 0) > 0 })
+        #expect(try Self.run(replay, ["--data-dir", directory, "chain"]).status == 0)
+        #expect(try Self.run(inspect, ["--data-dir", directory, "verify-chain", "--economic-rules"]).status == 0)
+    }
 }

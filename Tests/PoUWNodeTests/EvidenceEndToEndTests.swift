@@ -51,45 +51,12 @@ struct TestFailure: Error, CustomStringConvertible {
         )
     }
 
-    /// Makes `node` train with a larger learning rate than the task's (same initial state, so its first message
-    /// still links): every message it signs claims an update the task's optimizer does not produce.
+    /// Makes `node` train with 4× the task's learning rate (`Node.startCheating`; same state, so its first
+    /// message still links): every message it signs claims an update the task's optimizer does not produce.
     static func corrupt(_ node: Node) throws {
-        let json = try #require(String(bytes: try NodeTestSupport.digits().json, encoding: .utf8))
-        let altered = try TaskDefinition(json: Array(json.replacingOccurrences(of: "0.001", with: "0.004").utf8))
-        let state = try #require(node.miner)
-        let trainer = try Trainer(task: altered, state: state.trainer.state, threads: 1)
-        #expect(trainer.stateHash == state.trainer.stateHash)
-        var cheating = MinerState(trainer: trainer, checkpointInterval: state.checkpointInterval)
-        cheating.sequence = state.sequence
-        cheating.previous = state.previous
-        cheating.pendingPeers = state.pendingPeers
-        cheating.templates = state.templates
-        cheating.lastLoss = state.lastLoss
-        cheating.lastAccuracy = state.lastAccuracy
-        cheating.epoch = state.epoch
-        cheating.lastMessage = state.lastMessage
-        node.miner = cheating
-    }
-
-    /// The block `node` would have mined from `message` had its own replay not refused it: the template it
-    /// committed to k messages earlier, with a nonce from the message's interval, if one meets the target.
-    static func forgedBlock(_ node: Node, _ message: IterationMessage) throws -> Block? {
-        let sequence = message.body.sequence
-        let task = try #require(node.task)
-        guard sequence >= MiningRules.commitmentDistance,
-            var committed = node.miner?.templates[sequence - MiningRules.commitmentDistance],
-            committed.header.prev == node.chain.tip.id,
-            let root = node.recorder?.history.root,
-            let header = MiningRules.mine(
-                template: BlockTemplate(header: committed.header),
-                message: message,
-                historyRoot: root,
-                parameters: task.miningParameters.parameterCount,
-                batchSize: task.miningParameters.batchSize
-            )
-        else { return nil }
-        committed.header = header
-        return committed
+        let before = try #require(node.miner).trainer.stateHash
+        try node.startCheating(learningRateFactor: 4)
+        #expect(try #require(node.miner).trainer.stateHash == before)
     }
 
     @Test("a cheating miner's block is rejected, proven by replay, and its stake slashed on the nodes' chain")
@@ -114,7 +81,7 @@ struct TestFailure: Error, CustomStringConvertible {
                     archives: [network.archive.address]
                 )
                 if miner === cheater, step.message.body.taskID == network.task.taskID, step.block == nil,
-                    let block = try Self.forgedBlock(cheater, step.message)
+                    let block = cheater.forgedBlock(from: step.message)
                 {
                     cheater.broadcast(.block(block.canonicalBytes))
                     cheat = block
@@ -141,6 +108,12 @@ struct TestFailure: Error, CustomStringConvertible {
         // carries: the cheater's seated ticket is slashed on every node's chain.
         let evaluation = try network.evaluate()
         let result = try #require(evaluation.result)
+        // The evaluator holds the proof too: the cheater's seat earns nothing from the fee.
+        let cheaterScore = try #require(evaluation.scores.first { $0.miner == cheater.nodeKey })
+        #expect(cheaterScore.provenCheat)
+        let cheaterClaim = try #require(evaluation.claim?.miners.first { $0.ticket == cheaterScore.ticket })
+        #expect(cheaterClaim.qualityPPM == 0 && cheaterClaim.verifiedIterations == 0)
+        #expect(evaluation.scores.filter(\.provenCheat).count == 1)
         #expect(try network.confirm(result, limit: 200))
         let seated = try #require(
             NodeAudit.seatedTicket(in: chain, offender: cheater.account, task: network.task.taskID, role: .miner)

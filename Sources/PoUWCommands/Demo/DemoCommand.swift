@@ -12,11 +12,12 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run a local PoUW network: miners train a client's task on real data and mine blocks with it.",
         discussion: """
-            A client pays for the seed's MNIST-like task (PAY_FOR_TASK with the dataset and test-set roots); \
-            miners are selected from the task seed, train replicas of the same model on their assigned batches, \
+            Miners first mine filler tasks while every worker buys tickets; then a client pays for the seed's \
+            MNIST-like task (PAY_FOR_TASK with the dataset and test-set roots); every node derives the VRF \
+            selection from the chain; the selected miners train replicas of the same model on their assigned batches, \
             exchange signed ±τ updates (IT_RES) and try the few nonces each iteration gives them against the \
             chain target; supervisors record every message; every node replays the iteration behind each block \
-            before accepting it; at the end the evaluators test every miner's model on the withheld test set and \
+            before accepting it and audits earlier iterations drawn from its hash; at the end the evaluators test every miner's model on the withheld test set and \
             a TASK_RESULT pays the fee out. Each node has its own directory under --data-dir, plus archive/, \
             which keeps everything: go on with `pouw-replay --data-dir DIR chain` or `pouw-inspect --data-dir DIR \
             task ID`. Ctrl-C stops cleanly (a second Ctrl-C exits at once; everything handled is committed).
@@ -25,6 +26,7 @@ struct DemoCommand: ParsableCommand {
               pouw demo
               pouw demo --duration 60 --dataset digits --data-dir /tmp/pouw-demo
               pouw demo --miners 2 --dataset digits --iterations 200 --json
+              pouw demo --dataset digits --duration 30 --cheaters 1   # watch a cheat get proven and slashed
             """
     )
 
@@ -45,6 +47,14 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .customLong("checkpoint-every"), help: "Miners store their full state every N messages.")
     var checkpointEvery: UInt64 = 100
     @Option(help: "Seed of the node keys, batch plan and network.") var seed: UInt64 = 0
+    @Option(
+        help: """
+            Let this many selected miners cheat (train with 4× the task's learning rate and broadcast the blocks \
+            their own replay refuses): honest nodes refuse the blocks, prove the cheat by replay and slash the \
+            cheaters' stakes once the task settles.
+            """
+    )
+    var cheaters = 0
     @Flag(help: "Print one JSON report instead of the live view and table.") var json = false
 
     func validate() throws {
@@ -54,6 +64,9 @@ struct DemoCommand: ParsableCommand {
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        guard (0..<miners).contains(cheaters) else {
+            throw ValidationError("--cheaters must be in 0…\(miners - 1) (at least one miner stays honest)")
+        }
     }
 
     func taskJSON() throws -> [UInt8] {
@@ -115,6 +128,10 @@ struct DemoCommand: ParsableCommand {
             \(miners) miners, \(supervisors) supervisors, \(evaluators) evaluators, archive → \(dataDir)
             """
         )
+        if cheaters > 0 {
+            let names = try network.startCheating(miners: cheaters).map(\.name)
+            view.say("cheating from now on: \(names.joined(separator: ", ")) (4× the task's learning rate)")
+        }
         let trainStart = Date()
         while !stop.requested && Date().timeIntervalSince(trainStart) < duration {
             if let iterations, network.rounds - network.bootstrapRounds >= iterations { break }
@@ -132,6 +149,11 @@ struct DemoCommand: ParsableCommand {
         var confirmed = false
         if let result = evaluation.result, !interrupted {
             confirmed = try network.confirm(result, limit: 400)
+            if confirmed && !network.cheaters.isEmpty {
+                view.say("task settled: waiting for the honest nodes' EVIDENCE to be mined")
+                let slashed = try network.awaitSlashing(limit: 400)
+                view.say(slashed ? "every cheater's stake is slashed" : "EVIDENCE not mined within 400 rounds")
+            }
         }
         let report = try DemoSummary.report(
             network: network,

@@ -10,9 +10,12 @@ struct DemoReport: Codable {
         var blocksMined: Int
         var payout: String
         var balance: String
+        /// The evaluator proved a cheat by this miner: it was paid nothing from the fee.
+        var provenCheat: Bool
 
         enum CodingKeys: String, CodingKey {
             case name, key, iterations, epoch
+            case provenCheat = "proven_cheat"
             case trainLoss = "train_loss"
             case testAccuracy = "test_accuracy"
             case blocksMined = "blocks_mined"
@@ -64,12 +67,20 @@ struct DemoReport: Codable {
         var messagesRecorded: Int
         var messagesRejected: Int
         var verifySeconds: Double
+        var auditsValid: Int
+        var auditsInvalid: Int
+        var auditsUnavailable: Int
+        var evidenceSent: Int
 
         enum CodingKeys: String, CodingKey {
             case node, accepted, invalid, unavailable
             case messagesRecorded = "messages_recorded"
             case messagesRejected = "messages_rejected"
             case verifySeconds = "verify_seconds"
+            case auditsValid = "audits_valid"
+            case auditsInvalid = "audits_invalid"
+            case auditsUnavailable = "audits_unavailable"
+            case evidenceSent = "evidence_sent"
         }
     }
 
@@ -86,6 +97,9 @@ struct DemoReport: Codable {
     var taskResult: String?
     var taskResultConfirmed: Bool
     var slashed: String
+    /// Miners run by `--cheaters` (names), and the blocks they forged.
+    var cheaters: [String]
+    var forgedBlocks: Int
     var miners: [Miner]
     var participants: [Participant]
     var verification: [Verification]
@@ -93,7 +107,8 @@ struct DemoReport: Codable {
 
     enum CodingKeys: String, CodingKey {
         case dataset, task, seconds, rounds, interrupted, blocks, slashed, miners, participants, verification
-        case lifecycle
+        case lifecycle, cheaters
+        case forgedBlocks = "forged_blocks"
         case taskID = "task_id"
         case dataDirectory = "data_dir"
         case bestTestAccuracy = "best_test_accuracy"

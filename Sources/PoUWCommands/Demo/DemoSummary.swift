@@ -33,7 +33,8 @@ enum DemoSummary {
                 testAccuracy: scores[node.nodeKey]?.accuracy ?? 0,
                 blocksMined: node.minedBlocks.count,
                 payout: paid(node.account).description,
-                balance: balance(node.account)
+                balance: balance(node.account),
+                provenCheat: scores[node.nodeKey]?.provenCheat ?? false
             )
         }
         let selection = network.selection
@@ -111,6 +112,8 @@ enum DemoSummary {
             taskResult: evaluation.result?.id.hex,
             taskResultConfirmed: confirmed,
             slashed: totalSlashed.description,
+            cheaters: network.cheaters.map(\.name),
+            forgedBlocks: network.forgedBlocks,
             miners: miners,
             participants: participants,
             verification: network.nodes.map {
@@ -121,7 +124,11 @@ enum DemoSummary {
                     unavailable: $0.statistics.blocksUnavailable,
                     messagesRecorded: $0.statistics.messagesRecorded,
                     messagesRejected: $0.statistics.messagesRejected,
-                    verifySeconds: $0.statistics.verifySeconds
+                    verifySeconds: $0.statistics.verifySeconds,
+                    auditsValid: $0.statistics.auditsValid,
+                    auditsInvalid: $0.statistics.auditsInvalid,
+                    auditsUnavailable: $0.statistics.auditsUnavailable,
+                    evidenceSent: $0.statistics.evidenceSent
                 )
             },
             lifecycle: lifecycle
@@ -156,7 +163,7 @@ enum DemoSummary {
                         100 * m.testAccuracy,
                         m.blocksMined
                     )
-                    + pad(m.payout, 18) + "  " + m.balance
+                    + pad(m.payout, 18) + "  " + m.balance + (m.provenCheat ? "  (proven cheat: no fee share)" : "")
             )
         }
         print(
@@ -182,11 +189,21 @@ enum DemoSummary {
         let accepted = r.verification.map(\.accepted).reduce(0, +)
         let invalid = r.verification.map(\.invalid).reduce(0, +)
         let unavailable = r.verification.map(\.unavailable).reduce(0, +)
+        let audits = (
+            r.verification.map(\.auditsValid).reduce(0, +), r.verification.map(\.auditsInvalid).reduce(0, +),
+            r.verification.map(\.auditsUnavailable).reduce(0, +)
+        )
+        let cheating =
+            r.cheaters.isEmpty
+            ? ""
+            : "\ncheaters: \(r.cheaters.joined(separator: ", ")) (4× the learning rate); \(r.forgedBlocks) forged "
+                + "block(s) broadcast; EVIDENCE sent by \(r.verification.filter { $0.evidenceSent > 0 }.count) node(s)"
         print(
             """
 
             blocks: \(r.blocks.count) mined; block verifications by replay: \(accepted) valid, \(invalid) invalid, \
             \(unavailable) unavailable (over \(r.verification.count) nodes)
+            random audits of earlier iterations: \(audits.0) valid, \(audits.1) invalid, \(audits.2) unavailable\(cheating)
             TASK_RESULT: \(r.taskResult ?? "none") \(r.taskResultConfirmed ? "(in a block: fee paid out)" : "(not confirmed)")
             slashing: \(r.slashed)\(r.slashed == Amount.zero.description ? " (no evidence of cheating)" : "")
 
