@@ -248,6 +248,7 @@ public final class Node {
                 statistics.blocksAccepted += 1
                 let included = Set(block.transactions.map(\.id))
                 mempool.removeAll { included.contains($0.id) }
+                dropSpentTransactions()
                 advanceLifecycle()
                 auditAfterAccepting(block)  // audit hook (Node+Audit.swift)
                 return true

@@ -131,6 +131,12 @@ struct TestFailure: Error, CustomStringConvertible {
         let supply = try chain.supply()
         #expect(supply.held == supply.expected)
         for node in honest { #expect(node.statistics.evidenceSent >= 1, "\(node.name)") }
+        // One EVIDENCE was mined; every other node's copy of the same cheat is dead and left its pool.
+        try network.round()
+        for node in network.nodes {
+            let pending = node.mempool.count { if case .evidence = $0.body { true } else { false } }
+            #expect(pending == 0, "\(node.name) still holds \(pending) EVIDENCE")
+        }
         let sent: [Transaction] = honest.flatMap { $0.audit.findings.compactMap(\.transaction) }
         let evidenceTx = try #require(sent.first { (try? chain.transaction($0.id)) != nil })
         guard case .evidence(let proof) = evidenceTx.body else { throw TestFailure("not an EVIDENCE transaction") }
