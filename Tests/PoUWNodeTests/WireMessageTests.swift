@@ -12,6 +12,10 @@ import Testing
             .transaction([9]),
             .checkpoint(task: Hash256.sha256([1]), miner: key, sequence: 42, state: [5, 6]),
             .selectionProof(task: Hash256.sha256([2]), ticket: Hash256.sha256([3]), proof: [8, 9], owner: key),
+            .getObjects(request: 7, hashes: [Hash256.sha256([4]), Hash256.sha256([5])]),
+            .getObjects(request: 0, hashes: []),
+            .objects(request: 7, items: [[1], [], [2, 3]]),
+            .tip(id: Hash256.sha256([6]), height: 12),
         ]
         for sample in samples {
             let bytes = sample.canonicalBytes
