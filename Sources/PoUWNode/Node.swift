@@ -137,7 +137,7 @@ public final class Node {
             recorder = HistoryRecorder(rules: rules)
         }
         recorders[task.taskID] = recorder
-        histories.set(recorder.history)
+        histories.set(recorder.canonical)
         if task.filler == nil && !has(.miner) { self.task = task }
     }
 
@@ -218,7 +218,7 @@ public final class Node {
             statistics.lastRejection = "message \(message.hash.short) not stored: \(error)"
         }
         statistics.messagesRecorded += 1
-        histories.set(recorder.history)
+        histories.set(recorder.canonical)
         if var miner, message.body.taskID == task?.taskID, message.body.minerKey != nodeKey {
             miner.pendingPeers.append(message)
             self.miner = miner

@@ -18,11 +18,11 @@ public final class InMemoryTaskCatalog: TaskCatalog {
 ///
 /// Guarantees: thread-safe; `history(task:)` returns the last history set for the task.
 public final class InMemoryHistories: HistorySource {
-    private let histories = Mutex<[Hash256: MessageHistory]>([:])
+    private let histories = Mutex<[Hash256: CanonicalHistory]>([:])
 
     public init() {}
 
-    public func set(_ history: MessageHistory) { histories.withLock { $0[history.taskID] = history } }
+    public func set(_ history: CanonicalHistory) { histories.withLock { $0[history.taskID] = history } }
 
-    public func history(task: Hash256) -> MessageHistory? { histories.withLock { $0[task] } }
+    public func canonicalHistory(task: Hash256) -> CanonicalHistory? { histories.withLock { $0[task] } }
 }
