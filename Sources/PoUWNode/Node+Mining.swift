@@ -91,6 +91,7 @@ extension Node {
         do { try recorder.accept(message) } catch { throw MiningFailure.iteration("own message refused: \(error)") }
         self.recorder = recorder
         histories.set(recorder.canonical)
+        shareCheckpoints(task: task.taskID, recorded: [message.hash])
         if has(.supervisor) || has(.archive) {
             try protocolStore.record(message)
         } else {

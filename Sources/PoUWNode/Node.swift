@@ -54,6 +54,8 @@ public final class Node {
     public internal(set) var minedBlocks: [Hash256] = []
     /// Random audits and EVIDENCE (Node+Audit.swift).
     public let audit = NodeAudit()
+    /// Signed history checkpoints sent and received (Node+HistoryCheckpoints.swift).
+    public let checkpoints = CheckpointExchange()
     let tasks = InMemoryTaskCatalog()
     let histories = InMemoryHistories()
     private let replayHolder = ReplayHolder()
@@ -187,6 +189,8 @@ public final class Node {
             }
         case .selectionProof(let task, let ticket, let proof, let owner):
             receiveSelectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
+        case .historyCheckpoint(let bytes):
+            receiveHistoryCheckpoint(bytes)  // Node+HistoryCheckpoints.swift
         }
     }
 
@@ -219,6 +223,7 @@ public final class Node {
         }
         statistics.messagesRecorded += 1
         histories.set(recorder.canonical)
+        shareCheckpoints(task: message.body.taskID, recorded: result.recorded)  // Node+HistoryCheckpoints.swift
         if var miner, message.body.taskID == task?.taskID, message.body.minerKey != nodeKey {
             miner.pendingPeers.append(message)
             self.miner = miner

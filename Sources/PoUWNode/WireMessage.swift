@@ -17,6 +17,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     case checkpoint(task: Hash256, miner: NodeKey, sequence: UInt64, state: [UInt8])
     /// A ticket holder's VRF proof for a registered task's selection, and the node key that owns the ticket.
     case selectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey)
+    /// A supervisor's signed history checkpoint (`HistoryCheckpoint` v2), its canonical bytes. Kind 0x20, away from
+    /// the small kinds other additions take next.
+    case historyCheckpoint([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -46,6 +49,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             writer.hash(ticket)
             writer.lengthPrefixed(proof)
             writer.raw(owner.bytes)
+        case .historyCheckpoint(let bytes):
+            writer.u8(0x20)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -76,6 +82,7 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
                 throw CanonicalDecodingError.invalidValue(field: "selectionProof.owner", reason: "\(error)")
             }
             self = .selectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
+        case 0x20: self = .historyCheckpoint(try reader.lengthPrefixed(field: "historyCheckpoint", limit: 1_024))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }

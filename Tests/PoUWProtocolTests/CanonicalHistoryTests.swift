@@ -104,6 +104,29 @@ import Testing
         #expect(history.count == 1)
     }
 
+    @Test("a per-miner checkpoint matches a canonical history that holds that log, whatever the arrival order")
+    func checkpointsOfCanonicalLogs() throws {
+        let messages = Self.rounds()
+        var a = CanonicalHistory(taskID: Samples.task)
+        var b = CanonicalHistory(taskID: Samples.task)
+        for message in messages { try a.add(message) }
+        for message in messages.reversed() { try b.add(message) }
+        let miner = TaskGroup().keys[1]
+        // Two supervisors with the same messages sign the same statement (only the signer and signature differ).
+        let first = HistoryCheckpoint(log: a.log(of: miner), miner: miner, time: 7, key: Samples.signer(40))
+        let second = HistoryCheckpoint(log: b.log(of: miner), miner: miner, time: 7, key: Samples.signer(41))
+        #expect(first.size == second.size && first.root == second.root && first.size == 6)
+        #expect(first.matches(b) == true && second.matches(a) == true)
+        var short = CanonicalHistory(taskID: Samples.task)
+        for message in messages.prefix(6) { try short.add(message) }
+        #expect(first.matches(short) == nil)  // the receiver's log is shorter: cannot tell yet
+        let forged = try MessageHistory(taskID: Samples.task, messages: a.log(of: miner).messages.reversed())
+        let lie = HistoryCheckpoint(log: forged, miner: miner, time: 8, key: Samples.signer(40))
+        #expect(lie.matches(a) == false)
+        let proof = try #require(try? EquivocationProof(first, lie, history: nil))
+        #expect(proof.prefix == nil)
+    }
+
     /// The golden vector: two miners with fixed keys, sizes and roots.
     static func goldenVector() -> HistoryVector {
         HistoryVector(entries: [
