@@ -7,16 +7,30 @@ import PoUWProtocol
 /// what it received, and how the received ones compared with its own canonical logs.
 ///
 /// Guarantees: a supervisor signs each (task, miner, size) at most once (an honest one never signs two roots for
-/// one size); every received checkpoint is checked (signature, known task) before it counts; two received
-/// checkpoints of one supervisor for one miner's log that no single log satisfies (same size, different roots; or
-/// different sizes whose prefix this node's own log shows inconsistent) become an `equivocatingCheckpoint`
-/// finding through the node's evidence path (proven by its own checker before anything is sent).
+/// one size); each distinct checkpoint is handled once; every received checkpoint is checked (signature, known
+/// task) before it counts; a checkpoint that contradicts this node's own log is relayed once to every peer, and
+/// so is the earlier statement of a proven conflict, so a supervisor that shows different nodes different roots
+/// is seen by all; two received checkpoints of one supervisor for one miner's log that no single log satisfies
+/// (same size, different roots; or different sizes whose prefix this node's own log shows inconsistent) become an
+/// `equivocatingCheckpoint` finding through the node's evidence path (proven by its own checker before anything
+/// is sent).
 public final class CheckpointExchange {
+    /// How a supervisor behaves; anything but `honest` is a deliberate cheat for tests and demos.
+    public enum Conduct: Sendable, Hashable {
+        case honest
+        /// With every checkpoint, also sign and broadcast a second one for the same size whose root replaces the
+        /// miner's last message.
+        case equivocate
+        /// Sign both, but send the honest one to the first half of the peers (by address) and the forged one to
+        /// the others, so no single node receives both from the supervisor itself.
+        case splitView
+    }
+
     /// A supervisor signs and broadcasts a miner's log whenever its size reaches a multiple of this (0: never).
     public var interval: UInt64 = 8
-    /// A deliberate cheat for tests and demos: with every checkpoint, also sign and send a second one for the
-    /// same size whose root leaves out the miner's last message (an equivocating supervisor).
-    public var equivocate = false
+    public var conduct = Conduct.honest
+    /// Received checkpoints this node relayed because they contradicted its own log.
+    public internal(set) var relayed = 0
     /// Checkpoints this node signed and broadcast.
     public internal(set) var sent = 0
     /// Received checkpoints with a valid signature for a task this node records.
@@ -46,6 +60,8 @@ public final class CheckpointExchange {
 
     /// (task, miner, size) this node already signed.
     var signed: Set<Slot> = []
+    /// SHA-256 of every checkpoint handled (received, relayed or refused), so each is handled once.
+    var handled: Set<Hash256> = []
     /// Received checkpoints per (task, supervisor, miner), by size (the first one seen for each size).
     var known: [Signer: [UInt64: HistoryCheckpoint]] = [:]
 
@@ -70,20 +86,28 @@ extension Node {
             guard size > 0, size % exchange.interval == 0,
                 exchange.signed.insert(CheckpointExchange.Slot(task: task, miner: miner, size: size)).inserted
             else { continue }
-            var statements = [HistoryCheckpoint(log: log, miner: miner, time: time, key: key)]
-            if exchange.equivocate, let last = log.messages.last,
-                let forged = try? MessageHistory(
+            let honest = HistoryCheckpoint(log: log, miner: miner, time: time, key: key)
+            if has(.archive) { _ = try? protocolStore.put(honest) }
+            guard exchange.conduct != .honest, let last = log.messages.last,
+                let forgedLog = try? MessageHistory(
                     taskID: task,
                     messages: log.messages.dropLast() + [Hash256.sha256(last.bytes + Array("forged".utf8))]
                 )
-            {
-                statements.append(HistoryCheckpoint(log: forged, miner: miner, time: time, key: key))
-            }
-            for checkpoint in statements {
-                if has(.archive) { _ = try? protocolStore.put(checkpoint) }
-                broadcast(.historyCheckpoint(checkpoint.canonicalBytes))
+            else {
+                broadcast(.historyCheckpoint(honest.canonicalBytes))
                 exchange.sent += 1
+                continue
             }
+            let forged = HistoryCheckpoint(log: forgedLog, miner: miner, time: time, key: key)
+            if exchange.conduct == .equivocate {
+                broadcast(.historyCheckpoint(honest.canonicalBytes))
+                broadcast(.historyCheckpoint(forged.canonicalBytes))
+            } else {
+                let peers = transport.peers.sorted()
+                send(.historyCheckpoint(honest.canonicalBytes), to: Array(peers.prefix(peers.count / 2)))
+                send(.historyCheckpoint(forged.canonicalBytes), to: Array(peers.dropFirst(peers.count / 2)))
+            }
+            exchange.sent += 2
         }
     }
 
@@ -91,12 +115,20 @@ extension Node {
     /// with the same supervisor's earlier checkpoints of that log; a conflict is reported as EVIDENCE.
     func receiveHistoryCheckpoint(_ bytes: [UInt8]) {
         let exchange = checkpoints
+        guard exchange.handled.insert(Hash256.sha256(bytes)).inserted else { return }  // seen before: once is enough
         guard let checkpoint = try? HistoryCheckpoint(canonicalBytes: bytes), checkpoint.hasValidSignature,
             let recorder = recorders[checkpoint.taskID]
         else {
             exchange.refused += 1
             return
         }
+        let signer = CheckpointExchange.Signer(
+            task: checkpoint.taskID,
+            supervisor: checkpoint.supervisor,
+            miner: checkpoint.miner
+        )
+        var bySize = exchange.known[signer] ?? [:]
+        let earlier = bySize[checkpoint.size]
         exchange.received += 1
         if has(.archive) || has(.supervisor) { _ = try? protocolStore.put(checkpoint) }
         let log = recorder.canonical.log(of: checkpoint.miner)
@@ -107,17 +139,22 @@ extension Node {
             exchange.lastEvent =
                 "supervisor \(checkpoint.supervisor.short) signed root \(checkpoint.root.short) for miner "
                 + "\(checkpoint.miner.short) at size \(checkpoint.size); this node's log differs"
+            // Others may hold a different statement of the supervisor for this slot: let them compare.
+            if checkpoint.supervisor != nodeKey {
+                broadcast(.historyCheckpoint(bytes))
+                exchange.relayed += 1
+            }
         case nil: break
         }
-        let signer = CheckpointExchange.Signer(
-            task: checkpoint.taskID,
-            supervisor: checkpoint.supervisor,
-            miner: checkpoint.miner
-        )
-        var bySize = exchange.known[signer] ?? [:]
-        if let earlier = bySize[checkpoint.size] {
+        if let earlier {
+            // The same statement signed again at another time is no conflict (`EquivocationProof` refuses it).
             if earlier.root != checkpoint.root, let proof = try? EquivocationProof(earlier, checkpoint, history: nil) {
                 reportEquivocation(proof)
+                // Nodes that only saw this newer statement now get the other one too, and can prove it themselves.
+                if checkpoint.supervisor != nodeKey {
+                    broadcast(.historyCheckpoint(earlier.canonicalBytes))
+                    exchange.relayed += 1
+                }
             }
             return
         }

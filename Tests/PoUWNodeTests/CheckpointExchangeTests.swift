@@ -11,10 +11,8 @@ import Testing
 /// they sign; a supervisor that signs two roots for one size is proven an equivocator by the other nodes and its
 /// seated stake is slashed on the chain.
 @Suite(.serialized) struct CheckpointExchangeTests {
-    @Test("honest supervisors sign the same per-miner states; an equivocating supervisor is reported and slashed")
-    func equivocatingSupervisorIsSlashed() throws {
-        let directory = try NodeTestSupport.temporaryDirectory("checkpoints")
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+    /// Two miners, two supervisors, the replay evidence checker on every chain, checkpoints every 4 messages.
+    static func network(_ directory: String) throws -> LocalNetwork {
         let artefacts = LateArtefacts()
         let (json, train, test) = try NodeTestSupport.digits()
         var configuration = NetworkConfiguration()
@@ -36,13 +34,12 @@ import Testing
             node.audit.iterationsPerBlock = 0
             node.checkpoints.interval = 4
         }
-        let cheater = network.supervisors[0]
-        let honestSupervisor = network.supervisors[1]
-        cheater.checkpoints.equivocate = true
-        let sentBefore = (cheater.checkpoints.sent, honestSupervisor.checkpoints.sent)
-        let others = network.nodes.filter { $0 !== cheater }
+        return network
+    }
 
-        // Train until every other node has proven the equivocation on the paid task.
+    /// Runs rounds until every node but `cheater` proved it an equivocator on the paid task (at most 200).
+    static func awaitFindings(_ network: LocalNetwork, against cheater: Node) throws {
+        let others = network.nodes.filter { $0 !== cheater }
         for _ in 0..<200 {
             try network.round()
             let proven = others.allSatisfy { node in
@@ -50,8 +47,23 @@ import Testing
                     $0.source == "checkpoint" && $0.evidence.taskId == network.task.taskID
                 }
             }
-            if proven { break }
+            if proven { return }
         }
+    }
+
+    @Test("honest supervisors sign the same per-miner states; an equivocating supervisor is reported and slashed")
+    func equivocatingSupervisorIsSlashed() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("checkpoints")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try Self.network(directory)
+        let cheater = network.supervisors[0]
+        let honestSupervisor = network.supervisors[1]
+        cheater.checkpoints.conduct = .equivocate
+        let sentBefore = (cheater.checkpoints.sent, honestSupervisor.checkpoints.sent)
+        let others = network.nodes.filter { $0 !== cheater }
+
+        // Train until every other node has proven the equivocation on the paid task.
+        try Self.awaitFindings(network, against: cheater)
         for node in others {
             let finding = try #require(
                 node.audit.findings.first { $0.source == "checkpoint" && $0.evidence.taskId == network.task.taskID },
@@ -122,5 +134,26 @@ import Testing
                 role: .supervisor
             ) != nil
         )
+    }
+
+    @Test("a supervisor showing different nodes different roots is caught: contradicting checkpoints are relayed")
+    func splitViewSupervisorIsCaught() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("split-view")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try Self.network(directory)
+        let cheater = network.supervisors[1]
+        cheater.checkpoints.conduct = .splitView
+        try Self.awaitFindings(network, against: cheater)
+        let others = network.nodes.filter { $0 !== cheater }
+        for node in others {
+            let finding = node.audit.findings.first {
+                $0.source == "checkpoint" && $0.evidence.taskId == network.task.taskID
+            }
+            #expect(finding?.evidence.offender == cheater.account, "\(node.name): \(node.checkpoints.lastEvent ?? "")")
+        }
+        // The nodes that got the forged statements relayed them; the honest supervisor's are never relayed.
+        #expect(others.contains { $0.checkpoints.relayed > 0 })
+        let honest = network.supervisors[0]
+        #expect(others.allSatisfy { $0.audit.findings.allSatisfy { $0.evidence.offender != honest.account } })
     }
 }
