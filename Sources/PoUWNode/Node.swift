@@ -58,6 +58,8 @@ public final class Node {
     public var fetchPolicy = FetchPolicy()
     var fetchState = FetchState()
     let unavailableLog: UnavailableLog
+    /// Signed history checkpoints sent and received (Node+HistoryCheckpoints.swift).
+    public let checkpoints = CheckpointExchange()
     let tasks = InMemoryTaskCatalog()
     let histories = InMemoryHistories()
     private let replayHolder = ReplayHolder()
@@ -144,7 +146,7 @@ public final class Node {
             recorder = HistoryRecorder(rules: rules)
         }
         recorders[task.taskID] = recorder
-        histories.set(recorder.history)
+        histories.set(recorder.canonical)
         if task.filler == nil && !has(.miner) { self.task = task }
     }
 
@@ -203,6 +205,8 @@ public final class Node {
             receiveObjects(request: request, items: items, from: peer)
         case .tip(let id, let height):
             receiveTip(id: id, height: height, from: peer)
+        case .historyCheckpoint(let bytes):
+            receiveHistoryCheckpoint(bytes)  // Node+HistoryCheckpoints.swift
         }
     }
 
@@ -254,7 +258,8 @@ public final class Node {
                 self.miner = miner
             }
         }
-        histories.set(recorder.history)
+        histories.set(recorder.canonical)
+        shareCheckpoints(task: message.body.taskID, recorded: result.recorded)  // Node+HistoryCheckpoints.swift
     }
 
     /// Stores a transaction and keeps it for the next block template; a filler descriptor is checked and its

@@ -25,6 +25,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     case objects(request: UInt64, items: [[UInt8]])
     /// "My best chain ends at block `id`, height `height`": a peer that does not know it fetches it.
     case tip(id: Hash256, height: UInt64)
+    /// A supervisor's signed history checkpoint (`HistoryCheckpoint` v2), its canonical bytes. Kind 0x20, away from
+    /// the small kinds other additions take next.
+    case historyCheckpoint([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -70,6 +73,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             writer.u8(7)
             writer.hash(id)
             writer.u64(height)
+        case .historyCheckpoint(let bytes):
+            writer.u8(0x20)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -113,6 +119,7 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             self = .objects(request: request, items: items)
         case 7:
             self = .tip(id: try reader.hash(), height: try reader.u64())
+        case 0x20: self = .historyCheckpoint(try reader.lengthPrefixed(field: "historyCheckpoint", limit: 1_024))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }
