@@ -375,10 +375,17 @@ public final class LocalNetwork {
         guard let evaluator = seated.first, let selection = evaluator.lifecycle.selections[task.taskID] else {
             return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
         }
-        // The evaluator fetches every miner's final model over the network (time passes while it waits).
-        deliver()
+        // Each miner announces its last message until the evaluator has recorded it (a lost one is resent, and
+        // what it waits for fetched), and the evaluator fetches every final model over the network.
+        let finals = miners.filter { $0.task?.taskID == task.taskID }.compactMap { $0.miner?.lastMessage }
         for _ in 0..<40 {
-            if evaluator.requestFinalModels(task: task.taskID).isEmpty { break }
+            let history = Set(evaluator.recorders[task.taskID]?.history.messages ?? [])
+            let unheard = finals.filter { !history.contains($0.hash) }
+            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty { break }
+            for message in unheard {
+                miners.first { $0.nodeKey == message.body.minerKey }?.broadcast(.iteration(message.canonicalBytes))
+            }
+            deliver()
             network.advance(by: configuration.roundMicroseconds)
             tick()
         }

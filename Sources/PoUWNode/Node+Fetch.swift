@@ -47,7 +47,8 @@ public struct FetchStatistics: Sendable, Hashable, Codable {
     /// `getObjects` this node answered, and the objects it sent.
     public var requestsServed = 0
     public var objectsServed = 0
-    /// Blocks whose verification lacked an artefact and waited for it, and those of them accepted later.
+    /// Block arrivals whose verification lacked an artefact and waited for it, and those of them accepted on a
+    /// retry (the others were accepted when another copy arrived, or given up: `NodeStatistics.blocksUnavailable`).
     public var blocksDeferred = 0
     public var blocksRecovered = 0
     /// Blocks fetched by id: the missing parent of an orphan, a tip announced by a peer.

@@ -239,7 +239,8 @@ enum DemoSummary {
             (loss \(r.network.loss), reorder \(r.network.reorder), jitter \(r.network.jitterMs) ms); \
             \(r.network.objectsFetched) objects fetched by hash in \(r.network.fetchRequests) requests \
             (\(r.network.retransmissions) asked again, \(r.network.gaveUp) given up, \(r.network.objectsRejected) \
-            rejected); \(r.network.blocksRecovered) of \(r.network.blocksDeferred) waiting blocks recovered; \
+            rejected); \(r.network.blocksDeferred) block arrivals waited for an artefact (\(r.network.blocksRecovered) \
+            accepted on a retry, the rest by a later copy); \
             \(r.network.synchronized ? "every node on the same tip" : "NODES NOT ON THE SAME TIP")
 
             data: \(r.dataDirectory)/ — one directory per node (client, miner-N, supervisor-N, evaluator-N) and archive/
