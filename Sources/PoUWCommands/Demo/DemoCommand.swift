@@ -61,7 +61,7 @@ struct DemoCommand: ParsableCommand {
     var cheaters = 0
     @Option(help: "Fraction of messages each link loses, 0…0.5 (e.g. 0.02).") var loss: Double = 0
     @Option(help: "Fraction of messages held back 10 ms so later ones overtake them, 0…1.") var reorder: Double = 0
-    @Option(name: .customLong("jitter-ms"), help: "Extra random delay per message, 0…N milliseconds.")
+    @Option(name: .customLong("jitter-ms"), help: "Extra random delay per message, 0…10000 milliseconds.")
     var jitterMs: Double = 0
     @Option(name: .customLong("latency-ms"), help: "One-way delay of every link, milliseconds.")
     var latencyMs: Double = 1
