@@ -27,6 +27,8 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     // Protocol (0x50–0x6f)
     case iterationMessage = 0x50
     case historyCheckpoint = 0x51
+    /// Leaf data of the canonical history vector (PoUWProtocol/History/HistoryVector.swift).
+    case historyVectorEntry = 0x52
     // EVIDENCE payloads (PoUWProtocol/Verification/EvidenceProofs.swift), carried inside economics record 0x73.
     case failedReplayProof = 0x58
     case doubleSignatureProof = 0x59

@@ -17,8 +17,15 @@ public struct NetworkConfiguration: Sendable, Hashable {
     public var checkpointInterval: UInt64 = 100
     /// Virtual time one round (one iteration of every miner) takes, microseconds; blocks carry this clock.
     public var roundMicroseconds: UInt64 = 250_000
-    /// One-way latency of every link, microseconds (no jitter or loss: every node sees the same message order).
+    /// One-way latency of every link, microseconds.
     public var latencyMicroseconds: UInt64 = 1_000
+    /// Extra uniform delay of each message in `0...jitter` microseconds (reorders messages by itself).
+    public var jitterMicroseconds: UInt64 = 0
+    /// Probability (per million) that a message on a link is lost.
+    public var lossPerMillion: UInt32 = 0
+    /// Probability (per million) that a message is held back `reorderDelayMicroseconds`, overtaken by later ones.
+    public var reorderPerMillion: UInt32 = 0
+    public var reorderDelayMicroseconds: UInt64 = 10_000
     /// The client's escrow and fee.
     public var escrow = Amount(units: 1_000 * Amount.unitsPerPAI)
     public var fee = Amount(units: Amount.unitsPerPAI / 100)
@@ -30,6 +37,17 @@ public struct NetworkConfiguration: Sendable, Hashable {
     public var bootstrapLimit = 3_000
 
     public init() {}
+
+    /// The conditions of every link (the defaults: perfect links of 1 ms, so every node sees the same order).
+    public var linkConditions: LinkConditions {
+        LinkConditions(
+            latency: latencyMicroseconds,
+            jitter: jitterMicroseconds,
+            lossPerMillion: lossPerMillion,
+            reorderPerMillion: reorderPerMillion,
+            reorderDelay: reorderDelayMicroseconds
+        )
+    }
 }
 
 /// A whole PoUW network in one process (the `pouw demo` and the end-to-end tests): a client, miners,
@@ -116,9 +134,7 @@ public final class LocalNetwork {
     ) throws {
         self.directory = directory
         self.configuration = configuration
-        var conditions = LinkConditions.perfect
-        conditions.latency = configuration.latencyMicroseconds
-        network = SimulatedNetwork(seed: configuration.seed, conditions: conditions)
+        network = SimulatedNetwork(seed: configuration.seed, conditions: configuration.linkConditions)
         let parameters = ChainParameters.local
         let network = self.network
         let clock: @Sendable () -> UInt64 = { parameters.genesisTime + network.now / 1_000_000 + 60 }
@@ -182,9 +198,6 @@ public final class LocalNetwork {
         try archive.provision(fillerSource: filler, tickets: try plan([.verifier]), seats: seats)
 
         let all = [client] + miners + supervisors + evaluators + [archive]
-        for a in all {
-            for b in all where b !== a { a.artefacts.connect(b.protocolStore) }
-        }
         for (i, worker) in workers.enumerated() {
             let transfer = Transaction(
                 body: .transfer(Transfer(to: worker.account, amount: configuration.workerFunding, memo: [])),
@@ -278,8 +291,34 @@ public final class LocalNetwork {
             deliver()
         }
         network.advance(by: configuration.roundMicroseconds)
+        tick()
         rounds += 1
         return steps
+    }
+
+    /// Lets every node see the clock (`Node.tick`: retries, tip announcements, re-sent transactions) and
+    /// delivers what that sends.
+    func tick() {
+        for n in nodes { n.tick(now: network.now) }
+        deliver()
+    }
+
+    /// Whether every node has the archive's tip and no block waiting for artefacts.
+    public var synchronized: Bool {
+        let tip = archive.chain.tip.id
+        return nodes.allSatisfy { $0.chain.tip.id == tip && $0.pendingBlockCount == 0 }
+    }
+
+    /// Without mining, lets time pass a round at a time (ticks: tip announcements, fetches) until `synchronized`,
+    /// at most `limit` rounds of time; true if synchronized.
+    @discardableResult
+    public func synchronize(limit: Int = 40) -> Bool {
+        for _ in 0..<limit {
+            if synchronized { return true }
+            network.advance(by: configuration.roundMicroseconds)
+            tick()
+        }
+        return synchronized
     }
 
     /// Makes the first `count` miners training the paid task cheat (`Node.startCheating`, 4× the learning rate)
@@ -335,6 +374,20 @@ public final class LocalNetwork {
         }
         guard let evaluator = seated.first, let selection = evaluator.lifecycle.selections[task.taskID] else {
             return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
+        }
+        // Each miner announces its last message until the evaluator has recorded it (a lost one is resent, and
+        // what it waits for fetched), and the evaluator fetches every final model over the network.
+        let finals = miners.filter { $0.task?.taskID == task.taskID }.compactMap { $0.miner?.lastMessage }
+        for _ in 0..<40 {
+            let history = Set(evaluator.recorders[task.taskID]?.history.messages ?? [])
+            let unheard = finals.filter { !history.contains($0.hash) }
+            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty { break }
+            for message in unheard {
+                miners.first { $0.nodeKey == message.body.minerKey }?.broadcast(.iteration(message.canonicalBytes))
+            }
+            deliver()
+            network.advance(by: configuration.roundMicroseconds)
+            tick()
         }
         let proposal = try TaskSettlement.propose(task: task, selection: selection, node: evaluator)
         let sequence = try evaluator.chain.account(evaluator.account).sequence

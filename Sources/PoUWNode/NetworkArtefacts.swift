@@ -1,36 +1,47 @@
 public import PoUWCore
+import PoUWML
 public import PoUWProtocol
+import PoUWStore
 import Synchronization
 
-/// Where a node fetches artefacts it needs for verification: its own store first, then the peers it can reach
-/// (in this in-process network: the other nodes' stores, standing in for "serve any object by hash").
+/// Where a node's verification reads artefacts (messages, model states, batches): its own store, plus what it
+/// derives itself for the tasks it joined — their batches (data it holds) and their initial model state (a
+/// function of the task id) — and nothing else. An artefact that is not there makes verification `unavailable`; the node then fetches it from its peers
+/// over its `Transport` (`getObjects`, see `Node+Fetch.swift`), stores it after re-hashing it, and verifies again.
+/// Nothing reaches a node except through its transport, so the same node runs over TCP unchanged.
 ///
-/// Guarantees: those of `ArtefactSource` (every source re-hashes what it returns); `nil` only when no reachable
-/// node holds the object. Thread-safe.
+/// Guarantees: those of `ArtefactSource` (the store re-hashes what it returns); `nil` only when this node does
+/// not hold the object. Thread-safe.
 public final class NetworkArtefacts: ArtefactSource {
     private let local: ProtocolStore
-    private let peers = Mutex<[ProtocolStore]>([])
+    private let batches = Mutex<[Hash256: (task: PreparedTask, index: Int)]>([:])
+    private let initialStates = Mutex<[Hash256: [UInt8]]>([:])
 
     public init(local: ProtocolStore) { self.local = local }
 
-    /// Adds a peer that serves objects by hash.
-    public func connect(_ peer: ProtocolStore) { peers.withLock { $0.append(peer) } }
+    /// Serves `task`'s batches (encoded when asked) and its initial model state (every miner's state before its
+    /// first message, the seeded replica `Node.startMining` builds) from now on; with `persist`, the initial state
+    /// is also written to the store (archives keep every artefact their verdicts used, for offline replays).
+    public func hold(_ task: PreparedTask, persist: Bool) throws {
+        batches.withLock { held in
+            for (index, hash) in task.batchHashes.enumerated() where held[hash] == nil { held[hash] = (task, index) }
+        }
+        let initial = Trainer(task: task.definition, seed: task.modelSeed, mode: .pouw(tau: task.tau), threads: 1)
+        let bytes = initial.state.canonicalBytes
+        initialStates.withLock { $0[Hash256.sha256(bytes)] = bytes }
+        if persist { _ = try local.store.put(.checkpoint, bytes) }
+    }
 
     public func bytes(for hash: Hash256) throws -> [UInt8]? {
         if let bytes = try local.bytes(for: hash) { return bytes }
-        for peer in peers.withLock({ $0 }) {
-            if let bytes = try peer.bytes(for: hash) { return bytes }
-        }
-        return nil
+        if let bytes = initialStates.withLock({ $0[hash] }) { return bytes }
+        guard let (task, index) = batches.withLock({ $0[hash] }) else { return nil }
+        return task.batches[index].canonicalBytes
     }
 
-    /// The decoded message from the local store (which keeps what it decoded), else from a peer.
+    /// The decoded message from the local store (which keeps what it decoded).
     public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {
-        if let message = try local.iterationMessage(for: hash) { return message }
-        for peer in peers.withLock({ $0 }) {
-            if let message = try peer.iterationMessage(for: hash) { return message }
-        }
-        return nil
+        try local.iterationMessage(for: hash)
     }
 
     /// Checked once per message by the local store.

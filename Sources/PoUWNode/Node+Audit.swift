@@ -20,7 +20,8 @@ public struct OffenderTicket: Sendable, Hashable {
 public struct EvidenceFinding: Sendable {
     /// The proof. Until a ticket is known its `offenderTicket` is all-zero.
     public internal(set) var evidence: PoUWEconomics.Evidence
-    /// How the node found it: `block` (replay of a block's message), `audit`, or `arrival` (a double signature).
+    /// How the node found it: `block` (replay of a block's message), `audit`, `arrival` (a double signature), or
+    /// `checkpoint` (two conflicting signed history checkpoints of a supervisor).
     public let source: String
     /// The EVIDENCE transaction once built and broadcast; `nil` while no seated, staked ticket of the offender
     /// is known (e.g. before the task settles, or on a chain without tickets).
@@ -115,7 +116,7 @@ extension Node {
 
     /// Proves `candidate` with this node's checker (its ticket is irrelevant to the proof), then sends it as
     /// EVIDENCE if the offender's ticket is known, or keeps it pending.
-    private func report(_ candidate: PoUWEconomics.Evidence, role: TicketRole, source: String) {
+    func report(_ candidate: PoUWEconomics.Evidence, role: TicketRole, source: String) {
         // Each offence once; and a node does not accuse itself (its own block was refused by its own replay).
         if candidate.offender == account || audit.findings.contains(where: { $0.evidence.payload == candidate.payload })
         {

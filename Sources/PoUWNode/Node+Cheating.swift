@@ -43,7 +43,7 @@ extension Node {
         guard let task, message.body.taskID == task.taskID, sequence >= MiningRules.commitmentDistance,
             var committed = miner?.templates[sequence - MiningRules.commitmentDistance],
             committed.header.prev == chain.tip.id,
-            let root = recorder?.history.root,
+            let root = recorder?.canonical.root(of: message.hash),
             let header = MiningRules.mine(
                 template: BlockTemplate(header: committed.header),
                 message: message,

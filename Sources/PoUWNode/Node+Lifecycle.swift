@@ -164,7 +164,7 @@ extension Node {
             let selection = try TaskRegistration.select(
                 task: task,
                 seats: lifecycle.seats,
-                proofs: Array((lifecycle.proofs[task.taskID] ?? [:]).values),
+                proofs: (lifecycle.proofs[task.taskID] ?? [:]).values.sorted { $0.ticket < $1.ticket },
                 keys: lifecycle.proofOwners[task.taskID] ?? [:],
                 chain: chain,
                 rules: economics

@@ -90,7 +90,8 @@ extension Node {
         // Record our own message exactly as peers will (same checks), then tell everyone.
         do { try recorder.accept(message) } catch { throw MiningFailure.iteration("own message refused: \(error)") }
         self.recorder = recorder
-        histories.set(recorder.history)
+        histories.set(recorder.canonical)
+        shareCheckpoints(task: task.taskID, recorded: [message.hash])
         if has(.supervisor) || has(.archive) {
             try protocolStore.record(message)
         } else {
@@ -117,7 +118,7 @@ extension Node {
             let header = MiningRules.mine(
                 template: BlockTemplate(header: committed.header),
                 message: message,
-                historyRoot: recorder.history.root,
+                historyRoot: recorder.canonical.root(of: message.hash) ?? .zero,
                 parameters: task.miningParameters.parameterCount,
                 batchSize: task.miningParameters.batchSize
             )

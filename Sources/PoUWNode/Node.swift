@@ -54,6 +54,12 @@ public final class Node {
     public internal(set) var minedBlocks: [Hash256] = []
     /// Random audits and EVIDENCE (Node+Audit.swift).
     public let audit = NodeAudit()
+    /// How missing artefacts are fetched and lost messages recovered (Node+Fetch.swift).
+    public var fetchPolicy = FetchPolicy()
+    var fetchState = FetchState()
+    let unavailableLog: UnavailableLog
+    /// Signed history checkpoints sent and received (Node+HistoryCheckpoints.swift).
+    public let checkpoints = CheckpointExchange()
     let tasks = InMemoryTaskCatalog()
     let histories = InMemoryHistories()
     private let replayHolder = ReplayHolder()
@@ -84,6 +90,8 @@ public final class Node {
         store = try Store.open(at: directory, options: StoreOptions(durability: .fast))
         protocolStore = ProtocolStore(store: store)
         artefacts = NetworkArtefacts(local: protocolStore)
+        let log = UnavailableLog()
+        unavailableLog = log
         let holder = replayHolder
         let verifier = BlockVerifier(
             artefacts: artefacts,
@@ -104,7 +112,7 @@ public final class Node {
         chain = try Blockchain(
             storage: StoreChainStorage(store: store),
             parameters: parameters,
-            work: PoUWWorkValidator(verifier: verifier),
+            work: RecordingWorkValidator(verifier: verifier, log: log),
             rules: economics,
             clock: clock,
             threads: 1
@@ -121,6 +129,7 @@ public final class Node {
     func join(_ task: PreparedTask, rules: TaskRules) throws {
         guard joined[task.taskID] == nil else { return }
         joined[task.taskID] = task
+        try artefacts.hold(task, persist: has(.supervisor) || has(.archive))
         tasks.register(task: task.taskID, task.miningParameters)
         replayHolder.set(
             IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 4096),
@@ -137,7 +146,7 @@ public final class Node {
             recorder = HistoryRecorder(rules: rules)
         }
         recorders[task.taskID] = recorder
-        histories.set(recorder.history)
+        histories.set(recorder.canonical)
         if task.filler == nil && !has(.miner) { self.task = task }
     }
 
@@ -154,11 +163,12 @@ public final class Node {
 
     /// Handles every envelope waiting in the transport.
     public func drainInbox() {
-        while let envelope = transport.receive() { handle(envelope.payload) }
+        while let envelope = transport.receive() { handle(envelope.payload, from: envelope.from) }
     }
 
-    /// Handles one wire message (undecodable input is counted as a rejection, never a crash).
-    public func handle(_ payload: [UInt8]) {
+    /// Handles one wire message from `peer` (`nil`: handed in locally). Undecodable input is counted as a
+    /// rejection, never a crash.
+    public func handle(_ payload: [UInt8], from peer: NodeAddress? = nil) {
         let message: WireMessage
         do { message = try WireMessage(canonicalBytes: payload) } catch {
             statistics.messagesRejected += 1
@@ -167,17 +177,17 @@ public final class Node {
         }
         switch message {
         case .iteration(let bytes):
-            do { receive(try IterationMessage(canonicalBytes: bytes)) } catch {
+            do { receive(try IterationMessage(canonicalBytes: bytes), from: peer) } catch {
                 statistics.messagesRejected += 1
                 statistics.lastRejection = "undecodable iteration message: \(error)"
             }
         case .block(let bytes):
-            do { receive(try Block(canonicalBytes: bytes)) } catch {
+            do { receive(try Block(canonicalBytes: bytes), from: peer) } catch {
                 statistics.blocksInvalid += 1
                 statistics.lastRejection = "undecodable block: \(error)"
             }
         case .transaction(let bytes):
-            do { receive(try Transaction(canonicalBytes: bytes)) } catch {
+            do { receive(try Transaction(canonicalBytes: bytes), from: peer) } catch {
                 statistics.lastRejection = "undecodable transaction: \(error)"
             }
         case .checkpoint(let task, let miner, let sequence, let state):
@@ -186,13 +196,28 @@ public final class Node {
                 statistics.lastRejection = "checkpoint not stored: \(error)"
             }
         case .selectionProof(let task, let ticket, let proof, let owner):
+            let known = lifecycle.proofs[task]?[ticket] != nil
             receiveSelectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
+            if !known, lifecycle.proofs[task]?[ticket] != nil, peer != nil { relay(message, except: peer) }
+        case .getObjects(let request, let hashes):
+            if let peer { serve(request: request, hashes: hashes, to: peer) }
+        case .objects(let request, let items):
+            receiveObjects(request: request, items: items, from: peer)
+        case .tip(let id, let height):
+            receiveTip(id: id, height: height, from: peer)
+        case .historyCheckpoint(let bytes):
+            receiveHistoryCheckpoint(bytes)  // Node+HistoryCheckpoints.swift
         }
     }
 
     /// Checks an iteration message as a supervisor does and, if it passes, records it (in the store's history
     /// for supervisors and archives, as a plain object for the others); miners queue peers' messages to apply.
-    public func receive(_ message: IterationMessage) {
+    public func receive(_ message: IterationMessage) { receive(message, from: nil) }
+
+    /// As `receive(_:)`, from `peer`. A message that waits for earlier ones is kept (stored as a plain object)
+    /// and what it waits for is fetched from `peer`; every message its arrival lets the recorder record is
+    /// stored and, for a miner of the task, queued to apply, in the order recorded.
+    func receive(_ message: IterationMessage, from peer: NodeAddress?) {
         guard var recorder = recorders[message.body.taskID] else {
             statistics.messagesRejected += 1
             statistics.lastRejection =
@@ -202,45 +227,75 @@ public final class Node {
         let result = recorder.offer(message)
         recorders[message.body.taskID] = recorder
         if let rejected = result.rejected {
+            // A second copy (gossiped and fetched) is not a refusal.
+            if case .duplicate = rejected { return }
             statistics.messagesRejected += 1
             statistics.lastRejection = "message \(message.hash.short) refused: \(rejected)"
             noteRefused(message, rejected)  // evidence hook (Node+Audit.swift)
             return
         }
-        guard result.recorded.contains(message.hash) else { return }
-        do {
-            if has(.supervisor) || has(.archive) {
-                try protocolStore.record(message)
-            } else {
-                try protocolStore.put(message)
+        if result.deferred {
+            _ = try? protocolStore.put(message)
+            wantDependencies(of: message, from: peer)
+            flushRequests()
+            return
+        }
+        for hash in result.recorded {
+            guard let recorded = hash == message.hash ? message : try? protocolStore.iterationMessage(for: hash)
+            else { continue }
+            do {
+                if has(.supervisor) || has(.archive) {
+                    try protocolStore.record(recorded)
+                } else {
+                    try protocolStore.put(recorded)
+                }
+            } catch {
+                statistics.lastRejection = "message \(recorded.hash.short) not stored: \(error)"
             }
-        } catch {
-            statistics.lastRejection = "message \(message.hash.short) not stored: \(error)"
+            statistics.messagesRecorded += 1
+            if var miner, recorded.body.taskID == task?.taskID, recorded.body.minerKey != nodeKey {
+                miner.pendingPeers.append(recorded)
+                self.miner = miner
+            }
         }
-        statistics.messagesRecorded += 1
-        histories.set(recorder.history)
-        if var miner, message.body.taskID == task?.taskID, message.body.minerKey != nodeKey {
-            miner.pendingPeers.append(message)
-            self.miner = miner
-        }
+        histories.set(recorder.canonical)
+        shareCheckpoints(task: message.body.taskID, recorded: result.recorded)  // Node+HistoryCheckpoints.swift
     }
 
     /// Stores a transaction and keeps it for the next block template; a filler descriptor is checked and its
     /// filler joined instead (it is never mined).
-    public func receive(_ transaction: Transaction) {
+    public func receive(_ transaction: Transaction) { receive(transaction, from: nil) }
+
+    /// As `receive(_:)`, from `peer`: a transaction (or filler descriptor) new to this node is passed on to the
+    /// other peers; one already pooled or mined is ignored.
+    func receive(_ transaction: Transaction, from peer: NodeAddress?) {
         if FillerTask.isDescriptor(transaction) {
+            let known = joined[transaction.id] != nil
             learnFiller(transaction)
+            if !known, joined[transaction.id] != nil, peer != nil {
+                relay(.transaction(transaction.canonicalBytes), except: peer)
+            }
             return
         }
+        guard !mempool.contains(where: { $0.id == transaction.id }), (try? chain.transaction(transaction.id)) == nil
+        else { return }
         _ = try? store.put(.transaction, transaction.canonicalBytes)
-        if !mempool.contains(where: { $0.id == transaction.id }) { mempool.append(transaction) }
+        mempool.append(transaction)
+        if peer != nil { relay(.transaction(transaction.canonicalBytes), except: peer) }
     }
 
     /// Verifies and connects a block (the chain's work validator replays the iteration behind it).
     @discardableResult
-    public func receive(_ block: Block) -> Bool {
+    public func receive(_ block: Block) -> Bool { receive(block, from: nil) }
+
+    /// As `receive(_:)`, from `peer`. A block whose verification lacks an artefact waits in the pending queue
+    /// while the artefact is fetched (`ticks`: how long it has waited); a block with an unknown parent is held
+    /// by the chain as an orphan while the parent is fetched by id; an accepted block is passed on.
+    @discardableResult
+    func receive(_ block: Block, from peer: NodeAddress?, ticks: Int = 0) -> Bool {
         let start = DispatchTime.now().uptimeNanoseconds
         defer { statistics.verifySeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        _ = unavailableLog.drain()
         do {
             let report = try chain.process(block)
             switch report.outcome {
@@ -251,18 +306,27 @@ public final class Node {
                 dropSpentTransactions()
                 advanceLifecycle()
                 auditAfterAccepting(block)  // audit hook (Node+Audit.swift)
+                if peer != nil { relay(.block(block.canonicalBytes), except: peer) }
                 return true
-            case .sideChain, .orphan:
+            case .orphan(_, let parent):
+                want(parent, .block, from: peer)
+                flushRequests()
+                return false
+            case .sideChain:
                 return false
             }
         } catch .invalidBlock(_, .workRejected(let reason)) {
-            if reason.hasPrefix("unavailable") {
-                statistics.blocksUnavailable += 1
+            if let missing = unavailableLog.drain().first(where: { $0.id == block.id }) {
+                deferBlock(block, from: peer, ticks: ticks)
+                want(missing.artefact, from: peer, message: block.header.msgHash)
+                want(block.header.prev, .block, from: peer)
+                flushRequests()
+                statistics.lastRejection = "block \(block.id.short) waits for \(missing.artefact)"
             } else {
                 statistics.blocksInvalid += 1
+                statistics.lastRejection = "block \(block.id.short): \(reason)"
+                if reason.hasPrefix("invalid") { reportInvalidWork(block) }  // evidence hook (Node+Audit.swift)
             }
-            statistics.lastRejection = "block \(block.id.short): \(reason)"
-            if reason.hasPrefix("invalid") { reportInvalidWork(block) }  // evidence hook (Node+Audit.swift)
         } catch .alreadyKnown {
             return false
         } catch {

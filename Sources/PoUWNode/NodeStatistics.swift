@@ -8,7 +8,8 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     public var blocksAccepted = 0
     /// Blocks rejected with an `invalid` verdict (or another chain rule).
     public var blocksInvalid = 0
-    /// Blocks whose verification lacked an artefact (`unavailable`).
+    /// Blocks given up as `unavailable`: an artefact their verification needs was still missing after the node
+    /// fetched for `FetchPolicy.maxBlockTicks` ticks (blocks waiting now: `Node.pendingBlockCount`).
     public var blocksUnavailable = 0
     /// Total time spent in block verification (chain processing including the replay), seconds.
     public var verifySeconds = 0.0

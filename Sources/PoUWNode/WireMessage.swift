@@ -17,10 +17,23 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     case checkpoint(task: Hash256, miner: NodeKey, sequence: UInt64, state: [UInt8])
     /// A ticket holder's VRF proof for a registered task's selection, and the node key that owns the ticket.
     case selectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey)
+    /// Fetch by hash: "send me the objects named by `hashes`" (at most `maxRequestHashes`); `request` pairs the
+    /// answer with the question. A hash names a stored object by the SHA-256 of its bytes, or a block by its id.
+    case getObjects(request: UInt64, hashes: [Hash256])
+    /// The answer to `getObjects` `request`: the canonical bytes of the asked objects the sender holds (at most
+    /// `maxRequestHashes` items); a hash the sender does not hold is simply absent.
+    case objects(request: UInt64, items: [[UInt8]])
+    /// "My best chain ends at block `id`, height `height`": a peer that does not know it fetches it.
+    case tip(id: Hash256, height: UInt64)
+    /// A supervisor's signed history checkpoint (`HistoryCheckpoint` v2), its canonical bytes. Kind 0x20, away from
+    /// the small kinds other additions take next.
+    case historyCheckpoint([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
     public static let maxPayload = 64 << 20
+    /// Most hashes one `getObjects` may ask for (and most items one `objects` may carry).
+    public static let maxRequestHashes = 64
 
     public func encode(to writer: inout ByteWriter) {
         writer.header(tag: .wireMessage, version: Self.version)
@@ -46,6 +59,23 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             writer.hash(ticket)
             writer.lengthPrefixed(proof)
             writer.raw(owner.bytes)
+        case .getObjects(let request, let hashes):
+            writer.u8(5)
+            writer.u64(request)
+            writer.length(hashes.count)
+            for hash in hashes { writer.hash(hash) }
+        case .objects(let request, let items):
+            writer.u8(6)
+            writer.u64(request)
+            writer.length(items.count)
+            for item in items { writer.lengthPrefixed(item) }
+        case .tip(let id, let height):
+            writer.u8(7)
+            writer.hash(id)
+            writer.u64(height)
+        case .historyCheckpoint(let bytes):
+            writer.u8(0x20)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -76,6 +106,20 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
                 throw CanonicalDecodingError.invalidValue(field: "selectionProof.owner", reason: "\(error)")
             }
             self = .selectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
+        case 5:
+            let request = try reader.u64()
+            let count = try reader.length(field: "getObjects.hashes", limit: Self.maxRequestHashes)
+            self = .getObjects(request: request, hashes: try (0..<count).map { _ in try reader.hash() })
+        case 6:
+            let request = try reader.u64()
+            let count = try reader.length(field: "objects.items", limit: Self.maxRequestHashes)
+            let items = try (0..<count).map { _ in
+                try reader.lengthPrefixed(field: "objects.item", limit: Self.maxPayload)
+            }
+            self = .objects(request: request, items: items)
+        case 7:
+            self = .tip(id: try reader.hash(), height: try reader.u64())
+        case 0x20: self = .historyCheckpoint(try reader.lengthPrefixed(field: "historyCheckpoint", limit: 1_024))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }

@@ -12,6 +12,11 @@ import Testing
             .transaction([9]),
             .checkpoint(task: Hash256.sha256([1]), miner: key, sequence: 42, state: [5, 6]),
             .selectionProof(task: Hash256.sha256([2]), ticket: Hash256.sha256([3]), proof: [8, 9], owner: key),
+            .getObjects(request: 7, hashes: [Hash256.sha256([4]), Hash256.sha256([5])]),
+            .getObjects(request: 0, hashes: []),
+            .objects(request: 7, items: [[1], [], [2, 3]]),
+            .tip(id: Hash256.sha256([6]), height: 12),
+            .historyCheckpoint([0x51, 2, 4]),
         ]
         for sample in samples {
             let bytes = sample.canonicalBytes
@@ -23,5 +28,12 @@ import Testing
         var unknown = WireMessage.block([]).canonicalBytes
         unknown[2] = 9
         #expect(throws: CanonicalDecodingError.self) { try WireMessage(canonicalBytes: unknown) }
+        // A history checkpoint is kind 0x20 and at most 1 KiB.
+        #expect(WireMessage.historyCheckpoint([]).canonicalBytes[2] == 0x20)
+        var oversized = ByteWriter()
+        oversized.header(tag: .wireMessage, version: WireMessage.version)
+        oversized.u8(0x20)
+        oversized.lengthPrefixed([UInt8](repeating: 0, count: 1_025))
+        #expect(throws: CanonicalDecodingError.self) { try WireMessage(canonicalBytes: oversized.bytes) }
     }
 }

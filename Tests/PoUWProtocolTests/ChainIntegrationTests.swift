@@ -37,17 +37,19 @@ import Testing
                         sequence: sequence,
                         previous: messages.last?.hash ?? .zero,
                         miner: minerSeed,
-                        commitment: sequence == 3 ? template.commitment : .zero
+                        commitment: sequence == 3 ? template.commitment : .zero,
+                        peers: []
                     )
                 )
             }
-            let previous = histories.history(task: Samples.task)?.messages ?? []
-            let history = try MessageHistory(taskID: Samples.task, messages: previous + messages.map(\.hash))
+            var history = histories.canonicalHistory(task: Samples.task) ?? CanonicalHistory(taskID: Samples.task)
+            for message in messages { try history.add(message) }
             guard
+                let root = history.root(of: messages[8].hash),
                 let header = MiningRules.mine(
                     template: template,
                     message: messages[8],
-                    historyRoot: history.root,
+                    historyRoot: root,
                     parameters: BlockVerifierTests.mining.parameterCount,
                     batchSize: BlockVerifierTests.mining.batchSize
                 )

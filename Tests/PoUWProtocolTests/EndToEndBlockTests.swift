@@ -42,7 +42,8 @@ import Testing
                 parameters: chain.parameters
             )
         }
-        var history = MessageHistory(taskID: world.taskID)
+        var history = CanonicalHistory(taskID: world.taskID)
+        var before = history
         var mined: Block?
         var producing: IterationMessage?
         for s in 0..<11 where mined == nil {
@@ -51,14 +52,16 @@ import Testing
                 batchIndex: s,
                 commitment: BlockTemplate(header: block(s).header).commitment
             )
-            try history.append(message.hash)
+            before = history
+            try history.add(message)
             histories.set(history)
             guard s >= 5 else { continue }
             let template = BlockTemplate(header: block(s - 5).header)
+            let root = try #require(history.root(of: message.hash))
             if let header = MiningRules.mine(
                 template: template,
                 message: message,
-                historyRoot: history.root,
+                historyRoot: root,
                 parameters: parameters.parameterCount,
                 batchSize: parameters.batchSize
             ) {
@@ -74,25 +77,32 @@ import Testing
 
         // The same slot, but the miner claims a different update: signed, in the history, with a nonce from the
         // forged message's own interval. Only the replay can tell.
-        var body = message.body
-        body.update = try SparseUpdateWords(words: Array(body.update.words.dropLast()))
-        let forged = try body.signed(with: world.keys[0])
-        world.artefacts.put(forged)
-        var forgedHistory = history
-        try forgedHistory.append(forged.hash)
-        histories.set(forgedHistory)
+        // The history the forged message saw: the miner's chain up to its predecessor, then the forged message. The
+        // node's own history holds the honest message at that sequence; the verifier computes the forged one's
+        // root from its references alone. The forged message keeps the chain (same commitment k back), so only the
+        // header's nonce and history root differ; the cheater drops update words until its nonce meets the target.
         var cheat = honest
-        // The forged message has the same chain (same commitment k back), so only the header's nonce differs;
-        // for these fixed inputs the forged message's single nonce meets the local target.
-        cheat.header = try #require(
-            MiningRules.mine(
+        var forgedMessage: IterationMessage?
+        for dropped in 1..<32 where forgedMessage == nil {
+            var body = message.body
+            body.update = try SparseUpdateWords(words: Array(body.update.words.dropLast(dropped)))
+            let candidate = try body.signed(with: world.keys[0])
+            var forgedHistory = before
+            try forgedHistory.add(candidate)
+            let forgedRoot = try #require(forgedHistory.root(of: candidate.hash))
+            if let header = MiningRules.mine(
                 template: BlockTemplate(header: cheat.header),
-                message: forged,
-                historyRoot: forgedHistory.root,
+                message: candidate,
+                historyRoot: forgedRoot,
                 parameters: parameters.parameterCount,
                 batchSize: parameters.batchSize
-            )
-        )
+            ) {
+                cheat.header = header
+                forgedMessage = candidate
+            }
+        }
+        let forged = try #require(forgedMessage)
+        world.artefacts.put(forged)
         ChainIntegrationTests.expectWorkRejected(chain, cheat, prefix: "invalid: update")
         #expect(chain.tip.id == chain.genesis.id)
         guard case .invalid(let mismatch) = replay.verify(forged) else {

@@ -251,8 +251,13 @@ struct EvidenceCheckerTests {
         try MessageHistory(taskID: Samples.task, messages: labels.map { Samples.h($0) })
     }
 
-    static func checkpoint(_ history: MessageHistory, key: UInt8 = 41, time: UInt64 = 5) -> HistoryCheckpoint {
-        HistoryCheckpoint(history: history, time: time, key: Samples.signer(key))
+    static func checkpoint(
+        _ history: MessageHistory,
+        key: UInt8 = 41,
+        time: UInt64 = 5,
+        miner: UInt8 = 1
+    ) -> HistoryCheckpoint {
+        HistoryCheckpoint(log: history, miner: Samples.key(miner), time: time, key: Samples.signer(key))
     }
 
     @Test("equivocatingCheckpoint: same size different roots, or an inconsistent prefix, is proven")
@@ -299,11 +304,15 @@ struct EvidenceCheckerTests {
         #expect(throws: EquivocationProof.Failure.differentTaskOrSupervisor) {
             try EquivocationProof(Self.checkpoint(h3), Self.checkpoint(fork3, key: 42), history: nil)
         }
+        // Two miners' logs may differ: that is no equivocation.
+        #expect(throws: EquivocationProof.Failure.differentMiner) {
+            try EquivocationProof(Self.checkpoint(h3), Self.checkpoint(fork3, miner: 2), history: nil)
+        }
 
         // Forged: the prefix root swapped for one that is not the larger tree's (offset: tag+version, two
-        // 178-byte checkpoints, the flag).
+        // 210-byte checkpoints, the flag).
         var tampered = grown.canonicalBytes
-        let offset = 2 + 178 + 178 + 1
+        let offset = 2 + 210 + 210 + 1
         tampered.replaceSubrange(offset..<offset + 32, with: Samples.h("made up").bytes)
         let forged = PoUWEconomics.Evidence(
             kind: .equivocatingCheckpoint,
@@ -318,6 +327,7 @@ struct EvidenceCheckerTests {
         let fake = HistoryCheckpoint(
             taskID: real.taskID,
             supervisor: real.supervisor,
+            miner: real.miner,
             size: 3,
             root: fork3.root,
             time: 5,

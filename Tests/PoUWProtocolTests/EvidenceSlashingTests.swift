@@ -167,12 +167,12 @@ struct EvidenceSlashingTests {
             "not proven: the messages are for different slots"
         )
 
-        // The supervisor (dev 3) signed two different roots for size 2 of the task's history: slashed.
+        // The supervisor (dev 3) signed two different roots for size 2 of a miner's log: slashed.
         let h1 = try MessageHistory(taskID: world.outcome.task, messages: [Samples.h("a"), Samples.h("b")])
         let h2 = try MessageHistory(taskID: world.outcome.task, messages: [Samples.h("a"), Samples.h("x")])
         let equivocation = try EquivocationProof(
-            HistoryCheckpoint(history: h1, time: 1, key: supervisorKey),
-            HistoryCheckpoint(history: h2, time: 2, key: supervisorKey),
+            HistoryCheckpoint(log: h1, miner: Samples.key(1), time: 1, key: supervisorKey),
+            HistoryCheckpoint(log: h2, miner: Samples.key(1), time: 2, key: supervisorKey),
             history: nil
         )
         let supervisorLocked = try chain.account(DevKeys.address(3)).locked

@@ -75,29 +75,30 @@ import Testing
     @Test func signedCheckpointsRoundTripVerifyAndChain() throws {
         let supervisor = Samples.signer(40)
         var history = try MessageHistory(taskID: Samples.task, messages: Self.hashes(6))
-        let first = HistoryCheckpoint(history: history, time: 1_000, key: supervisor)
+        let miner = Samples.key(1)
+        let first = HistoryCheckpoint(log: history, miner: miner, time: 1_000, key: supervisor)
         #expect(first.hasValidSignature)
-        #expect(first.matches(history))
         let bytes = first.canonicalBytes
-        #expect(bytes.count == 2 + 32 + 32 + 8 + 32 + 8 + 64)
+        #expect(bytes.count == 2 + 32 + 32 + 32 + 8 + 32 + 8 + 64)
         #expect(bytes[0] == RecordTag.historyCheckpoint.rawValue)
         #expect(try HistoryCheckpoint(canonicalBytes: bytes) == first)
         for cut in 0..<bytes.count {
             #expect(throws: CanonicalDecodingError.self) { try HistoryCheckpoint(canonicalBytes: Array(bytes[..<cut])) }
         }
         var tampered = bytes
-        tampered[2 + 32 + 32] ^= 1  // size
+        tampered[2 + 32 + 32 + 32] ^= 1  // size
         #expect(!(try HistoryCheckpoint(canonicalBytes: tampered)).hasValidSignature)
 
         for hash in Self.hashes(9)[6...] { try history.append(hash) }
-        let second = HistoryCheckpoint(history: history, time: 2_000, key: supervisor)
-        #expect(first.matches(history))
+        let second = HistoryCheckpoint(log: history, miner: miner, time: 2_000, key: supervisor)
         let proof = try history.consistencyProof(from: 6)
         #expect(first.isConsistent(with: second, proof: proof))
         // A supervisor that rewrote its history cannot prove consistency.
         let rewritten = try MessageHistory(taskID: Samples.task, messages: Self.hashes(10).reversed())
-        let forked = HistoryCheckpoint(history: rewritten, time: 3_000, key: supervisor)
+        let forked = HistoryCheckpoint(log: rewritten, miner: miner, time: 3_000, key: supervisor)
         #expect(!first.isConsistent(with: forked, proof: try rewritten.consistencyProof(from: 6)))
-        #expect(!first.matches(rewritten))
+        // Another miner's checkpoint never continues this one.
+        let otherMiner = HistoryCheckpoint(log: history, miner: Samples.key(2), time: 2_000, key: supervisor)
+        #expect(!first.isConsistent(with: otherMiner, proof: proof))
     }
 }

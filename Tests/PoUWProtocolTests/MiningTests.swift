@@ -5,14 +5,20 @@ import Testing
 
 @Suite struct MiningTests {
     /// Messages 0…n−1 of one miner, correctly linked; message `committer` commits to `template`.
-    static func chain(_ n: Int, committer: Int, template: BlockTemplate) -> [IterationMessage] {
+    static func chain(
+        _ n: Int,
+        committer: Int,
+        template: BlockTemplate,
+        peers: [Hash256]? = nil
+    ) -> [IterationMessage] {
         var out = [IterationMessage]()
         var previous = Hash256.zero
         for s in 0..<n {
             let message = Samples.message(
                 sequence: UInt64(s),
                 previous: previous,
-                commitment: s == committer ? template.commitment : Samples.h("other template \(s)")
+                commitment: s == committer ? template.commitment : Samples.h("other template \(s)"),
+                peers: peers
             )
             out.append(message)
             previous = message.hash

@@ -55,7 +55,14 @@ import Testing
                 }
                 last = round
             }
-            try store.put(HistoryCheckpoint(history: recorder.history, time: 9_000, key: supervisor))
+            try store.put(
+                HistoryCheckpoint(
+                    log: recorder.canonical.log(of: group.keys[1]),
+                    miner: group.keys[1],
+                    time: 9_000,
+                    key: supervisor
+                )
+            )
             let state = Array("a model state".utf8)
             #expect(
                 try store.putModelState(state, task: Samples.task, miner: group.keys[0], sequence: 2)
@@ -68,8 +75,12 @@ import Testing
         }
         let store = ProtocolStore(store: try Store.open(at: directory.path))
         let history = try store.recordedHistory(task: Samples.task)
-        #expect(try store.history(task: Samples.task)?.root == history.root)
-        #expect(try store.history(task: Samples.h("no such task")) == nil)
+        let canonical = try #require(try store.canonicalHistory(task: Samples.task))
+        #expect(canonical.count == recorded.count)
+        for message in recorded {
+            #expect(canonical.root(of: message.hash) == recorder.canonical.root(of: message.hash))
+        }
+        #expect(try store.canonicalHistory(task: Samples.h("no such task")) == nil)
         #expect(history.messages == recorded.map(\.hash))
         #expect(history.root == recorder.history.root)
         for message in recorded { #expect(try store.message(message.hash) == message) }
@@ -84,10 +95,24 @@ import Testing
         #expect(throws: ArrivalError.duplicate(recorded[0].hash)) { try restoredRecorder.accept(recorded[0]) }
 
         let checkpoint = try #require(
-            try store.latestHistoryCheckpoint(task: Samples.task, supervisor: NodeKey(supervisor.publicKey))
+            try store.latestHistoryCheckpoint(
+                task: Samples.task,
+                supervisor: NodeKey(supervisor.publicKey),
+                miner: group.keys[1]
+            )
         )
-        #expect(checkpoint.hasValidSignature && checkpoint.size == 12 && checkpoint.matches(history))
-        #expect(try store.latestHistoryCheckpoint(task: Samples.task, supervisor: Samples.key(41)) == nil)
+        #expect(checkpoint.hasValidSignature && checkpoint.size == 4 && checkpoint.matches(canonical) == true)
+        #expect(
+            try store.latestHistoryCheckpoint(task: Samples.task, supervisor: Samples.key(41), miner: group.keys[1])
+                == nil
+        )
+        #expect(
+            try store.latestHistoryCheckpoint(
+                task: Samples.task,
+                supervisor: NodeKey(supervisor.publicKey),
+                miner: group.keys[0]
+            ) == nil
+        )
         let model = try #require(try store.latestModelState(task: Samples.task, miner: group.keys[0], atOrBefore: 3))
         #expect(model.sequence == 2 && model.stateHash == Hash256.sha256(Array("a model state".utf8)))
         #expect(try store.latestModelState(task: Samples.task, miner: group.keys[0], atOrBefore: 1) == nil)

@@ -24,7 +24,8 @@ enum Samples {
         stateBefore: Hash256? = nil,
         miner n: UInt8 = 7,
         commitment: Hash256 = .zero,
-        update: SparseUpdateWords = defaultUpdate
+        update: SparseUpdateWords = defaultUpdate,
+        peers: [Hash256]? = nil
     ) -> UnsignedIterationMessage {
         try! UnsignedIterationMessage(
             taskID: task,
@@ -35,7 +36,7 @@ enum Samples {
             batchIndex: UInt32(sequence * 3 % 17),
             batchHash: h("batch \(sequence)"),
             stateHashBefore: stateBefore ?? h("state \(sequence)"),
-            appliedPeerMessages: [h("peer a \(sequence)"), h("peer b \(sequence)")],
+            appliedPeerMessages: peers ?? [h("peer a \(sequence)"), h("peer b \(sequence)")],
             update: update,
             tau: 0.01,
             learningRate: 0.001,
@@ -54,10 +55,12 @@ enum Samples {
         sequence: UInt64,
         previous: Hash256 = .zero,
         miner n: UInt8 = 7,
-        commitment: Hash256 = .zero
+        commitment: Hash256 = .zero,
+        peers: [Hash256]? = nil
     )
         -> IterationMessage
     {
-        try! body(sequence: sequence, previous: previous, miner: n, commitment: commitment).signed(with: signer(n))
+        try! body(sequence: sequence, previous: previous, miner: n, commitment: commitment, peers: peers)
+            .signed(with: signer(n))
     }
 }

@@ -33,6 +33,10 @@ struct BenchProtocolCommand: ParsableCommand {
         var verify_signature_us: Double
         var supervisor_accept_us: Double
         var history_append_us: Double
+        /// Adding one message to a fresh `CanonicalHistory` (the consensus form; included in supervisor_accept_us).
+        var canonical_add_us: Double
+        /// `CanonicalHistory.root(of:)`: a block's historyRoot as the verifier computes it, history held.
+        var canonical_root_us: Double
         var inclusion_proof_us: Double
         var nonce_interval_us: Double
         var mine_attempt_us: Double
@@ -61,6 +65,8 @@ struct BenchProtocolCommand: ParsableCommand {
             verify_signature_us: Swift.min(a.verify_signature_us, b.verify_signature_us),
             supervisor_accept_us: Swift.min(a.supervisor_accept_us, b.supervisor_accept_us),
             history_append_us: Swift.min(a.history_append_us, b.history_append_us),
+            canonical_add_us: Swift.min(a.canonical_add_us, b.canonical_add_us),
+            canonical_root_us: Swift.min(a.canonical_root_us, b.canonical_root_us),
             inclusion_proof_us: Swift.min(a.inclusion_proof_us, b.inclusion_proof_us),
             nonce_interval_us: Swift.min(a.nonce_interval_us, b.nonce_interval_us),
             mine_attempt_us: Swift.min(a.mine_attempt_us, b.mine_attempt_us),
@@ -152,6 +158,13 @@ struct BenchProtocolCommand: ParsableCommand {
         let acceptUs = try time(n) { for message in signedMessages { try recorder.accept(message) } }
         var history = MessageHistory(taskID: task)
         let appendUs = try time(n) { for message in signedMessages { try history.append(message.hash) } }
+        var canonical = CanonicalHistory(taskID: task)
+        let canonicalAddUs = try time(n) { for message in signedMessages { try canonical.add(message) } }
+        var roots = 0
+        let canonicalRootUs = time(n) {
+            for message in signedMessages where recorder.canonical.root(of: message.hash) != nil { roots += 1 }
+        }
+        guard roots == n, canonical.count == n else { throw ValidationError("canonical history self-check failed") }
         let proofs = Swift.min(n, 50)
         let proofUs = try time(proofs) {
             for message in signedMessages.prefix(proofs) {
@@ -202,6 +215,8 @@ struct BenchProtocolCommand: ParsableCommand {
             verify_signature_us: verifyUs,
             supervisor_accept_us: acceptUs,
             history_append_us: appendUs,
+            canonical_add_us: canonicalAddUs,
+            canonical_root_us: canonicalRootUs,
             inclusion_proof_us: proofUs,
             nonce_interval_us: intervalUs,
             mine_attempt_us: mineUs,

@@ -155,7 +155,7 @@ struct BenchReplayCommand: ParsableCommand {
         var applied = [0, 0]
         var trainNanos: UInt64 = .max
         var trainCPU: UInt64 = .max
-        var history = MessageHistory(taskID: taskID)
+        var history = CanonicalHistory(taskID: taskID)
         for s in 0..<iterations {
             var roundNanos: UInt64 = 0
             var roundCPU: UInt64 = 0
@@ -190,7 +190,7 @@ struct BenchReplayCommand: ParsableCommand {
                 roundCPU += Self.cpuNow() - startCPU
                 chains[m].append(message)
                 try store.record(message)
-                try history.append(message.hash)
+                try history.add(message)
                 try store.putModelState(
                     trainers[m].state.canonicalBytes,
                     task: taskID,
@@ -210,7 +210,7 @@ struct BenchReplayCommand: ParsableCommand {
             header = MiningRules.mine(
                 template: template(s - 5),
                 message: chains[0][s],
-                historyRoot: history.root,
+                historyRoot: history.root(of: chains[0][s].hash) ?? .zero,
                 parameters: parameterCount,
                 batchSize: 32
             )

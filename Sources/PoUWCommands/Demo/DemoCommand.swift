@@ -18,7 +18,10 @@ struct DemoCommand: ParsableCommand {
             exchange signed ±τ updates (IT_RES) and try the few nonces each iteration gives them against the \
             chain target; supervisors record every message; every node replays the iteration behind each block \
             before accepting it and audits earlier iterations drawn from its hash; at the end the evaluators test every miner's model on the withheld test set and \
-            a TASK_RESULT pays the fee out. Each node has its own directory under --data-dir, plus archive/, \
+            a TASK_RESULT pays the fee out. Nodes reach each other only through the in-process network's \
+            transport: a node that lacks a message, model state, batch or block fetches it by hash from its peers. \
+            By default every link is perfect (1 ms); --loss, --reorder, --jitter-ms and --latency-ms make the \
+            links lossy (seeded by --seed, so a run reproduces) and the nodes recover what is lost. Each node has its own directory under --data-dir, plus archive/, \
             which keeps everything: go on with `pouw-replay --data-dir DIR chain` or `pouw-inspect --data-dir DIR \
             task ID`. Ctrl-C stops cleanly (a second Ctrl-C exits at once; everything handled is committed).
 
@@ -27,6 +30,7 @@ struct DemoCommand: ParsableCommand {
               pouw demo --duration 60 --dataset digits --data-dir /tmp/pouw-demo
               pouw demo --miners 2 --dataset digits --iterations 200 --json
               pouw demo --dataset digits --duration 30 --cheaters 1   # watch a cheat get proven and slashed
+              pouw demo --dataset digits --duration 40 --loss 0.05 --reorder 0.05 --jitter-ms 3   # lossy links
             """
     )
 
@@ -55,6 +59,12 @@ struct DemoCommand: ParsableCommand {
             """
     )
     var cheaters = 0
+    @Option(help: "Fraction of messages each link loses, 0…0.5 (e.g. 0.02).") var loss: Double = 0
+    @Option(help: "Fraction of messages held back 10 ms so later ones overtake them, 0…1.") var reorder: Double = 0
+    @Option(name: .customLong("jitter-ms"), help: "Extra random delay per message, 0…10000 milliseconds.")
+    var jitterMs: Double = 0
+    @Option(name: .customLong("latency-ms"), help: "One-way delay of every link, milliseconds.")
+    var latencyMs: Double = 1
     @Flag(help: "Print one JSON report instead of the live view and table.") var json = false
 
     func validate() throws {
@@ -63,6 +73,10 @@ struct DemoCommand: ParsableCommand {
         guard (1...8).contains(evaluators) else { throw ValidationError("--evaluators must be in 1…8") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
+        guard (0...0.5).contains(loss) else { throw ValidationError("--loss must be in 0…0.5") }
+        guard (0...1).contains(reorder) else { throw ValidationError("--reorder must be in 0…1") }
+        guard (0...10_000).contains(jitterMs) else { throw ValidationError("--jitter-ms must be in 0…10000") }
+        guard (0...10_000).contains(latencyMs) else { throw ValidationError("--latency-ms must be in 0…10000") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         guard (0..<miners).contains(cheaters) else {
             throw ValidationError("--cheaters must be in 0…\(miners - 1) (at least one miner stays honest)")
@@ -109,6 +123,10 @@ struct DemoCommand: ParsableCommand {
         configuration.evaluators = evaluators
         configuration.seed = seed
         configuration.checkpointInterval = checkpointEvery
+        configuration.lossPerMillion = UInt32((loss * 1_000_000).rounded())
+        configuration.reorderPerMillion = UInt32((reorder * 1_000_000).rounded())
+        configuration.jitterMicroseconds = UInt64((jitterMs * 1_000).rounded())
+        configuration.latencyMicroseconds = UInt64((latencyMs * 1_000).rounded())
         let stop = StopSignal()
         let started = Date()
         let view = DemoLiveView(enabled: !self.json)
@@ -155,6 +173,7 @@ struct DemoCommand: ParsableCommand {
                 view.say(slashed ? "every cheater's stake is slashed" : "EVIDENCE not mined within 400 rounds")
             }
         }
+        network.synchronize()
         let report = try DemoSummary.report(
             network: network,
             evaluation: evaluation,

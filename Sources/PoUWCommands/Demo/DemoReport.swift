@@ -84,6 +84,46 @@ struct DemoReport: Codable {
         }
     }
 
+    /// The in-process network: its link conditions, what it did with the messages, and how the nodes fetched
+    /// and re-sent what was lost (summed over the nodes).
+    struct Network: Codable {
+        var latencyMs: Double
+        var jitterMs: Double
+        var loss: Double
+        var reorder: Double
+        var sent: Int
+        var lost: Int
+        var heldBack: Int
+        var fetchRequests: Int
+        var hashesRequested: Int
+        var retransmissions: Int
+        var objectsFetched: Int
+        var objectsRejected: Int
+        var gaveUp: Int
+        var blocksDeferred: Int
+        var blocksRecovered: Int
+        var blocksRequested: Int
+        var reannounced: Int
+        var relayed: Int
+        /// Every node ended on the archive's tip with no block waiting for artefacts.
+        var synchronized: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case loss, reorder, sent, lost, retransmissions, reannounced, relayed, synchronized
+            case latencyMs = "latency_ms"
+            case jitterMs = "jitter_ms"
+            case heldBack = "held_back"
+            case fetchRequests = "fetch_requests"
+            case hashesRequested = "hashes_requested"
+            case objectsFetched = "objects_fetched"
+            case objectsRejected = "objects_rejected"
+            case gaveUp = "gave_up"
+            case blocksDeferred = "blocks_deferred"
+            case blocksRecovered = "blocks_recovered"
+            case blocksRequested = "blocks_requested"
+        }
+    }
+
     var dataset: String
     var task: String
     var taskID: String
@@ -104,10 +144,11 @@ struct DemoReport: Codable {
     var participants: [Participant]
     var verification: [Verification]
     var lifecycle: Lifecycle
+    var network: Network
 
     enum CodingKeys: String, CodingKey {
         case dataset, task, seconds, rounds, interrupted, blocks, slashed, miners, participants, verification
-        case lifecycle, cheaters
+        case lifecycle, cheaters, network
         case forgedBlocks = "forged_blocks"
         case taskID = "task_id"
         case dataDirectory = "data_dir"

@@ -131,7 +131,36 @@ enum DemoSummary {
                     evidenceSent: $0.statistics.evidenceSent
                 )
             },
-            lifecycle: lifecycle
+            lifecycle: lifecycle,
+            network: networkReport(network)
+        )
+    }
+
+    static func networkReport(_ network: LocalNetwork) -> DemoReport.Network {
+        let c = network.configuration
+        let n = network.network.statistics
+        let f = network.nodes.map(\.fetchStatistics)
+        func sum(_ path: KeyPath<FetchStatistics, Int>) -> Int { f.map { $0[keyPath: path] }.reduce(0, +) }
+        return DemoReport.Network(
+            latencyMs: Double(c.latencyMicroseconds) / 1_000,
+            jitterMs: Double(c.jitterMicroseconds) / 1_000,
+            loss: Double(c.lossPerMillion) / 1_000_000,
+            reorder: Double(c.reorderPerMillion) / 1_000_000,
+            sent: n.sent,
+            lost: n.lost,
+            heldBack: n.heldBack,
+            fetchRequests: sum(\.requestsSent),
+            hashesRequested: sum(\.hashesRequested),
+            retransmissions: sum(\.retransmissions),
+            objectsFetched: sum(\.objectsReceived),
+            objectsRejected: sum(\.objectsRejected),
+            gaveUp: sum(\.gaveUp),
+            blocksDeferred: sum(\.blocksDeferred),
+            blocksRecovered: sum(\.blocksRecovered),
+            blocksRequested: sum(\.blocksRequested),
+            reannounced: sum(\.reannounced),
+            relayed: sum(\.relayed),
+            synchronized: network.synchronized
         )
     }
 
@@ -206,6 +235,13 @@ enum DemoSummary {
             random audits of earlier iterations: \(audits.0) valid, \(audits.1) invalid, \(audits.2) unavailable\(cheating)
             TASK_RESULT: \(r.taskResult ?? "none") \(r.taskResultConfirmed ? "(in a block: fee paid out)" : "(not confirmed)")
             slashing: \(r.slashed)\(r.slashed == Amount.zero.description ? " (no evidence of cheating)" : "")
+            network: \(r.network.sent) messages sent, \(r.network.lost) lost, \(r.network.heldBack) reordered \
+            (loss \(r.network.loss), reorder \(r.network.reorder), jitter \(r.network.jitterMs) ms); \
+            \(r.network.objectsFetched) objects fetched by hash in \(r.network.fetchRequests) requests \
+            (\(r.network.retransmissions) asked again, \(r.network.gaveUp) given up, \(r.network.objectsRejected) \
+            rejected); \(r.network.blocksDeferred) block arrivals waited for an artefact (\(r.network.blocksRecovered) \
+            accepted on a retry, the rest by a later copy); \
+            \(r.network.synchronized ? "every node on the same tip" : "NODES NOT ON THE SAME TIP")
 
             data: \(r.dataDirectory)/ — one directory per node (client, miner-N, supervisor-N, evaluator-N) and archive/
               pouw-replay --data-dir \(r.dataDirectory) chain

@@ -50,7 +50,10 @@ public struct TaskRules: Sendable {
 /// in which each message's own predecessor and applied peer messages come before it.
 public struct HistoryRecorder: Sendable {
     public let rules: TaskRules
+    /// Every recorded message in arrival order (kept for audits and `pouw-inspect history`; not consensus).
     public private(set) var history: MessageHistory
+    /// The same messages in canonical form: the history block headers commit to (`CanonicalHistory.root(of:)`).
+    public private(set) var canonical: CanonicalHistory
     /// Last accepted message per miner.
     public private(set) var tips: [NodeKey: MinerChainTip] = [:]
     private var located: [Hash256: (miner: NodeKey, sequence: UInt64)] = [:]
@@ -62,6 +65,7 @@ public struct HistoryRecorder: Sendable {
     public init(rules: TaskRules) {
         self.rules = rules
         history = MessageHistory(taskID: rules.taskID)
+        canonical = CanonicalHistory(taskID: rules.taskID)
     }
 
     /// Checks `message` and records it; returns its index in the history.
@@ -72,6 +76,11 @@ public struct HistoryRecorder: Sendable {
         try check(message, hash: hash)
         let index: Int
         do { index = try history.append(hash) } catch { throw .duplicate(hash) }
+        // The checks above (own chain continued, every applied peer recorded, never its own) are exactly what the
+        // canonical history needs, so this adds the message at once.
+        do { try canonical.add(message) } catch {
+            preconditionFailure("a checked message must fit the canonical history: \(error)")
+        }
         tips[body.minerKey] = MinerChainTip(body, hash: hash)
         located[hash] = (body.minerKey, body.sequence)
         for peer in body.appliedPeerMessages {

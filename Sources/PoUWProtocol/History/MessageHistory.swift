@@ -1,7 +1,8 @@
 public import PoUWCore
 
-/// A task's message history as a supervisor records it: message hashes in arrival order, with RFC 6962 roots,
-/// inclusion proofs and consistency proofs.
+/// An append-only log of message hashes with RFC 6962 roots, inclusion proofs and consistency proofs: a
+/// supervisor's record of a task in arrival order (`HistoryRecorder.history`, not consensus), or one miner's log
+/// in sequence order inside a `CanonicalHistory` (what block headers commit to).
 ///
 /// Leaf `i` is `MerkleTree.leafHash(hash_i.bytes)` (so a leaf is `SHA-256(0x00 ‖ messageHash)`). Guarantees: `root`
 /// equals `MerkleTree(leafHashes:).root` over the same leaves and is kept incrementally (O(log n) per append); a

@@ -67,18 +67,25 @@ public struct ProtocolStore: ArtefactSource {
         }
     }
 
+    /// The task's history in canonical form (`CanonicalHistory`), built from the recorded messages and kept up to
+    /// date incrementally (each message is read once).
+    public func canonicalHistory(recordedFor task: Hash256) throws -> CanonicalHistory {
+        let recorded = try recordedHistory(task: task)
+        return try historyCache.canonical(recorded: recorded) { hash in try message(hash) }
+    }
+
     // MARK: History checkpoints
 
-    private static func supervisorID(_ key: NodeKey) -> [UInt8] { [0x53] + key.bytes }
+    private static func supervisorID(_ key: NodeKey, miner: NodeKey) -> [UInt8] { [0x53] + key.bytes + miner.bytes }
 
-    /// Stores a signed history checkpoint and indexes it under (task, supervisor, size).
+    /// Stores a signed history checkpoint and indexes it under (task, supervisor and miner, size).
     @discardableResult
     public func put(_ checkpoint: HistoryCheckpoint) throws -> Hash256 {
         try store.write { batch in
             let hash = try batch.put(.message, checkpoint.canonicalBytes)
             try batch.putCheckpoint(
                 task: checkpoint.taskID,
-                miner: Self.supervisorID(checkpoint.supervisor),
+                miner: Self.supervisorID(checkpoint.supervisor, miner: checkpoint.miner),
                 iteration: checkpoint.size,
                 object: hash
             )
@@ -86,16 +93,17 @@ public struct ProtocolStore: ArtefactSource {
         }
     }
 
-    /// The supervisor's latest history checkpoint for `task` (at or before `size`), or `nil`.
+    /// The supervisor's latest history checkpoint for `miner`'s log in `task` (at or before `size`), or `nil`.
     public func latestHistoryCheckpoint(
         task: Hash256,
         supervisor: NodeKey,
+        miner: NodeKey,
         atOrBefore size: UInt64 = .max
     ) throws
         -> HistoryCheckpoint?
     {
         let found = try store.read { view in
-            try view.latestCheckpoint(task: task, miner: Self.supervisorID(supervisor), atOrBefore: size)
+            try view.latestCheckpoint(task: task, miner: Self.supervisorID(supervisor, miner: miner), atOrBefore: size)
         }
         guard let found, let bytes = try bytes(for: found.object) else { return nil }
         return try HistoryCheckpoint(canonicalBytes: bytes)

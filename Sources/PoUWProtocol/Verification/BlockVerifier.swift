@@ -19,15 +19,16 @@ public protocol TaskCatalog: Sendable {
     func miningParameters(task: Hash256) throws -> MiningParameters?
 }
 
-/// Gives the message history of a task as this node holds it (a supervisor's, or one synced from one).
+/// Gives the canonical message history of a task as this node holds it (a supervisor's, or one synced from one).
+/// The verifier fetches whatever it lacks through its `ArtefactSource`, so a partial history is fine.
 public protocol HistorySource: Sendable {
-    func history(task: Hash256) throws -> MessageHistory?
+    func canonicalHistory(task: Hash256) throws -> CanonicalHistory?
 }
 
 extension ProtocolStore: HistorySource {
-    /// The stored history, or `nil` when the store holds none for the task.
-    public func history(task: Hash256) throws -> MessageHistory? {
-        let history = try recordedHistory(task: task)
+    /// The canonical form of the stored history, or `nil` when the store holds none for the task.
+    public func canonicalHistory(task: Hash256) throws -> CanonicalHistory? {
+        let history = try canonicalHistory(recordedFor: task)
         return history.count == 0 ? nil : history
     }
 }
@@ -35,7 +36,8 @@ extension ProtocolStore: HistorySource {
 /// Verifies the useful work behind a block header (PROTOCOL.md "Verification"), as far as it can be checked
 /// without re-running training: the message named by `msgHash` exists and is signed by its miner; the nonce lies
 /// in its interval; the miner's message k steps back committed to the header's template; the header's
-/// `historyRoot` is a root of the task's history that contains the message; the id meets the target. The
+/// `historyRoot` is the canonical root of the history the message saw (`CanonicalHistory`, `HistoryVector`);
+/// the id meets the target. The
 /// re-run of the iteration itself is `replay`, a step run last (see `IterationReplay`).
 ///
 /// Messages are read through `ArtefactSource.iterationMessage(for:)` and the signature checked through
@@ -43,9 +45,8 @@ extension ProtocolStore: HistorySource {
 /// message is decoded, and the signature checked, once.
 ///
 /// Guarantees: deterministic; the first failed check decides; a missing artefact gives `unavailable`, never
-/// `invalid`; a history this node holds that has no prefix with the header's root gives `unavailable` too (a
-/// different supervisor's ordering may have that root), while a matching prefix that lacks the message is
-/// `invalid`.
+/// `invalid` (a message the history needs and nobody holds is `unavailable(.message)`); any other
+/// `historyRoot` than the canonical one is `invalid` with both roots — arrival order never matters.
 public struct BlockVerifier: Sendable {
     public let artefacts: any ArtefactSource
     public let tasks: any TaskCatalog
@@ -119,19 +120,64 @@ public struct BlockVerifier: Sendable {
         } catch {
             throw fail("zeroNonceCommitment", chain[0].body.zeroNonceCommitment.hex, "\(error)")
         }
-        try checkHistory(root: header.historyRoot, task: body.taskID, message: header.msgHash)
+        try checkHistory(root: header.historyRoot, task: body.taskID, message: producing)
         return replay?(producing) ?? .valid
     }
 
-    private func checkHistory(root: Hash256, task: Hash256, message: Hash256) throws {
-        guard let history = try histories.history(task: task) else {
+    /// The header's `historyRoot` must be the canonical root of the history the message saw
+    /// (`CanonicalHistory.root(of:)`). Messages the node's history lacks (the message itself, earlier messages of
+    /// its chain, applied peer messages and theirs) are fetched through `artefacts`; a missing one is
+    /// `unavailable(.message)`. When the message's dependencies conflict with the node's history (another message
+    /// of some miner at the same sequence, as when a miner equivocates), the root is computed from the message's
+    /// dependencies alone, so the verdict never depends on what else this node happened to see. No scan over
+    /// prefixes: O(messages fetched + miners).
+    private func checkHistory(root: Hash256, task: Hash256, message: IterationMessage) throws {
+        var history = try histories.canonicalHistory(task: task) ?? CanonicalHistory(taskID: task)
+        if !history.contains(message.hash) {
+            do {
+                try complete(&history, with: message)
+            } catch is HistoryConflict {
+                history = CanonicalHistory(taskID: task)
+                do { try complete(&history, with: message) } catch let conflict as HistoryConflict {
+                    throw fail("historyRoot", "a history containing \(message.hash.hex)", conflict.reason)
+                }
+            }
+        }
+        guard let computed = history.root(of: message.hash) else {
             throw VerdictThrow(verdict: .unavailable(.history(task)))
         }
-        // The first size whose root is the header's (the history keeps the root of every prefix).
-        let matched = history.size(ofRoot: root)
-        guard let size = matched else { throw VerdictThrow(verdict: .unavailable(.history(task))) }
-        guard let index = history.index(of: message), index < size else {
-            throw fail("historyRoot", root.hex, "the history of \(size) messages with that root lacks \(message.hex)")
+        guard computed == root else {
+            let sizes = history.vector(of: message.hash)?.entries.map { "\($0.miner.short):\($0.size)" } ?? []
+            throw fail(
+                "historyRoot",
+                root.hex,
+                "\(computed.hex) (the history message \(message.hash.short) saw: \(sizes.joined(separator: ", ")))"
+            )
+        }
+    }
+
+    private struct HistoryConflict: Error { let reason: String }
+
+    /// Adds `message` and everything it depends on that `history` lacks, fetched from `artefacts`; throws
+    /// `HistoryConflict` if they cannot join `history`.
+    private func complete(_ history: inout CanonicalHistory, with message: IterationMessage) throws {
+        var fetched: [IterationMessage] = []
+        var seen: Set<Hash256> = [message.hash]
+        var work = [message]
+        while let next = work.popLast() {
+            fetched.append(next)
+            var needs = next.body.appliedPeerMessages
+            if next.body.sequence > 0 { needs.append(next.body.previousMessage) }
+            for hash in needs where !history.contains(hash) && seen.insert(hash).inserted {
+                work.append(try self.message(hash))
+            }
+        }
+        // Oldest first keeps the waiting list short; `add` orders the rest.
+        for dependency in fetched.reversed() {
+            do { try history.add(dependency) } catch { throw HistoryConflict(reason: "\(error)") }
+        }
+        guard history.contains(message.hash) else {
+            throw HistoryConflict(reason: "the messages it depends on do not form one history")
         }
     }
 }

@@ -90,7 +90,8 @@ public struct DoubleSignatureProof: Sendable, Hashable, CanonicalCodable {
 }
 
 /// The payload of EVIDENCE of kind `equivocatingCheckpoint`: two signed history checkpoints of one supervisor for
-/// one task that no single history can satisfy. Self-contained: the checker needs no artefact.
+/// one task and one miner's log (`HistoryCheckpoint` v2) that no single log can satisfy. Self-contained: the
+/// checker needs no artefact.
 ///
 /// - Same size, different roots: nothing else is needed.
 /// - Different sizes `m < n`: `prefixRoot` is the root of the first `m` leaves of the size-`n` history, and
@@ -113,6 +114,7 @@ public struct EquivocationProof: Sendable, Hashable, CanonicalCodable {
     /// Why a proof could not be built.
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
         case differentTaskOrSupervisor
+        case differentMiner
         case identical
         case historyDoesNotMatch
         case consistent
@@ -120,6 +122,7 @@ public struct EquivocationProof: Sendable, Hashable, CanonicalCodable {
         public var description: String {
             switch self {
             case .differentTaskOrSupervisor: "the checkpoints are not of one task by one supervisor"
+            case .differentMiner: "the checkpoints state different miners' logs"
             case .identical: "the checkpoints state the same size and root"
             case .historyDoesNotMatch: "the history given does not have the larger checkpoint's root at its size"
             case .consistent: "the checkpoints are consistent: no equivocation"
@@ -127,10 +130,11 @@ public struct EquivocationProof: Sendable, Hashable, CanonicalCodable {
         }
     }
 
-    /// The proof for two checkpoints (either order). When their sizes differ, `history` must be the history the
+    /// The proof for two checkpoints (either order). When their sizes differ, `history` must be the miner's log the
     /// larger checkpoint signed (its root at the larger size equals that checkpoint's root).
     public init(_ a: HistoryCheckpoint, _ b: HistoryCheckpoint, history: MessageHistory?) throws(Failure) {
         guard a.taskID == b.taskID, a.supervisor == b.supervisor else { throw .differentTaskOrSupervisor }
+        guard a.miner == b.miner else { throw .differentMiner }
         let aFirst = a.size < b.size || (a.size == b.size && a.root.bytes.lexicographicallyPrecedes(b.root.bytes))
         let (small, large) = aFirst ? (a, b) : (b, a)
         guard small.size != large.size || small.root != large.root else { throw .identical }

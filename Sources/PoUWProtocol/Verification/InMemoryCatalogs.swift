@@ -14,15 +14,15 @@ public final class InMemoryTaskCatalog: TaskCatalog {
     public func miningParameters(task: Hash256) -> MiningParameters? { tasks.withLock { $0[task] } }
 }
 
-/// Histories a node holds in memory, e.g. the live `HistoryRecorder` of an in-process supervisor.
+/// Canonical histories a node holds in memory, e.g. the live `HistoryRecorder.canonical` of an in-process node.
 ///
-/// Guarantees: thread-safe; `history(task:)` returns the last history set for the task.
+/// Guarantees: thread-safe; `canonicalHistory(task:)` returns the last canonical history set for the task.
 public final class InMemoryHistories: HistorySource {
-    private let histories = Mutex<[Hash256: MessageHistory]>([:])
+    private let histories = Mutex<[Hash256: CanonicalHistory]>([:])
 
     public init() {}
 
-    public func set(_ history: MessageHistory) { histories.withLock { $0[history.taskID] = history } }
+    public func set(_ history: CanonicalHistory) { histories.withLock { $0[history.taskID] = history } }
 
-    public func history(task: Hash256) -> MessageHistory? { histories.withLock { $0[task] } }
+    public func canonicalHistory(task: Hash256) -> CanonicalHistory? { histories.withLock { $0[task] } }
 }

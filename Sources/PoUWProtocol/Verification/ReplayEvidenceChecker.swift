@@ -153,6 +153,9 @@ public struct ReplayEvidenceChecker: EvidenceChecker, Sendable {
             return .notProven(reason: "payload is not an equivocation proof: \(error)")
         }
         let (small, large) = (proof.smaller, proof.larger)
+        guard small.miner == large.miner else {
+            return .notProven(reason: "the checkpoints state different miners' logs")
+        }
         for checkpoint in [small, large] {
             guard checkpoint.hasValidSignature else {
                 return .notProven(reason: "a checkpoint's signature does not verify: it binds nobody")

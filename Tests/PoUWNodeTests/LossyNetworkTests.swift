@@ -1,0 +1,91 @@
+import Foundation
+import PoUWChain
+import PoUWCore
+import PoUWNode
+import PoUWProtocol
+import Testing
+
+/// The whole lifecycle over links that lose, delay and reorder messages: nodes reach each other only through
+/// their transports, fetch what they miss by hash, and still agree on every block.
+@Suite(.serialized) struct LossyNetworkTests {
+    static func lossyRun(directory: String, seed: UInt64, rounds: Int) throws -> LocalNetwork {
+        let (json, train, test) = try NodeTestSupport.digits()
+        var configuration = NetworkConfiguration()
+        configuration.miners = 2
+        configuration.supervisors = 1
+        configuration.evaluators = 1
+        configuration.checkpointInterval = 10
+        configuration.seed = seed
+        configuration.lossPerMillion = 50_000
+        configuration.reorderPerMillion = 50_000
+        configuration.jitterMicroseconds = 3_000
+        let network = try LocalNetwork(
+            directory: directory,
+            configuration: configuration,
+            taskJSON: json,
+            train: train,
+            test: test,
+            filler: try NodeTestSupport.filler()
+        )
+        for _ in 0..<rounds { try network.round() }
+        let evaluation = try network.evaluate()
+        let result = try #require(evaluation.result)
+        #expect(try network.confirm(result, limit: 200))
+        #expect(network.synchronize(limit: 40))
+        return network
+    }
+
+    @Test func fivePercentLossAndReorderingStillAgreeOnEveryBlock() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("lossy")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try Self.lossyRun(directory: directory, seed: 5, rounds: 40)
+        let chain = network.archive.chain
+        // The network really lost and reordered messages.
+        #expect(network.network.statistics.lost > 0)
+        #expect(network.network.statistics.heldBack > 0)
+        // Every node ends on the same tip, with nothing refused or given up: it verified each block by replay.
+        let tip = chain.tip
+        #expect(tip.height >= 3)
+        for node in network.nodes {
+            #expect(node.chain.tip == tip, "\(node.name)")
+            #expect(node.statistics.blocksInvalid == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")
+            #expect(node.statistics.blocksUnavailable == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")
+            #expect(node.pendingBlockCount == 0, "\(node.name)")
+        }
+        // Recovery happened over the transport: fetches answered, and some asked again.
+        let fetched = network.nodes.map(\.fetchStatistics)
+        #expect(fetched.map(\.objectsReceived).reduce(0, +) > 0)
+        #expect(fetched.map(\.retransmissions).reduce(0, +) > 0)
+        #expect(fetched.map(\.objectsRejected).reduce(0, +) == 0)
+        // The task's blocks: at least one, each accepted by every node (all share the chain).
+        var taskBlocks = 0
+        for height in 1...tip.height {
+            let block = try #require(try chain.block(atHeight: height))
+            guard let bytes = try network.archive.artefacts.bytes(for: block.header.msgHash) else { continue }
+            if try IterationMessage(canonicalBytes: bytes).body.taskID == network.task.taskID { taskBlocks += 1 }
+        }
+        #expect(taskBlocks >= 1)
+        // The fee was paid out and the books balance.
+        #expect(try chain.task(network.task.taskID)?.settled == true)
+        let supply = try chain.supply()
+        #expect(supply.held == supply.expected)
+        // The archive's own data replays: every block valid offline.
+        let data = try StoredData(path: directory)
+        let blocks = try data.verifyChain()
+        #expect(blocks.allSatisfy { $0.verdict == "valid" }, "\(blocks.filter { $0.verdict != "valid" })")
+    }
+
+    @Test func theSameSeedReproducesTheSameRun() throws {
+        let first = try NodeTestSupport.temporaryDirectory("lossy-a")
+        let second = try NodeTestSupport.temporaryDirectory("lossy-b")
+        defer {
+            try? FileManager.default.removeItem(atPath: first)
+            try? FileManager.default.removeItem(atPath: second)
+        }
+        let a = try Self.lossyRun(directory: first, seed: 11, rounds: 10)
+        let b = try Self.lossyRun(directory: second, seed: 11, rounds: 10)
+        #expect(a.archive.chain.tip == b.archive.chain.tip)
+        #expect(a.network.statistics == b.network.statistics)
+        #expect(a.nodes.map(\.fetchStatistics) == b.nodes.map(\.fetchStatistics))
+    }
+}
