@@ -187,6 +187,8 @@ public final class Node {
             }
         case .selectionProof(let task, let ticket, let proof, let owner):
             receiveSelectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
+        case .attestation(let bytes):
+            receiveAttestation(bytes)
         }
     }
 

@@ -17,6 +17,8 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     case checkpoint(task: Hash256, miner: NodeKey, sequence: UInt64, state: [UInt8])
     /// A ticket holder's VRF proof for a registered task's selection, and the node key that owns the ticket.
     case selectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey)
+    /// A drawn verifier's signed attestation of one block of a task (economics `BlockAttestation` bytes).
+    case attestation([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -46,6 +48,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             writer.hash(ticket)
             writer.lengthPrefixed(proof)
             writer.raw(owner.bytes)
+        case .attestation(let bytes):
+            writer.u8(5)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -76,6 +81,7 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
                 throw CanonicalDecodingError.invalidValue(field: "selectionProof.owner", reason: "\(error)")
             }
             self = .selectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
+        case 5: self = .attestation(try reader.lengthPrefixed(field: "attestation", limit: 1024))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }
