@@ -560,6 +560,25 @@ struct VerifierDrawTests {
         let verifierA = try e.buy(.verifier, by: 0)
         let verifierB = try e.buy(.verifier, by: 3)
         try e.extend([miner, evaluator, supervisor, verifierA, verifierB])  // height 1; live from 4
+        // Transaction version 2 is only for a PAY_FOR_TASK with terms: a v1 PAY_FOR_TASK or a transfer relabelled
+        // v2 does not decode; a PAY_FOR_TASK with terms round-trips as v2.
+        let withTerms = e.payForTask(by: 0, escrow: 1_000)
+        e.unsign(0)
+        #expect(withTerms.canonicalBytes[1] == Transaction.termsVersion)
+        #expect(try Transaction(canonicalBytes: withTerms.canonicalBytes) == withTerms)
+        let plain = e.payForTask(by: 0, escrow: 1_000, withTerms: false)
+        e.unsign(0)
+        let transfer = e.signed(
+            .transfer(Transfer(to: TestChain.address(1), amount: Amount(units: 1), memo: [])),
+            by: 0
+        )
+        e.unsign(0)
+        for tx in [plain, transfer] {
+            var bytes = tx.canonicalBytes
+            #expect(bytes[1] == Transaction.formatVersion)
+            bytes[1] = Transaction.termsVersion
+            #expect(throws: CanonicalDecodingError.self) { try Transaction(canonicalBytes: bytes) }
+        }
         // A PAY_FOR_TASK without terms is refused.
         try e.expectRuleRejected([e.payForTask(by: 0, escrow: 1_000, withTerms: false)], signers: [0], "no task terms")
         try e.extend()
@@ -683,6 +702,27 @@ struct VerifierDrawTests {
             ),
             "supervisor seats [] are not the VRF selection"
         )
+
+        // A reorg that replaces the attested block: its record is undone, so its attestation is "not on this
+        // chain" (a heavier branch from height 4 replaces blocks 5 and 6).
+        var parent = try #require(try e.chain.mainChainId(atHeight: 4))
+        for i in 0..<3 {
+            let side = try e.t.block(parent: parent, miner: TestChain.address(1), extra: [0xc0, UInt8(i)])
+            try e.chain.process(side)
+            parent = side.id
+        }
+        #expect(e.chain.tip.id == parent && e.chain.tip.height == 7)
+        #expect(try EconomicLedgerRules.minedBlock(own.id, ledger: e.chain.ledgerView()) == nil)
+        try rejected(claim([drawn]), "which is not of task \(task.id.short): not on this chain")
+        // Back to the original branch (two more blocks on it) for the rest of the test.
+        var back = foreign.id
+        for i in 0..<2 {
+            let b = try e.t.block(parent: back, miner: TestChain.address(3), extra: [0xd0, UInt8(i)])
+            try e.chain.process(b)
+            back = b.id
+        }
+        #expect(e.chain.tip.id == back && e.chain.tip.height == 8)
+        #expect(try EconomicLedgerRules.minedBlock(own.id, ledger: e.chain.ledgerView())?.height == 5)
 
         // The drawn verifier's attestation settles; its owner is paid by the block's miner.
         let owners = [

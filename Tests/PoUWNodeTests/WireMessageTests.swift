@@ -12,6 +12,7 @@ import Testing
             .transaction([9]),
             .checkpoint(task: Hash256.sha256([1]), miner: key, sequence: 42, state: [5, 6]),
             .selectionProof(task: Hash256.sha256([2]), ticket: Hash256.sha256([3]), proof: [8, 9], owner: key),
+            .attestation([0x79, 1, 4]),
         ]
         for sample in samples {
             let bytes = sample.canonicalBytes

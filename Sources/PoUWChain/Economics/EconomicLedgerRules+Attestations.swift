@@ -74,7 +74,7 @@ extension EconomicLedgerRules {
             height: height,
             usedTickets: [],
             parameters: parameters,
-            verifier: verifier
+            verifier: VerifiedOutputs(entries: entries, alpha: context.alpha, fallback: verifier)
         )
     }
 
@@ -167,5 +167,26 @@ extension EconomicLedgerRules {
             }
         }
         return charges
+    }
+}
+
+/// The outputs `blockDraw` already verified (one ECVRF verification per attestation instead of two): answers
+/// from them for the same key, input and proof, and asks the real verifier for anything else.
+private struct VerifiedOutputs: VRFVerifying {
+    let known: [[UInt8]: [UInt8]]
+    let alpha: [UInt8]
+    let fallback: ECVRFVerifier
+
+    init(entries: [SelectionEntry], alpha: [UInt8], fallback: ECVRFVerifier) {
+        var known: [[UInt8]: [UInt8]] = [:]
+        for e in entries where !e.beta.isEmpty { known[e.ticket.vrfPublicKey + e.proof] = e.beta }
+        self.known = known
+        self.alpha = alpha
+        self.fallback = fallback
+    }
+
+    func verifiedOutput(publicKey: [UInt8], alpha: [UInt8], proof: [UInt8]) -> [UInt8]? {
+        if alpha == self.alpha, let beta = known[publicKey + proof] { return beta }
+        return fallback.verifiedOutput(publicKey: publicKey, alpha: alpha, proof: proof)
     }
 }
