@@ -85,9 +85,15 @@ public enum TaskSettlement {
                 let body = try IterationMessage(canonicalBytes: bytes).body
                 guard body.taskID == task.taskID else { continue }
                 blocks[body.minerKey, default: 0] += 1
-                let heard = (node.lifecycle.attestations[task.taskID]?[block.id] ?? [:]).values.sorted {
-                    $0.ticket < $1.ticket
+                // Only attestations the chain can accept take part: signed by the owner of an existing verifier
+                // ticket whose stake is locked (a bogus one heard must not void the block's draw).
+                let heard = (node.lifecycle.attestations[task.taskID]?[block.id] ?? [:]).values.filter { a in
+                    guard let record = try? node.chain.ticket(a.ticket), record.role == .verifier,
+                        a.signerAddress == record.owner, a.hasValidSignature
+                    else { return false }
+                    do { return try ledger.value(forKey: EconomicState.fate(a.ticket)) == nil } catch { return false }
                 }
+                .sorted { $0.ticket < $1.ticket }
                 guard let terms, !heard.isEmpty,
                     let draw = try? node.economics.blockDraw(
                         heard,
