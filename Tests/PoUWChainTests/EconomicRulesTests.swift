@@ -559,7 +559,18 @@ struct VerifierDrawTests {
         let supervisor = try e.buy(.supervisor, by: 3)
         let verifierA = try e.buy(.verifier, by: 0)
         let verifierB = try e.buy(.verifier, by: 3)
-        try e.extend([miner, evaluator, supervisor, verifierA, verifierB])  // height 1; live from 4
+        // A generalist verifier (4 model types, 1 TiB datasets): match score ≈ 0.42, so many of its draws are
+        // above its score and it is not drawn.
+        let generalist = Preferences.compute(
+            try ComputePreferences(
+                modelTypes: ["cnn", "mlp", "resnet", "rnn"],
+                gpuCount: 1,
+                gpuMemoryMiB: 8192,
+                maxDatasetBytes: 1 << 40
+            )
+        ).canonicalBytes
+        let verifierC = try e.buy(.verifier, by: 2, preferences: generalist)
+        try e.extend([miner, evaluator, supervisor, verifierA, verifierB, verifierC])  // height 1; live from 4
         // Transaction version 2 is only for a PAY_FOR_TASK with terms: a v1 PAY_FOR_TASK or a transfer relabelled
         // v2 does not decode; a PAY_FOR_TASK with terms round-trips as v2.
         let withTerms = e.payForTask(by: 0, escrow: 1_000)
@@ -723,6 +734,24 @@ struct VerifierDrawTests {
         }
         #expect(e.chain.tip.id == back && e.chain.tip.height == 8)
         #expect(try EconomicLedgerRules.minedBlock(own.id, ledger: e.chain.ledgerView())?.height == 5)
+
+        // A draw above the ticket's match score is not drawn, even alone (mine task blocks until C's draw is one).
+        var ineligible: BlockAttestation?
+        for _ in 0..<4 where ineligible == nil {
+            let block = try e.mine(by: 1)
+            let attestation = try attest(block, verifierC, 2)
+            let alone = try e.rules.blockDraw(
+                [attestation],
+                block: block.id,
+                height: e.chain.tip.height,
+                taskId: task.id,
+                terms: try EconomicChain.terms(),
+                ledger: e.chain.ledgerView()
+            )
+            if alone.seats.isEmpty && alone.excluded.isEmpty { ineligible = attestation }
+        }
+        let aboveScore = try #require(ineligible, "no ineligible draw in 4 blocks")
+        try rejected(claim([aboveScore]), "\(verifierC.id.short) was not drawn for block \(aboveScore.block.short)")
 
         // The drawn verifier's attestation settles; its owner is paid by the block's miner.
         let owners = [
