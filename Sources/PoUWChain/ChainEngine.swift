@@ -317,6 +317,7 @@ struct ChainEngine {
                 throw ChainError.invalidBlock(id: id, .coinbaseAmount(expected: expected, found: paid))
             }
             for p in coinbase.outputs { try TransactionApplier.credit(p.to, p.amount, coinbaseId, &ledger) }
+            try rules.endBlock(height: height, blockID: id, coinbase: coinbase, ledger: &ledger)
             return BlockUndo(blockId: id, previous: ledger.undoEntries())
         } catch {
             switch error {

@@ -43,6 +43,8 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     // 0x75 retired (was a second ticket record; the chain's ticketRecord 0x15 is the one).
     case settlementClaim = 0x76
     case economicState = 0x77
+    case taskTerms = 0x78
+    case blockAttestation = 0x79
 
     // Node (0x80–0x8f)
     case wireMessage = 0x80

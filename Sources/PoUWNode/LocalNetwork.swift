@@ -31,7 +31,7 @@ public struct NetworkConfiguration: Sendable, Hashable {
     public var fee = Amount(units: Amount.unitsPerPAI / 100)
     /// What the client transfers to each worker node at the start, to pay for its tickets.
     public var workerFunding = Amount(units: 10 * Amount.unitsPerPAI)
-    /// Verifier seats per task (the archive holds the one verifier ticket).
+    /// Verifiers drawn for each block of the task (the archive holds the one verifier ticket).
     public var verifiers = 1
     /// Rounds the bootstrap (fillers, tickets, registration, selection) may take before `LocalNetwork` gives up.
     public var bootstrapLimit = 3_000
@@ -164,6 +164,13 @@ public final class LocalNetwork {
         archive = try node("archive", [.archive, .verifier])
         let workers = miners + supervisors + evaluators + [archive]
 
+        // The seat counts the client asks for in its PAY_FOR_TASK (verifiers: drawn per block).
+        let seats = SeatCounts(
+            miners: miners.count,
+            supervisors: supervisors.count,
+            evaluators: evaluators.count,
+            verifiers: configuration.verifiers
+        )
         // The client funds each worker (sequences 0…n−1), then pays for the task with the next sequence.
         let clientAccount = try client.chain.account(client.account)
         let task = try PreparedTask(
@@ -175,17 +182,12 @@ public final class LocalNetwork {
             sequence: clientAccount.sequence + UInt64(workers.count),
             escrow: configuration.escrow,
             fee: configuration.fee,
-            miners: miners.count
+            miners: miners.count,
+            seats: seats
         )
         self.task = task
-        // Operators provision their nodes for this kind of task (match score 1) and agree on the seat counts.
+        // Operators provision their nodes for this kind of task (match score 1).
         let requirements = try TaskRegistration.requirements(for: task)
-        let seats = SeatCounts(
-            miners: miners.count,
-            supervisors: supervisors.count,
-            evaluators: evaluators.count,
-            verifiers: configuration.verifiers
-        )
         func plan(_ roles: [Role]) throws -> [Role: Preferences] {
             var out: [Role: Preferences] = [:]
             for role in roles { out[role] = try TaskRegistration.provisionedPreferences(for: role, requirements) }

@@ -103,6 +103,8 @@ extension Node {
                 recorded.body.sequence == body.sequence
             else { continue }
             guard let proof = try? DoubleSignatureProof(recorded, message) else { return }
+            // A proof too large to embed names both messages by hash: keep the refused one so others can fetch it.
+            if !proof.isEmbedded { _ = try? protocolStore.put(message) }
             report(.doubleSignature(proof, ticket: .zero), role: .miner, source: "arrival")
             return
         }

@@ -15,7 +15,8 @@ extension Node {
         public internal(set) var fillerSource: FillerTask.Source?
         /// The tickets this node buys (one 1-lot ticket per role) and the preferences each declares.
         public internal(set) var ticketPlan: [Role: Preferences] = [:]
-        /// Seats a selection fills (agreed by the network).
+        /// Seats this node's operator asks for when it is the client (a task's seats come from its PAY_FOR_TASK's
+        /// terms, recorded by the chain).
         public internal(set) var seats = SeatCounts(miners: 0, supervisors: 0, evaluators: 0, verifiers: 0)
         /// The BUY_TICKETS this node sent, by role; their ids are the ticket ids.
         public internal(set) var purchases: [Role: Transaction] = [:]
@@ -33,6 +34,10 @@ extension Node {
         /// Selections derived, by task; and why a derivation failed.
         public internal(set) var selections: [Hash256: TaskSelection] = [:]
         public internal(set) var failures: [Hash256: String] = [:]
+        /// Block attestations heard (and made), by task, block and verifier ticket: the first one per pair is kept.
+        public internal(set) var attestations: [Hash256: [Hash256: [Hash256: BlockAttestation]]] = [:]
+        /// Main-chain heights this node has considered attesting (its verifier ticket's draws).
+        var attestedThrough: UInt64 = 0
 
         public init() {}
     }
@@ -91,6 +96,67 @@ extension Node {
             // Proofs are heard until the block after the registration; the selection closes then.
             if chain.tip.height >= escrow.height + 1 { deriveSelection(task) }
         }
+        attestBlocks()
+    }
+
+    // MARK: verifiers drawn per block
+
+    /// For each main-chain block connected since the last call whose iteration message belongs to a paid task with
+    /// a known selection: if this node's verifier ticket is drawn for the block (`EconomicLedgerRules.blockDraw`
+    /// over `"PoUW/select/v1" ‖ block id ‖ task id ‖ verifier`, alone — its own draw is eligible under the task's
+    /// requirements), it signs a `BlockAttestation` (the node accepted the block only after replaying it) and
+    /// broadcasts it. Whether it keeps the seat against other drawn verifiers is settled when the evaluators
+    /// gather the attestations (the lowest draws win the block's `verifiersPerBlock` seats).
+    func attestBlocks() {
+        let tip = chain.tip.height
+        defer { lifecycle.attestedThrough = max(lifecycle.attestedThrough, tip) }
+        guard let vrf = lifecycle.vrfKey, let ticket = lifecycle.purchases[.verifier]?.id,
+            (try? chain.ticket(ticket)) ?? nil != nil, tip > lifecycle.attestedThrough
+        else { return }
+        let ledger = chain.ledgerView()
+        for height in (lifecycle.attestedThrough + 1)...tip {
+            guard let block = try? chain.block(atHeight: height),
+                let message = try? artefacts.message(block.header.msgHash)
+            else { continue }
+            let taskID = message.body.taskID
+            guard lifecycle.selections[taskID] != nil,
+                let terms = (try? EconomicLedgerRules.terms(task: taskID, ledger: ledger)) ?? nil
+            else { continue }
+            let context = SelectionContext.blockVerifiers(blockHash: block.id, taskId: taskID)
+            let attestation = BlockAttestation.sign(
+                task: taskID,
+                block: block.id,
+                ticket: ticket,
+                proof: vrf.prove(alpha: context.alpha).bytes,
+                key: key
+            )
+            guard
+                let draw = try? economics.blockDraw(
+                    [attestation],
+                    block: block.id,
+                    height: height,
+                    taskId: taskID,
+                    terms: terms,
+                    ledger: ledger
+                ),
+                draw.seats.contains(where: { $0.ticket == ticket })
+            else { continue }
+            receiveAttestation(attestation.canonicalBytes)
+            broadcast(.attestation(attestation.canonicalBytes))
+        }
+    }
+
+    /// Keeps a heard attestation (validly signed; the first per (task, block, ticket)) for the task's settlement.
+    @discardableResult
+    func receiveAttestation(_ bytes: [UInt8]) -> Bool {
+        guard let attestation = try? BlockAttestation(canonicalBytes: bytes), attestation.hasValidSignature else {
+            statistics.lastRejection = "attestation refused: undecodable or not validly signed"
+            return false
+        }
+        let (task, block, ticket) = (attestation.task, attestation.block, attestation.ticket)
+        guard lifecycle.attestations[task]?[block]?[ticket] == nil else { return false }
+        lifecycle.attestations[task, default: [:]][block, default: [:]][ticket] = attestation
+        return true
     }
 
     /// Sends the missing BUY_TICKETS (one 1-lot ticket per planned role at the current price) once the account
@@ -163,7 +229,6 @@ extension Node {
         do {
             let selection = try TaskRegistration.select(
                 task: task,
-                seats: lifecycle.seats,
                 proofs: (lifecycle.proofs[task.taskID] ?? [:]).values.sorted { $0.ticket < $1.ticket },
                 keys: lifecycle.proofOwners[task.taskID] ?? [:],
                 chain: chain,

@@ -207,6 +207,8 @@ public final class Node {
             receiveTip(id: id, height: height, from: peer)
         case .historyCheckpoint(let bytes):
             receiveHistoryCheckpoint(bytes)  // Node+HistoryCheckpoints.swift
+        case .attestation(let bytes):
+            if receiveAttestation(bytes), peer != nil { relay(message, except: peer) }
         }
     }
 

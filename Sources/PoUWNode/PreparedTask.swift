@@ -11,7 +11,8 @@ public import PoUWProtocol
 /// Definitions: batches are `BatchPlan(sampleCount: train.count, batchSize: task.batchSize, seed: dataSeed)` over
 /// the training set; the dataset root is `TaskRules.datasetRoot(batchHashes:)` (RFC 6962 over the batch hashes);
 /// the test-set root is the same construction over the test set cut with the same plan rule. The PAY_FOR_TASK
-/// carries the task JSON bytes unchanged (the seed's file), both roots and the escrow. The initial weights' seed
+/// carries the task JSON bytes unchanged (the seed's file), both roots, the escrow and the task terms: the client's
+/// seat counts and the requirements `TaskRegistration.requirements(definition:batches:)` gives for its data. The initial weights' seed
 /// is `modelSeed(taskID:)`: the first 8 bytes of the task id, little-endian — known only once the task is fixed,
 /// and the same for every miner. Guarantees: a pure function of its inputs.
 public struct PreparedTask: Sendable {
@@ -69,7 +70,8 @@ public struct PreparedTask: Sendable {
         sequence: UInt64,
         escrow: Amount,
         fee: Amount,
-        miners: Int
+        miners: Int,
+        seats: SeatCounts? = nil
     ) throws {
         let definition = try TaskDefinition(json: json)
         guard train.featureCount == definition.inputSize else {
@@ -81,10 +83,15 @@ public struct PreparedTask: Sendable {
         let plan = BatchPlan(sampleCount: train.count, batchSize: definition.batchSize, seed: dataSeed)
         guard plan.batchCount >= miners else { throw Failure.tooFewBatches(batches: plan.batchCount, miners: miners) }
         let testPlan = BatchPlan(sampleCount: test.count, batchSize: definition.batchSize, seed: dataSeed)
+        let batches = (0..<plan.batchCount).map { plan.batch($0, of: train) }
+        let counts = seats ?? SeatCounts(miners: miners, supervisors: 1, evaluators: 1, verifiers: 1)
+        let terms = try counts.terms(
+            requirements: try TaskRegistration.requirements(definition: definition, batches: batches)
+        )
         self.init(
             json: json,
             definition: definition,
-            batches: (0..<plan.batchCount).map { plan.batch($0, of: train) },
+            batches: batches,
             test: test,
             testSetRoot: TaskRules.datasetRoot(batchHashes: testPlan.batchHashes(of: test)),
             dataSeed: dataSeed,
@@ -92,7 +99,13 @@ public struct PreparedTask: Sendable {
         ) { datasetRoot, testSetRoot in
             Transaction(
                 body: .payForTask(
-                    PayForTask(taskDefinition: json, datasetRoot: datasetRoot, testSetRoot: testSetRoot, escrow: escrow)
+                    PayForTask(
+                        taskDefinition: json,
+                        datasetRoot: datasetRoot,
+                        testSetRoot: testSetRoot,
+                        escrow: escrow,
+                        terms: terms.canonicalBytes
+                    )
                 ),
                 signer: client.publicKey,
                 sequence: sequence,

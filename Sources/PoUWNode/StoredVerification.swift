@@ -168,7 +168,11 @@ extension StoredData {
                 taskID: id,
                 miners: Set(miners),
                 assignment: SeededBatchAssignment(
-                    seed: id,
+                    // A paid task is dealt from its including block (recorded by the chain); a filler by its id.
+                    seed: (try? EconomicLedgerRules.selectionHash(task: id, ledger: LedgerOverlay(base: chain)))
+                        .flatMap { $0 }.map {
+                            SeededBatchAssignment.seed(selectionBlock: $0, taskID: id)
+                        } ?? id,
                     miners: miners,
                     batchCount: max(batchHashes.count, miners.count)
                 ),

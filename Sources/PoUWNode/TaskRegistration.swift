@@ -1,12 +1,12 @@
 public import PoUWChain
 public import PoUWCore
 public import PoUWEconomics
-import PoUWML
+public import PoUWML
 public import PoUWProtocol
 
-/// How many seats of each role a task's selection fills. The seed's task JSON has no worker counts, so the
-/// network agrees on them up front (like a chain parameter); the chain checks a TASK_RESULT against as many seats
-/// as its claim lists.
+/// How many seats of each role a client asks for (the seed's task JSON has no worker counts, so the client states
+/// them): they go into its PAY_FOR_TASK's `TaskTerms` (`terms(requirements:)`), and the chain and every node take a
+/// task's seats from there. `verifiers` is the number drawn for each block of the task.
 public struct SeatCounts: Sendable, Hashable {
     public var miners: Int
     public var supervisors: Int
@@ -23,15 +23,30 @@ public struct SeatCounts: Sendable, Hashable {
     public var byRole: [Role: Int] {
         [.miner: miners, .supervisor: supervisors, .evaluator: evaluators, .verifier: verifiers]
     }
+
+    /// The task terms a PAY_FOR_TASK carries for these seats and `requirements`.
+    public func terms(requirements: TaskRequirements) throws -> TaskTerms {
+        func count(_ n: Int) -> UInt16 { UInt16(clamping: max(0, n)) }
+        return try TaskTerms(
+            miners: count(miners),
+            supervisors: count(supervisors),
+            evaluators: count(evaluators),
+            verifiersPerBlock: count(verifiers),
+            requirements: requirements
+        )
+    }
 }
 
 /// A paid task's selection as every node derives it from chain data (PROTOCOL.md "registration"): the VRF
 /// proofs its tickets' holders published, recomputed with economics' `Selection` through the chain's own
 /// `EconomicLedgerRules.selectionOutcomes` at the task's registration height, and the `TaskRules` that follow.
 ///
-/// Definitions: requirements = `TaskRegistration.requirements(for:)`; the selected miners' node keys come from
+/// Definitions: requirements and seat counts = the task's PAY_FOR_TASK terms (recorded by the chain; a node also
+/// checks that the requirements describe the data it received, `TaskRegistration.requirements(for:)`); verifiers
+/// take no task seat (they are drawn per block, `Node.Lifecycle.attestations`); the selected miners' node keys come from
 /// the proofs' announcements (a key is accepted only if it hashes to the ticket owner's address); batch
-/// assignment = `SeededBatchAssignment(seed: task id, miners: the selected miners)`.
+/// assignment = `SeededBatchAssignment(seed: SeededBatchAssignment.seed(selectionBlock: the block that included the
+/// PAY_FOR_TASK, taskID:), miners: the selected miners)`, so neither the draw nor the deal can be ground by the client.
 /// Guarantees: a pure function of the chain state, the task's data and the proofs; the same inputs give the same
 /// seats on every node, and the evaluators' TASK_RESULT carries exactly these proofs so the chain re-checks them.
 public struct TaskSelection: Sendable {
@@ -64,10 +79,13 @@ public enum TaskRegistration {
         case notRegistered(Hash256)
         case rules(String)
         case noMiners(Hash256)
+        case termsDoNotFitData(Hash256)
 
         public var description: String {
             switch self {
-            case .notRegistered(let id): "task \(id.short) is not registered on this chain"
+            case .notRegistered(let id): "task \(id.short) is not registered on this chain (or has no task terms)"
+            case .termsDoNotFitData(let id):
+                "task \(id.short): the requirements its PAY_FOR_TASK states do not describe its published data"
             case .rules(let reason): "selection: \(reason)"
             case .noMiners(let id): "no miner ticket won a seat in task \(id.short)"
             }
@@ -78,17 +96,22 @@ public enum TaskRegistration {
     /// the binary32 features) for miners to hold and supervisors to store; one GPU if the task asks for one; no bandwidth or
     /// redundancy floor.
     public static func requirements(for task: PreparedTask) throws -> TaskRequirements {
+        try requirements(definition: task.definition, batches: task.batches)
+    }
+
+    /// `requirements(for:)` from a task's definition and training batches.
+    public static func requirements(definition: TaskDefinition, batches: [Batch]) throws -> TaskRequirements {
         // The batches' payload: a label byte and the binary32 features of every row.
-        let bytes = UInt64(task.batches.reduce(0) { $0 + $1.rows * (1 + 4 * $1.featureCount) })
+        let bytes = UInt64(batches.reduce(0) { $0 + $1.rows * (1 + 4 * $1.featureCount) })
         let modelType: String =
-            switch task.definition.model {
+            switch definition.model {
             case .mlp: "mlp"
             case .cnn: "cnn"
             }
         return try TaskRequirements(
             modelType: modelType,
             datasetBytes: bytes,
-            minGPUCount: task.definition.gpu == true ? 1 : 0,
+            minGPUCount: definition.gpu == true ? 1 : 0,
             minGPUMemoryMiB: 0,
             storageBytes: bytes,
             minBandwidthMbps: 0,
@@ -120,22 +143,26 @@ public enum TaskRegistration {
     }
 
     /// The selection of `task` from the chain `chain` holds and the published `proofs` (`keys`: the node key
-    /// each proof's publisher announced, by ticket).
+    /// each proof's publisher announced, by ticket), with the seats and requirements of the task's terms.
     public static func select(
         task: PreparedTask,
-        seats: SeatCounts,
         proofs: [SelectionClaim.Proof],
         keys announced: [Hash256: NodeKey],
         chain: Blockchain,
         rules economics: EconomicLedgerRules
     ) throws -> TaskSelection {
-        guard let escrow = try chain.task(task.taskID) else { throw Failure.notRegistered(task.taskID) }
-        let selection = SelectionClaim(requirements: try requirements(for: task), proofs: proofs)
+        guard let escrow = try chain.task(task.taskID), let selectionBlock = try chain.selectionHash(task: task.taskID),
+            let terms = try EconomicLedgerRules.terms(task: task.taskID, ledger: chain.ledgerView())
+        else { throw Failure.notRegistered(task.taskID) }
+        guard try requirements(for: task) == terms.requirements else { throw Failure.termsDoNotFitData(task.taskID) }
+        let selection = SelectionClaim(requirements: terms.requirements, proofs: proofs)
+        var seats: [Role: Int] = [:]
+        for role in Role.allCases { seats[role] = terms.seats(role) }
         let outcomes: [Role: SelectionOutcome]
         do {
             outcomes = try economics.selectionOutcomes(
                 selection,
-                seats: seats.byRole,
+                seats: seats,
                 taskId: task.taskID,
                 registrationHeight: escrow.height,
                 ledger: chain.ledgerView()
@@ -155,7 +182,11 @@ public enum TaskRegistration {
         let rules = try TaskRules(
             taskID: task.taskID,
             miners: Set(miners),
-            assignment: SeededBatchAssignment(seed: task.taskID, miners: miners, batchCount: task.batches.count),
+            assignment: SeededBatchAssignment(
+                seed: SeededBatchAssignment.seed(selectionBlock: selectionBlock, taskID: task.taskID),
+                miners: miners,
+                batchCount: task.batches.count
+            ),
             batchHashes: task.batchHashes,
             datasetRoot: task.datasetRoot,
             parameterCount: UInt32(task.miningParameters.parameterCount),

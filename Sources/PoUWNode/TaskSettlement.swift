@@ -15,9 +15,11 @@ public import PoUWProtocol
 /// number of its messages in the history — zero, with quality zero, for a miner this node has proven a cheat
 /// against in the task (`Node.audit.findings`: a block or an audited iteration that does not replay, a double
 /// signature), so a cheater earns nothing from the fee; the blocks it mined for the task are the main-chain blocks since the
-/// registration whose producing message is its; every verifier seat is charged for every such block (every
-/// full node replays every block). Guarantees: a pure function of the models, the test set, the history, the
-/// chain and the selection.
+/// registration whose producing message is its; for each such block the claim carries the attestations of the
+/// verifiers drawn for it (those heard, re-drawn with `EconomicLedgerRules.blockDraw`: the lowest draws fill the
+/// task's `verifiersPerBlock` seats), and the block's miner pays each of them `verifierFeePerBlock`
+/// (`EconomicLedgerRules.verifierCharges`). Guarantees: a pure function of the models, the test set, the history,
+/// the chain, the selection and the attestations heard.
 public enum TaskSettlement {
     /// One miner's evaluated model.
     public struct Score: Sendable, Hashable {
@@ -70,15 +72,40 @@ public enum TaskSettlement {
             counts[body.minerKey, default: 0] += 1
             if body.sequence >= last[body.minerKey]?.sequence ?? 0 { last[body.minerKey] = body }
         }
-        // Blocks per miner since the registration.
+        // Blocks per miner since the registration, and the attestations of the verifiers drawn for each.
         var blocks: [NodeKey: UInt64] = [:]
+        var attested: [BlockAttestation] = []
+        let ledger = node.chain.ledgerView()
+        let terms = try EconomicLedgerRules.terms(task: task.taskID, ledger: ledger)
         if node.chain.tip.height > selection.registrationHeight {
             for h in (selection.registrationHeight + 1)...node.chain.tip.height {
                 guard let block = try node.chain.block(atHeight: h),
                     let bytes = try node.artefacts.bytes(for: block.header.msgHash)
                 else { continue }
                 let body = try IterationMessage(canonicalBytes: bytes).body
-                if body.taskID == task.taskID { blocks[body.minerKey, default: 0] += 1 }
+                guard body.taskID == task.taskID else { continue }
+                blocks[body.minerKey, default: 0] += 1
+                // Only attestations the chain can accept take part: signed by the owner of an existing verifier
+                // ticket whose stake is locked (a bogus one heard must not void the block's draw).
+                let heard = (node.lifecycle.attestations[task.taskID]?[block.id] ?? [:]).values.filter { a in
+                    guard let record = try? node.chain.ticket(a.ticket), record.role == .verifier,
+                        a.signerAddress == record.owner, a.hasValidSignature
+                    else { return false }
+                    do { return try ledger.value(forKey: EconomicState.fate(a.ticket)) == nil } catch { return false }
+                }
+                .sorted { $0.ticket < $1.ticket }
+                guard let terms, !heard.isEmpty,
+                    let draw = try? node.economics.blockDraw(
+                        heard,
+                        block: block.id,
+                        height: h,
+                        taskId: task.taskID,
+                        terms: terms,
+                        ledger: ledger
+                    )
+                else { continue }
+                let seated = Set(draw.seats.map(\.ticket))
+                attested += heard.filter { seated.contains($0.ticket) }
             }
         }
         let cheaters = Set(
@@ -115,13 +142,27 @@ public enum TaskSettlement {
             },
             supervisors: selection.seats(.supervisor),
             evaluators: selection.seats(.evaluator),
-            charges: selection.seats(.verifier).flatMap { verifier in
-                scores.map { .init(verifierTicket: verifier, minerTicket: $0.ticket, blocksChecked: $0.blocks) }
-            },
-            selection: selection.selection
+            selection: selection.selection,
+            // A claim carries at most `maxAttestations`: the earliest blocks' are kept.
+            attestations: Array(attested.prefix(SettlementClaim.maxAttestations))
         )
         let settled: (table: PayoutTable, payouts: [Payout])
-        do { settled = try node.economics.expectedPayouts(claim, task: escrow, owners: selection.owners) } catch {
+        do {
+            let charges = try node.economics.verifierCharges(
+                claim,
+                taskId: task.taskID,
+                task: escrow,
+                height: node.chain.tip.height + 1,
+                owners: selection.owners,
+                ledger: ledger
+            )
+            settled = try node.economics.expectedPayouts(
+                claim,
+                task: escrow,
+                owners: selection.owners,
+                charges: charges
+            )
+        } catch {
             throw Failure.settlement("\(error)")
         }
         return Proposal(

@@ -28,6 +28,8 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     /// A supervisor's signed history checkpoint (`HistoryCheckpoint` v2), its canonical bytes. Kind 0x20, away from
     /// the small kinds other additions take next.
     case historyCheckpoint([UInt8])
+    /// A drawn verifier's signed attestation of one block of a task (economics `BlockAttestation` bytes), kind 8.
+    case attestation([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -76,6 +78,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
         case .historyCheckpoint(let bytes):
             writer.u8(0x20)
             writer.lengthPrefixed(bytes)
+        case .attestation(let bytes):
+            writer.u8(8)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -120,6 +125,7 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
         case 7:
             self = .tip(id: try reader.hash(), height: try reader.u64())
         case 0x20: self = .historyCheckpoint(try reader.lengthPrefixed(field: "historyCheckpoint", limit: 1_024))
+        case 8: self = .attestation(try reader.lengthPrefixed(field: "attestation", limit: 1024))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }

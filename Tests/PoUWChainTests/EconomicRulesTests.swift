@@ -138,17 +138,54 @@ final class EconomicChain {
         )
     }
 
-    func payForTask(by i: Int, escrow: UInt64) -> Transaction {
+    /// One seat per role and one verifier per block, with `requirements()`.
+    static func terms() throws -> TaskTerms {
+        try TaskTerms(miners: 1, supervisors: 1, evaluators: 1, verifiersPerBlock: 1, requirements: requirements())
+    }
+
+    /// A PAY_FOR_TASK carrying `terms` (default `terms()`; `withTerms: false` leaves them out: a v1 transaction).
+    func payForTask(by i: Int, escrow: UInt64, terms: TaskTerms? = nil, withTerms: Bool = true) -> Transaction {
         signed(
             .payForTask(
                 PayForTask(
                     taskDefinition: Array("mlp task \(sequences[i, default: 0])".utf8),
                     datasetRoot: Hash256.sha256([1]),
                     testSetRoot: Hash256.sha256([2]),
-                    escrow: Amount(units: escrow)
+                    escrow: Amount(units: escrow),
+                    terms: withTerms ? (terms ?? (try? Self.terms()))?.canonicalBytes : nil
                 )
             ),
             by: i
+        )
+    }
+
+    /// Mines an empty block whose coinbase pays account `i`.
+    @discardableResult
+    func mine(by i: Int) throws -> Block {
+        let b = try t.block([], miner: TestChain.address(i))
+        try chain.process(b)
+        try checkSupply()
+        return b
+    }
+
+    /// Ticket `ticket` (bought by `owner`, role verifier unless `role` says otherwise) attests `block` of `task`:
+    /// its VRF proof over `proofBlock` (default: the block itself), signed by `signer` (default: the owner).
+    static func attestation(
+        task: Hash256,
+        block: Hash256,
+        ticket: Hash256,
+        owner: Int,
+        role: TicketRole = .verifier,
+        proofBlock: Hash256? = nil,
+        signer: Int? = nil
+    ) throws -> BlockAttestation {
+        let alpha = SelectionContext.blockVerifiers(blockHash: proofBlock ?? block, taskId: task).alpha
+        return BlockAttestation.sign(
+            task: task,
+            block: block,
+            ticket: ticket,
+            proof: try vrfKey(owner, role).prove(alpha: alpha).bytes,
+            key: TestChain.key(signer ?? owner)
         )
     }
 
@@ -163,7 +200,16 @@ final class EconomicChain {
         let escrow = try #require(try chain.task(task))
         var owners: [Hash256: Address] = [:]
         for (id, _) in claim.seats { owners[id] = try chain.ticket(id)?.owner }
-        let expected = try rules.expectedPayouts(claim, task: escrow, owners: owners).payouts
+        // Charges from the attestations when they pass (a claim built to be rejected gets none).
+        let charges = try? rules.verifierCharges(
+            claim,
+            taskId: task,
+            task: escrow,
+            height: chain.tip.height + 1,
+            owners: owners,
+            ledger: chain.ledgerView()
+        )
+        let expected = try rules.expectedPayouts(claim, task: escrow, owners: owners, charges: charges ?? []).payouts
         var r = TaskResult(taskId: task, metrics: claim.canonicalBytes, payouts: payouts?(expected) ?? expected)
         r.evaluatorSignatures = evaluatorKeys.map {
             let k = TestChain.key($0)
@@ -271,8 +317,8 @@ struct EconomicRulesTests {
             miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
-            selection: try e.selection(task: early.id, holders)
+            selection: try e.selection(task: early.id, holders),
+            attestations: []
         )
         try e.expectRuleRejected(
             [try e.result(task: early.id, claim: earlyClaim, evaluatorKeys: [2], by: 2)],
@@ -283,31 +329,47 @@ struct EconomicRulesTests {
         let task = e.payForTask(by: 0, escrow: 1_000_003)
         try e.extend([task])
         let selection = try e.selection(task: task.id, holders)
+        // Heights 5, 6: two blocks of the task mined by its miner (account 1); the verifier ticket attests both.
+        let blocks = [try e.mine(by: 1).id, try e.mine(by: 1).id]
+        let attestations = try blocks.map {
+            try EconomicChain.attestation(task: task.id, block: $0, ticket: verifier.id, owner: 0)
+        }
         let claim = SettlementClaim(
             miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
-            selection: selection
+            selection: selection,
+            attestations: attestations
         )
-        // A claim without VRF proofs (v1), a seat the VRF selection did not give, a forged proof.
-        let v1 = SettlementClaim(
-            miners: claim.miners,
-            supervisors: claim.supervisors,
-            evaluators: claim.evaluators,
-            charges: claim.charges
-        )
-        try e.expectRuleRejected(
-            [try e.result(task: task.id, claim: v1, evaluatorKeys: [2], by: 2)],
-            signers: [2],
-            "carries no VRF selection proofs"
-        )
+        // Claims of the per-task verifier design (v1 without proofs, v2 with them) are refused.
+        for old in [
+            SettlementClaim(
+                miners: claim.miners,
+                supervisors: claim.supervisors,
+                evaluators: claim.evaluators,
+                charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)]
+            ),
+            SettlementClaim(
+                miners: claim.miners,
+                supervisors: claim.supervisors,
+                evaluators: claim.evaluators,
+                charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
+                selection: selection
+            ),
+        ] {
+            try e.expectRuleRejected(
+                [try e.result(task: task.id, claim: old, evaluatorKeys: [2], by: 2)],
+                signers: [2],
+                "v3 (verifiers drawn per block) is required"
+            )
+        }
+        // A seat the VRF selection did not give, a forged proof.
         let wrongSeat = SettlementClaim(
             miners: [.init(ticket: mismatched.id, qualityPPM: 900_000, verifiedIterations: 12)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [],
-            selection: selection
+            selection: selection,
+            attestations: []
         )
         try e.expectRuleRejected(
             [try e.result(task: task.id, claim: wrongSeat, evaluatorKeys: [2], by: 2)],
@@ -319,11 +381,11 @@ struct EconomicRulesTests {
             miners: claim.miners,
             supervisors: claim.supervisors,
             evaluators: claim.evaluators,
-            charges: claim.charges,
             selection: SelectionClaim(
                 requirements: selection.requirements,
                 proofs: selection.proofs.map { $0.ticket == miner.id ? .init(ticket: miner.id, proof: otherProof) : $0 }
-            )
+            ),
+            attestations: attestations
         )
         try e.expectRuleRejected(
             [try e.result(task: task.id, claim: forged, evaluatorKeys: [2], by: 2)],
@@ -367,8 +429,8 @@ struct EconomicRulesTests {
             miners: claim.miners,
             supervisors: [supervisor.id],
             evaluators: [evaluator.id, evaluator.id],
-            charges: [],
-            selection: selection
+            selection: selection,
+            attestations: attestations
         )
         try e.expectRuleRejected(
             [try e.result(task: task.id, claim: twice, evaluatorKeys: [2], by: 2)],
@@ -376,10 +438,40 @@ struct EconomicRulesTests {
             "already used"
         )
 
-        // The right result settles: Σ payouts = escrow.
+        // The right result settles: Σ payouts = escrow; the miner paid the verifier for the two blocks (capped at
+        // what it earned: the fee of 0.01 PAI per block exceeds this small escrow's miner pool).
         let good = try e.result(task: task.id, claim: claim, evaluatorKeys: [2], by: 2)
+        let owners = [
+            miner.id: TestChain.address(1), supervisor.id: TestChain.address(3), evaluator.id: TestChain.address(2),
+        ]
+        let charges = try e.rules.verifierCharges(
+            claim,
+            taskId: task.id,
+            task: try #require(try e.chain.task(task.id)),
+            height: e.chain.tip.height + 1,
+            owners: owners,
+            ledger: e.chain.ledgerView()
+        )
+        #expect(
+            charges
+                == blocks.map { _ in
+                    VerifierCharge(verifier: TestChain.address(0), miner: TestChain.address(1), blocksChecked: 1)
+                }
+        )
+        let table = try e.rules.expectedPayouts(
+            claim,
+            task: try #require(try e.chain.task(task.id)),
+            owners: owners,
+            charges: charges
+        ).table
+        let minerLine = try #require(table.line(for: TestChain.address(1)))
+        let fee = EconomicChain.parameters.verifierFeePerBlock.units
+        #expect(minerLine.verificationPaid.units == min(2 * fee, minerLine.quality.units + minerLine.work.units))
+        #expect(table.line(for: TestChain.address(0))?.verification == minerLine.verificationPaid)
         try e.extend([good])
         #expect(try e.chain.task(task.id)?.settled == true)
+        // The verifier ticket is recorded with the task's seats but stays usable for later blocks.
+        #expect(try e.chain.tickets().first { $0.id == verifier.id }?.usedIn == nil)
 
         // Double use: a second task offered the same tickets.
         let task2 = e.payForTask(by: 0, escrow: 500_000)
@@ -440,8 +532,8 @@ struct EconomicRulesTests {
             miners: [.init(ticket: late.id, qualityPPM: 500_000, verifiedIterations: 1)],
             supervisors: [],
             evaluators: [],
-            charges: [],
-            selection: try e.selection(task: task2.id, [(late, 1)])
+            selection: try e.selection(task: task2.id, [(late, 1)]),
+            attestations: []
         )
         try e.expectRuleRejected(
             [try e.result(task: task2.id, claim: lateClaim, evaluatorKeys: [2], by: 2)],
@@ -452,6 +544,240 @@ struct EconomicRulesTests {
         #expect(try e.chain.account(TestChain.address(1)).locked.units == lockedBeforeExpiry.units - lateStake.units)
         #expect(try e.chain.tickets().first { $0.id == late.id }?.fate == .released)
         #expect(e.supplyChecks > 20)
+    }
+}
+
+@Suite("Verifiers drawn per block; seats and requirements bound to the PAY_FOR_TASK")
+struct VerifierDrawTests {
+    @Test(
+        "rejections: a verifier not drawn, a proof over the wrong block, a double attestation, a block not of the task, an unsigned attestation; terms missing or differing"
+    )
+    func rejections() throws {
+        let e = try EconomicChain()
+        let miner = try e.buy(.miner, by: 1)
+        let evaluator = try e.buy(.evaluator, by: 2)
+        let supervisor = try e.buy(.supervisor, by: 3)
+        let verifierA = try e.buy(.verifier, by: 0)
+        let verifierB = try e.buy(.verifier, by: 3)
+        // A generalist verifier (4 model types, 1 TiB datasets): match score ≈ 0.42, so many of its draws are
+        // above its score and it is not drawn.
+        let generalist = Preferences.compute(
+            try ComputePreferences(
+                modelTypes: ["cnn", "mlp", "resnet", "rnn"],
+                gpuCount: 1,
+                gpuMemoryMiB: 8192,
+                maxDatasetBytes: 1 << 40
+            )
+        ).canonicalBytes
+        let verifierC = try e.buy(.verifier, by: 2, preferences: generalist)
+        try e.extend([miner, evaluator, supervisor, verifierA, verifierB, verifierC])  // height 1; live from 4
+        // Transaction version 2 is only for a PAY_FOR_TASK with terms: a v1 PAY_FOR_TASK or a transfer relabelled
+        // v2 does not decode; a PAY_FOR_TASK with terms round-trips as v2.
+        let withTerms = e.payForTask(by: 0, escrow: 1_000)
+        e.unsign(0)
+        #expect(withTerms.canonicalBytes[1] == Transaction.termsVersion)
+        #expect(try Transaction(canonicalBytes: withTerms.canonicalBytes) == withTerms)
+        let plain = e.payForTask(by: 0, escrow: 1_000, withTerms: false)
+        e.unsign(0)
+        let transfer = e.signed(
+            .transfer(Transfer(to: TestChain.address(1), amount: Amount(units: 1), memo: [])),
+            by: 0
+        )
+        e.unsign(0)
+        for tx in [plain, transfer] {
+            var bytes = tx.canonicalBytes
+            #expect(bytes[1] == Transaction.formatVersion)
+            bytes[1] = Transaction.termsVersion
+            #expect(throws: CanonicalDecodingError.self) { try Transaction(canonicalBytes: bytes) }
+        }
+        // A PAY_FOR_TASK without terms is refused.
+        try e.expectRuleRejected([e.payForTask(by: 0, escrow: 1_000, withTerms: false)], signers: [0], "no task terms")
+        try e.extend()
+        let before = try e.mine(by: 3)  // height 3: before the task
+        let task = e.payForTask(by: 0, escrow: 100_000_000)
+        try e.extend([task])  // height 4
+        let own = try e.mine(by: 1)  // height 5: the task's miner
+        let foreign = try e.mine(by: 3)  // height 6: mined by an account holding no miner seat
+        let selection = try e.selection(task: task.id, [(miner, 1), (evaluator, 2), (supervisor, 3)])
+        func claim(_ attestations: [BlockAttestation], selection other: SelectionClaim? = nil) -> SettlementClaim {
+            SettlementClaim(
+                miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
+                supervisors: [supervisor.id],
+                evaluators: [evaluator.id],
+                selection: other ?? selection,
+                attestations: attestations
+            )
+        }
+        func rejected(_ c: SettlementClaim, _ reason: String, sourceLocation: SourceLocation = #_sourceLocation) throws
+        {
+            try e.expectRuleRejected(
+                [try e.result(task: task.id, claim: c, evaluatorKeys: [2], by: 2)],
+                signers: [2],
+                reason,
+                sourceLocation: sourceLocation
+            )
+        }
+        func attest(
+            _ block: Block,
+            _ ticket: Transaction,
+            _ owner: Int,
+            proofBlock: Hash256? = nil,
+            signer: Int? = nil
+        )
+            throws -> BlockAttestation
+        {
+            try EconomicChain.attestation(
+                task: task.id,
+                block: block.id,
+                ticket: ticket.id,
+                owner: owner,
+                proofBlock: proofBlock,
+                signer: signer
+            )
+        }
+        let a = try attest(own, verifierA, 0)
+        let b = try attest(own, verifierB, 3)
+        // Both verifier tickets are eligible (score 1); with one seat per block only the lower draw is drawn.
+        let draw = try e.rules.blockDraw(
+            [a, b],
+            block: own.id,
+            height: 5,
+            taskId: task.id,
+            terms: try EconomicChain.terms(),
+            ledger: e.chain.ledgerView()
+        )
+        try #require(draw.seats.count == 1 && draw.candidates.count == 2)
+        let (drawn, other) = draw.seats[0].ticket == verifierA.id ? (a, b) : (b, a)
+        // Anyone re-checks the draw from chain data and the proofs: the lower VRF output wins.
+        let outputs = try [a, b].map { x in
+            let record = try #require(try e.chain.ticket(x.ticket))
+            return try #require(
+                ECVRFVerifier().verifiedOutput(publicKey: record.vrfPublicKey, alpha: x.context.alpha, proof: x.proof)
+            )
+        }
+        #expect((outputs[0].lexicographicallyPrecedes(outputs[1])) == (drawn.ticket == verifierA.id))
+
+        // A verifier not drawn for the block.
+        try rejected(claim([a, b]), "\(other.ticket.short) was not drawn for block \(own.id.short)")
+        // A proof over another block (the foreign one) for this block.
+        let ownerOfDrawn = drawn.ticket == verifierA.id ? 0 : 3
+        let drawnTicket = drawn.ticket == verifierA.id ? verifierA : verifierB
+        try rejected(
+            claim([try attest(own, drawnTicket, ownerOfDrawn, proofBlock: foreign.id)]),
+            "VRF proof does not verify"
+        )
+        // The same attestation twice: the claim does not decode.
+        try rejected(claim([drawn, drawn]), "attests block \(own.id.short) twice")
+        // Blocks not of the task: mined by an account without a miner seat; mined before the registration.
+        try rejected(claim([try attest(foreign, drawnTicket, ownerOfDrawn)]), "holds none of its miner seats")
+        // (no task was open at height 3, so the chain recorded nothing for that block: "not on this chain")
+        try rejected(claim([try attest(before, drawnTicket, ownerOfDrawn)]), "which is not of task \(task.id.short)")
+        // Signed by another key than the ticket owner's.
+        try rejected(claim([try attest(own, drawnTicket, ownerOfDrawn, signer: 2)]), "is not signed by its owner")
+        // A ticket of another role attesting.
+        try rejected(
+            claim([
+                try EconomicChain.attestation(
+                    task: task.id,
+                    block: own.id,
+                    ticket: evaluator.id,
+                    owner: 2,
+                    role: .evaluator
+                )
+            ]),
+            "was not drawn"
+        )
+
+        // Seats and requirements come from the PAY_FOR_TASK: other requirements, or fewer seats than its terms
+        // give, are refused.
+        let otherRequirements = try TaskRequirements(
+            modelType: "mlp",
+            datasetBytes: 1 << 20,
+            minGPUCount: 0,
+            minGPUMemoryMiB: 0,
+            storageBytes: 1 << 20,
+            minBandwidthMbps: 0,
+            minFaultsTolerated: 0
+        )
+        try rejected(
+            claim([drawn], selection: SelectionClaim(requirements: otherRequirements, proofs: selection.proofs)),
+            "differ from the ones its PAY_FOR_TASK committed to"
+        )
+        try rejected(
+            SettlementClaim(
+                miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
+                supervisors: [],
+                evaluators: [evaluator.id],
+                selection: selection,
+                attestations: [drawn]
+            ),
+            "supervisor seats [] are not the VRF selection"
+        )
+
+        // A reorg that replaces the attested block: its record is undone, so its attestation is "not on this
+        // chain" (a heavier branch from height 4 replaces blocks 5 and 6).
+        var parent = try #require(try e.chain.mainChainId(atHeight: 4))
+        for i in 0..<3 {
+            let side = try e.t.block(parent: parent, miner: TestChain.address(1), extra: [0xc0, UInt8(i)])
+            try e.chain.process(side)
+            parent = side.id
+        }
+        #expect(e.chain.tip.id == parent && e.chain.tip.height == 7)
+        #expect(try EconomicLedgerRules.minedBlock(own.id, ledger: e.chain.ledgerView()) == nil)
+        try rejected(claim([drawn]), "which is not of task \(task.id.short): not on this chain")
+        // Back to the original branch (two more blocks on it) for the rest of the test.
+        var back = foreign.id
+        for i in 0..<2 {
+            let b = try e.t.block(parent: back, miner: TestChain.address(3), extra: [0xd0, UInt8(i)])
+            try e.chain.process(b)
+            back = b.id
+        }
+        #expect(e.chain.tip.id == back && e.chain.tip.height == 8)
+        #expect(try EconomicLedgerRules.minedBlock(own.id, ledger: e.chain.ledgerView())?.height == 5)
+
+        // A draw above the ticket's match score is not drawn, even alone (mine task blocks until C's draw is one).
+        var ineligible: BlockAttestation?
+        for _ in 0..<4 where ineligible == nil {
+            let block = try e.mine(by: 1)
+            let attestation = try attest(block, verifierC, 2)
+            let alone = try e.rules.blockDraw(
+                [attestation],
+                block: block.id,
+                height: e.chain.tip.height,
+                taskId: task.id,
+                terms: try EconomicChain.terms(),
+                ledger: e.chain.ledgerView()
+            )
+            if alone.seats.isEmpty && alone.excluded.isEmpty { ineligible = attestation }
+        }
+        let aboveScore = try #require(ineligible, "no ineligible draw in 4 blocks")
+        try rejected(claim([aboveScore]), "\(verifierC.id.short) was not drawn for block \(aboveScore.block.short)")
+
+        // The drawn verifier's attestation settles; its owner is paid by the block's miner.
+        let owners = [
+            miner.id: TestChain.address(1), supervisor.id: TestChain.address(3), evaluator.id: TestChain.address(2),
+        ]
+        let escrow = try #require(try e.chain.task(task.id))
+        let charges = try e.rules.verifierCharges(
+            claim([drawn]),
+            taskId: task.id,
+            task: escrow,
+            height: e.chain.tip.height + 1,
+            owners: owners,
+            ledger: e.chain.ledgerView()
+        )
+        #expect(
+            charges == [
+                VerifierCharge(verifier: TestChain.address(ownerOfDrawn), miner: TestChain.address(1), blocksChecked: 1)
+            ]
+        )
+        let table = try e.rules.expectedPayouts(claim([drawn]), task: escrow, owners: owners, charges: charges).table
+        let fee = EconomicChain.parameters.verifierFeePerBlock
+        #expect(table.line(for: TestChain.address(ownerOfDrawn))?.verification == fee)
+        #expect(table.line(for: TestChain.address(1))?.verificationPaid == fee)
+        try e.extend([try e.result(task: task.id, claim: claim([drawn]), evaluatorKeys: [2], by: 2)])
+        #expect(try e.chain.task(task.id)?.settled == true)
+        #expect(try e.chain.tickets().filter { $0.usedIn == task.id }.count == 3)
     }
 }
 
@@ -534,6 +860,8 @@ struct EconomicStateEncodingTests {
             ("counter", .counter(12)),
             ("fresh", .fresh(height: 3, count: 5)),
             ("block", .block(Hash256.sha256(Array("block 9".utf8)))),
+            ("terms", .terms(try! EconomicChain.terms())),
+            ("minedBlock", .minedBlock(height: 17, miner: TestChain.address(1))),
         ]
     }
 

@@ -1,5 +1,6 @@
 import PoUWCore
 import PoUWCrypto
+import PoUWEconomics
 import Testing
 
 @testable import PoUWChain
@@ -64,6 +65,35 @@ struct GoldenFixtureTests {
                     datasetRoot: Hash256.sha256(Array("train".utf8)),
                     testSetRoot: Hash256.sha256(Array("test".utf8)),
                     escrow: Amount(units: 1_000_000)
+                )
+            ),
+            by: 0,
+            sequence: 4,
+            fee: 5_000
+        )
+        // Version 2: the same PAY_FOR_TASK carrying its task terms (economics record 0x78).
+        let payWithTerms = signed(
+            .payForTask(
+                PayForTask(
+                    taskDefinition: Array("{\"model\":\"mlp\"}".utf8),
+                    datasetRoot: Hash256.sha256(Array("train".utf8)),
+                    testSetRoot: Hash256.sha256(Array("test".utf8)),
+                    escrow: Amount(units: 1_000_000),
+                    terms: try! TaskTerms(
+                        miners: 3,
+                        supervisors: 2,
+                        evaluators: 1,
+                        verifiersPerBlock: 1,
+                        requirements: TaskRequirements(
+                            modelType: "mlp",
+                            datasetBytes: 1 << 20,
+                            minGPUCount: 0,
+                            minGPUMemoryMiB: 0,
+                            storageBytes: 1 << 20,
+                            minBandwidthMbps: 0,
+                            minFaultsTolerated: 0
+                        )
+                    ).canonicalBytes
                 )
             ),
             by: 0,
@@ -135,6 +165,7 @@ struct GoldenFixtureTests {
             ("tx-coinbase", coinbase.canonicalBytes, coinbase.id),
             ("tx-transfer", transfer.canonicalBytes, transfer.id),
             ("tx-pay-for-task", pay.canonicalBytes, pay.id),
+            ("tx-pay-for-task-v2", payWithTerms.canonicalBytes, payWithTerms.id),
             ("tx-buy-tickets", tickets.canonicalBytes, tickets.id),
             ("tx-task-result", taskResult().canonicalBytes, taskResult().id),
             ("tx-evidence", evidence.canonicalBytes, evidence.id),

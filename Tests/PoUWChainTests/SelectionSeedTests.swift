@@ -77,8 +77,8 @@ struct SelectionSeedTests {
                 miners: [.init(ticket: miner.id, qualityPPM: 900_000, verifiedIterations: 12)],
                 supervisors: [supervisor.id],
                 evaluators: [evaluator.id],
-                charges: [.init(verifierTicket: verifierTicket.id, minerTicket: miner.id, blocksChecked: 2)],
-                selection: selection
+                selection: selection,
+                attestations: []
             )
         }
         // The old alpha (task id standing in for the block hash) and the other fork's block are both rejected.
@@ -90,7 +90,8 @@ struct SelectionSeedTests {
             )
         }
         try e.extend([try e.result(task: task.id, claim: claim(overB), evaluatorKeys: [2], by: 2)])
-        #expect(try e.chain.tickets().filter { $0.usedIn == task.id }.count == 4)
+        // Verifiers take no task seat (they are drawn per block): the three seat tickets are used.
+        #expect(try e.chain.tickets().filter { $0.usedIn == task.id }.count == 3)
 
         // A replay from the blocks re-derives the recorded selection hash.
         let report = try ChainVerifier.reindex(source: storage, rules: e.rules)

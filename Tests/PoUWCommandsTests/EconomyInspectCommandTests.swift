@@ -23,7 +23,9 @@ struct EconomyInspectCommandTests {
         let pool = try json(tickets.stdout)
         #expect(pool["pool"] as? Int == 5 && pool["price"] as? Int == 20_000_000)
         let rows = try #require(pool["tickets"] as? [[String: Any]])
-        #expect(rows.filter { $0["status"] as? String == "used" }.count == 4)
+        // Miner, supervisor and evaluator seats are used; the verifier ticket, drawn per block, stays live.
+        #expect(rows.filter { $0["status"] as? String == "used" }.count == 3)
+        #expect(rows.filter { $0["role"] as? String == "verifier" }.map { $0["status"] as? String } == ["live"])
         #expect(rows.allSatisfy { ($0["expiry"] as? Int ?? 0) == ($0["bought"] as? Int ?? -1) + 8 + 4096 })
 
         let miners = try inspect.run(["--data-dir", dir.path, "tickets", "--role", "miner", "--json"])

@@ -1,5 +1,6 @@
 import Foundation
 import PoUWCore
+import PoUWCrypto
 import PoUWEconomics
 import Testing
 
@@ -91,11 +92,112 @@ struct ParametersTests {
                 ).canonicalBytes
             ),
             (
+                "terms.mnist",
+                try TaskTerms(
+                    miners: 3,
+                    supervisors: 2,
+                    evaluators: 1,
+                    verifiersPerBlock: 1,
+                    requirements: mnistRequirements()
+                ).canonicalBytes
+            ),
+            ("attestation.example", Self.attestation().canonicalBytes),
+            (
+                "claim.v3",
+                SettlementClaim(
+                    miners: [.init(ticket: hashOf("alice"), qualityPPM: 912_000, verifiedIterations: 40)],
+                    supervisors: [hashOf("sam")],
+                    evaluators: [hashOf("eve")],
+                    selection: SelectionClaim(
+                        requirements: mnistRequirements(),
+                        proofs: [.init(ticket: hashOf("alice"), proof: Array(repeating: 7, count: 81))]
+                    ),
+                    attestations: [Self.attestation()]
+                ).canonicalBytes
+            ),
+            (
+                "alpha.block.verifier",
+                SelectionContext.blockVerifiers(blockHash: hashOf("block 121"), taskId: hashOf("task 7")).alpha
+            ),
+            (
                 "alpha.task7.miner",
                 SelectionContext(selectionHash: hashOf("block 120"), taskId: hashOf("task 7"), role: .miner).alpha
             ),
             ("draw.lot1", Selection.draw(beta: hashOf("beta").bytes, lot: 1).bytes),
         ]
+    }
+
+    /// A deterministic attestation: verifier "vic" (Ed25519 key from seed "vic", ECVRF key from seed "vic vrf")
+    /// attests block 121 of task 7.
+    static func attestation() -> BlockAttestation {
+        let key = try! Ed25519.PrivateKey(seed: hashOf("vic").bytes)
+        let vrf = try! VRF.SecretKey(bytes: hashOf("vic vrf").bytes)
+        let context = SelectionContext.blockVerifiers(blockHash: hashOf("block 121"), taskId: hashOf("task 7"))
+        return BlockAttestation.sign(
+            task: hashOf("task 7"),
+            block: hashOf("block 121"),
+            ticket: hashOf("vic"),
+            proof: vrf.prove(alpha: context.alpha).bytes,
+            key: key
+        )
+    }
+
+    @Test("block attestation and claim v3: round trip, signature, strict order; task terms refuse empty seats")
+    func attestationsAndTerms() throws {
+        let a = Self.attestation()
+        #expect(a.hasValidSignature && a.signerAddress != nil)
+        #expect(try BlockAttestation(canonicalBytes: a.canonicalBytes) == a)
+        let other = BlockAttestation(
+            task: a.task,
+            block: hashOf("block 122"),
+            ticket: a.ticket,
+            proof: a.proof,
+            signer: a.signer,
+            signature: a.signature
+        )
+        #expect(!other.hasValidSignature)  // the signature covers the block
+        let claim = SettlementClaim(
+            miners: [],
+            supervisors: [],
+            evaluators: [],
+            selection: SelectionClaim(requirements: mnistRequirements(), proofs: []),
+            attestations: [other, a]
+        )
+        let decoded = try SettlementClaim(canonicalBytes: claim.canonicalBytes)
+        #expect(
+            decoded.version == 3 && decoded.attestations(task: a.task) == [a, other].sorted { $0.block < $1.block }
+        )
+        let twice = SettlementClaim(
+            miners: [],
+            supervisors: [],
+            evaluators: [],
+            selection: SelectionClaim(requirements: mnistRequirements(), proofs: []),
+            attestations: [a, a]
+        )
+        #expect(throws: CanonicalDecodingError.self) { try SettlementClaim(canonicalBytes: twice.canonicalBytes) }
+        #expect(throws: TaskTerms.Failure.noMiners) {
+            try TaskTerms(
+                miners: 0,
+                supervisors: 1,
+                evaluators: 1,
+                verifiersPerBlock: 1,
+                requirements: mnistRequirements()
+            )
+        }
+        #expect(throws: TaskTerms.Failure.noEvaluators) {
+            try TaskTerms(
+                miners: 1,
+                supervisors: 1,
+                evaluators: 0,
+                verifiersPerBlock: 1,
+                requirements: mnistRequirements()
+            )
+        }
+        var writer = ByteWriter()
+        writer.header(tag: .taskTerms, version: 1)
+        for n: UInt16 in [65, 1, 1, 1] { writer.u16(n) }
+        mnistRequirements().encode(to: &writer)
+        #expect(throws: CanonicalDecodingError.self) { try TaskTerms(canonicalBytes: writer.bytes) }
     }
 
     /// `POUW_REGENERATE_GOLDEN=1 swift test --filter ParametersTests` rewrites the fixture (then review the diff).

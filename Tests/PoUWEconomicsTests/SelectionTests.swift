@@ -44,14 +44,14 @@ struct SelectionTests {
         )
     }
 
-    @Test("alpha is domain ‖ selection hash ‖ task id ‖ role; block verifiers use the block hash twice")
+    @Test("alpha is domain ‖ selection hash ‖ task id ‖ role; block verifiers draw over (block hash, task, verifier)")
     func alpha() {
         #expect(context.alpha.count == 14 + 32 + 32 + 1)
         #expect(Array(context.alpha.prefix(14)) == Array("PoUW/select/v1".utf8))
         #expect(context.alpha.last == Role.miner.rawValue)
-        let verifiers = SelectionContext.blockVerifiers(blockHash: hashOf("b"))
+        let verifiers = SelectionContext.blockVerifiers(blockHash: hashOf("b"), taskId: hashOf("t"))
         #expect(
-            verifiers.role == .verifier && verifiers.taskId == hashOf("b") && verifiers.selectionHash == hashOf("b")
+            verifiers.role == .verifier && verifiers.taskId == hashOf("t") && verifiers.selectionHash == hashOf("b")
         )
         #expect(
             verifiers.alpha != SelectionContext(selectionHash: hashOf("b"), taskId: hashOf("b"), role: .miner).alpha

@@ -67,11 +67,21 @@ enum NodeTestSupport {
                     <= selection.registrationHeight
             }
         )
-        // Every node derived the same seats on its own, from its chain and the proofs it heard.
+        // Every node derived the same seats on its own, from its chain and the proofs it heard; the seat counts and
+        // requirements are the PAY_FOR_TASK's terms (verifiers: none per task, one per block).
+        let terms = try #require(try EconomicLedgerRules.terms(task: network.task.taskID, ledger: chain.ledgerView()))
+        #expect(terms.miners == UInt16(miners) && terms.supervisors == 1 && terms.evaluators == 1)
+        #expect(terms.verifiersPerBlock == 1 && terms.requirements == selection.selection.requirements)
+        #expect(selection.seats(.verifier).isEmpty && selection.seats(.supervisor).count == 1)
+        // Every node deals the batches from the same seed: the including block's id with the task id.
+        let registration = try #require(try chain.selectionHash(task: network.task.taskID))
+        let seed = SeededBatchAssignment.seed(selectionBlock: registration, taskID: network.task.taskID)
+        #expect(seed != network.task.taskID)
         for node in network.nodes {
             let own = try #require(node.lifecycle.selections[network.task.taskID], "\(node.name)")
             #expect(own.selection == selection.selection, "\(node.name)")
             for role in Role.allCases { #expect(own.seats(role) == selection.seats(role), "\(node.name) \(role)") }
+            #expect((own.rules.assignment as? SeededBatchAssignment)?.seed == seed, "\(node.name)")
         }
         let fillerBlock = try #require(try chain.block(atHeight: 1))
         let fillerMessage = try IterationMessage(
@@ -86,6 +96,18 @@ enum NodeTestSupport {
         let claim = try #require(evaluation.claim)
         #expect(claim.selection == selection.selection)
         #expect(claim.miners.map(\.ticket) == selection.seats(.miner))
+        // The archive's verifier ticket was drawn for task blocks and attested them; each attested block's miner
+        // paid it the fee (capped at what the miner earned).
+        let attestations = claim.attestations(task: network.task.taskID)
+        let verifierTicket = try #require(network.archive.lifecycle.purchases[.verifier]?.id)
+        #expect(
+            !attestations.isEmpty && attestations.allSatisfy { $0.ticket == verifierTicket && $0.hasValidSignature }
+        )
+        #expect(attestations.count <= evaluation.scores.map { Int($0.blocks) }.reduce(0, +))
+        let fee = network.archive.economics.parameters.verifierFeePerBlock.units
+        #expect(
+            evaluation.table.line(for: network.archive.account)?.verification.units == UInt64(attestations.count) * fee
+        )
         #expect(try chain.task(network.task.taskID)?.settled == true)
         let supply = try chain.supply()
         #expect(supply.held == supply.expected)
@@ -95,6 +117,30 @@ enum NodeTestSupport {
             #expect(node.statistics.messagesRejected == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")
         }
         return (network.task.taskID, network.archive.recorder?.history.count ?? 0, network.archive.chain.tip.height)
+    }
+}
+
+@Suite struct BatchAssignmentSeedTests {
+    @Test("the same task included by blocks on two forks is dealt differently; the seed is a pure function")
+    func forksDealDifferently() throws {
+        let task = Hash256.sha256(Array("task".utf8))
+        let (a, b) = (Hash256.sha256(Array("block on fork A".utf8)), Hash256.sha256(Array("block on fork B".utf8)))
+        let seedA = SeededBatchAssignment.seed(selectionBlock: a, taskID: task)
+        #expect(seedA == SeededBatchAssignment.seed(selectionBlock: a, taskID: task))
+        #expect(seedA != SeededBatchAssignment.seed(selectionBlock: b, taskID: task))
+        #expect(seedA != SeededBatchAssignment.seed(selectionBlock: task, taskID: a))
+        let keys = try (1...3).map { try NodeKey(bytes: Array(repeating: UInt8($0), count: 32)) }
+        let onA = try SeededBatchAssignment(seed: seedA, miners: keys, batchCount: 60)
+        let onB = try SeededBatchAssignment(
+            seed: SeededBatchAssignment.seed(selectionBlock: b, taskID: task),
+            miners: keys,
+            batchCount: 60
+        )
+        let dealsA = (0..<20).map { onA.batch(miner: keys[0], sequence: UInt64($0)) }
+        #expect(dealsA != (0..<20).map { onB.batch(miner: keys[0], sequence: UInt64($0)) })
+        // Every node building the assignment from the same block and task gets the same deal.
+        let again = try SeededBatchAssignment(seed: seedA, miners: keys.reversed(), batchCount: 60)
+        #expect(dealsA == (0..<20).map { again.batch(miner: keys[0], sequence: UInt64($0)) })
     }
 }
 

@@ -17,6 +17,7 @@ import Testing
             .objects(request: 7, items: [[1], [], [2, 3]]),
             .tip(id: Hash256.sha256([6]), height: 12),
             .historyCheckpoint([0x51, 2, 4]),
+            .attestation([0x79, 1, 4]),
         ]
         for sample in samples {
             let bytes = sample.canonicalBytes

@@ -200,7 +200,8 @@ struct EvidenceCheckerTests {
         let ticket = Samples.h("ticket")
         let checker = ReplayEvidenceChecker(artefacts: MemoryArtefacts())  // self-contained: no artefact needed
         let proof = try DoubleSignatureProof(b, a)
-        #expect(proof.first.hash.bytes.lexicographicallyPrecedes(proof.second.hash.bytes))
+        #expect(proof.firstHash.bytes.lexicographicallyPrecedes(proof.secondHash.bytes))
+        #expect(proof.isEmbedded && proof.canonicalBytes[1] == 1)
         #expect(try DoubleSignatureProof(canonicalBytes: proof.canonicalBytes) == proof)
         let evidence = PoUWEconomics.Evidence.doubleSignature(proof, ticket: ticket)
         #expect(evidence.offender == Samples.key(7).accountAddress)
@@ -242,6 +243,49 @@ struct EvidenceCheckerTests {
             writer.header(tag: .doubleSignatureProof, version: 1)
             writer.lengthPrefixed(a.canonicalBytes)
             writer.lengthPrefixed(a.canonicalBytes)
+            _ = try DoubleSignatureProof(canonicalBytes: writer.bytes)
+        }
+    }
+
+    @Test("doubleSignature by hash: large messages fit the EVIDENCE cap; proven once both are fetched")
+    func doubleSignatureByHash() throws {
+        let proof = try EvidenceFixtureTests.largeDoubleSignature()
+        #expect(!proof.isEmbedded && proof.canonicalBytes[1] == 2 && proof.canonicalBytes.count == 2 + 136)
+        let decoded = try DoubleSignatureProof(canonicalBytes: proof.canonicalBytes)
+        #expect(decoded == proof && decoded.messages.isEmpty)
+        let evidence = PoUWEconomics.Evidence.doubleSignature(decoded, ticket: Samples.h("ticket"))
+        #expect(evidence.canonicalBytes.count < TransactionLimits.evidenceProofBytes)
+        // The embedded form of the same pair would not fit the cap.
+        #expect(proof.messages.reduce(0) { $0 + $1.canonicalBytes.count } > DoubleSignatureProof.maxEmbeddedBytes)
+        let artefacts = MemoryArtefacts()
+        let checker = ReplayEvidenceChecker(artefacts: artefacts)
+        Self.expectNotProven(checker.check(evidence), containing: "unavailable: message")
+        _ = artefacts.put(proof.messages[0])
+        Self.expectNotProven(checker.check(evidence), containing: "unavailable: message")
+        _ = artefacts.put(proof.messages[1])
+        #expect(checker.check(evidence) == .proven)
+        // A by-hash proof stating another slot than the messages' is not proven.
+        var writer = ByteWriter()
+        writer.header(tag: .doubleSignatureProof, version: 2)
+        writer.hash(proof.taskID)
+        writer.raw(proof.minerKey.bytes)
+        writer.u64(proof.sequence + 1)
+        writer.hash(proof.firstHash)
+        writer.hash(proof.secondHash)
+        let wrongSlot = PoUWEconomics.Evidence(
+            kind: .doubleSignature,
+            taskId: proof.taskID,
+            offender: proof.minerKey.accountAddress,
+            offenderTicket: Samples.h("ticket"),
+            payload: writer.bytes
+        )
+        Self.expectNotProven(checker.check(wrongSlot), containing: "not for the slot the proof states")
+        // An embedded (v1) encoding of messages this large is not canonical.
+        #expect(throws: CanonicalDecodingError.self) {
+            var writer = ByteWriter()
+            writer.header(tag: .doubleSignatureProof, version: 1)
+            writer.lengthPrefixed(proof.messages[0].canonicalBytes)
+            writer.lengthPrefixed(proof.messages[1].canonicalBytes)
             _ = try DoubleSignatureProof(canonicalBytes: writer.bytes)
         }
     }

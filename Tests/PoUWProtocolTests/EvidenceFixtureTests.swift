@@ -17,6 +17,7 @@ struct EvidenceFixtureTests {
         var body = first.body
         body.loss = 1.25
         let double = try DoubleSignatureProof(first, try body.signed(with: Samples.signer(7)))
+        let large = try Self.largeDoubleSignature()
         let h3 = try EvidenceCheckerTests.history(["a", "b", "c"])
         let fork3 = try EvidenceCheckerTests.history(["a", "x", "c"])
         let h2 = try EvidenceCheckerTests.history(["a", "b"])
@@ -39,6 +40,7 @@ struct EvidenceFixtureTests {
                     .canonicalBytes
             ),
             ("double-signature-proof", double.canonicalBytes),
+            ("double-signature-proof-by-hash", large.canonicalBytes),
             ("equivocation-proof-same-size", same.canonicalBytes),
             ("equivocation-proof-prefix", prefix.canonicalBytes),
             (
@@ -50,6 +52,15 @@ struct EvidenceFixtureTests {
                 PoUWEconomics.Evidence.equivocatingCheckpoint(prefix, ticket: ticket).canonicalBytes
             ),
         ]
+    }
+
+    /// Two messages of one slot whose updates are too large to embed (16 384 words each): a v2 (by hash) proof.
+    static func largeDoubleSignature() throws -> DoubleSignatureProof {
+        var body = Samples.body(sequence: 9, previous: Samples.h("p"))
+        body.update = try SparseUpdateWords(words: (0..<UInt32(16_384)).map { $0 * 2 })
+        let a = try body.signed(with: Samples.signer(7))
+        body.loss = 2.5
+        return try DoubleSignatureProof(a, try body.signed(with: Samples.signer(7)))
     }
 
     @Test func bytesArePinnedAndDecodeBack() throws {
@@ -68,7 +79,7 @@ struct EvidenceFixtureTests {
             switch name {
             case "failed-replay-proof":
                 #expect(try FailedReplayProof(canonicalBytes: bytes).canonicalBytes == bytes)
-            case "double-signature-proof":
+            case "double-signature-proof", "double-signature-proof-by-hash":
                 #expect(try DoubleSignatureProof(canonicalBytes: bytes).canonicalBytes == bytes)
             case "equivocation-proof-same-size", "equivocation-proof-prefix":
                 #expect(try EquivocationProof(canonicalBytes: bytes).canonicalBytes == bytes)

@@ -3,10 +3,12 @@ import PoUWCrypto
 public import PoUWEconomics
 
 /// Grows a local chain that runs `EconomicLedgerRules` through one task's whole economic life, with the
-/// `DevKeys` accounts: a PAY_FOR_TASK (dev 0) and one ticket per role (miner: dev 1 with 2 lots, evaluator: dev 2,
-/// supervisor: dev 3, verifier: dev 0) in one block; empty blocks until they mature; the TASK_RESULT that settles
-/// the task by `PayoutRules.settle` (signed by the evaluator); a second miner ticket (dev 1); then `blocksAfter`
-/// empty blocks (enough of them pass the expiry height, when the stakes return). For demos and the inspect tests.
+/// `DevKeys` accounts: one ticket per role (miner: dev 1 with 2 lots, evaluator: dev 2, supervisor: dev 3,
+/// verifier: dev 0) in one block; empty blocks until they mature; a PAY_FOR_TASK (dev 0) whose terms ask for one
+/// seat per role and one verifier per block; two blocks mined by the miner (dev 1), each attested by the verifier
+/// ticket drawn for it; the TASK_RESULT that settles the task by `PayoutRules.settle` (signed by the evaluator); a
+/// second miner ticket (dev 1); then `blocksAfter` empty blocks (enough of them pass the expiry height, when the
+/// stakes return). For demos and the inspect tests.
 ///
 /// Guarantees: every block is processed by the chain's own validation (a rejection throws); deterministic.
 public enum DemoEconomyBuilder {
@@ -27,11 +29,12 @@ public enum DemoEconomyBuilder {
             return Transaction(body: body, signer: key.publicKey, sequence: seq, fee: Amount(units: 1_000))
                 .signed(with: key)
         }
-        func mine(_ txs: [Transaction]) throws {
+        @discardableResult
+        func mine(_ txs: [Transaction], by minerIndex: Int? = nil) throws -> Hash256 {
             let block = BlockAssembler.assemble(
                 context: try chain.nextBlockContext(),
                 transactions: txs,
-                miner: DevKeys.address(Int(chain.tip.height + 1) % DevKeys.count),
+                miner: DevKeys.address(minerIndex ?? Int(chain.tip.height + 1) % DevKeys.count),
                 time: chain.tip.time + chain.parameters.targetSpacing,
                 parameters: chain.parameters
             )
@@ -39,6 +42,7 @@ public enum DemoEconomyBuilder {
                 throw ChainError.invalidBlock(id: block.id, .workRejected(reason: "no nonce found below the target"))
             }
             try chain.process(mined)
+            return mined.id
         }
         let compute = Preferences.compute(
             try ComputePreferences(modelTypes: ["mlp"], gpuCount: 1, gpuMemoryMiB: 8192, maxDatasetBytes: 1 << 30)
@@ -71,19 +75,6 @@ public enum DemoEconomyBuilder {
         let verifier = try buy(.verifier, by: 0, lots: 1)
         try mine([miner, evaluator, supervisor, verifier])
         for _ in 1..<rules.parameters.ticketMaturity { try mine([]) }
-        let pay = signed(
-            .payForTask(
-                PayForTask(
-                    taskDefinition: Array("demo: mlp 784-100-10".utf8),
-                    datasetRoot: Hash256.sha256(Array("demo dataset".utf8)),
-                    testSetRoot: Hash256.sha256(Array("demo test set".utf8)),
-                    escrow: Amount(units: 100_000_000)
-                )
-            ),
-            by: 0
-        )
-        try mine([pay])
-
         // Requirements the tickets' preferences fit exactly (score 1): every ticket is eligible.
         let requirements = try TaskRequirements(
             modelType: "mlp",
@@ -94,8 +85,42 @@ public enum DemoEconomyBuilder {
             minBandwidthMbps: 0,
             minFaultsTolerated: 0
         )
+        let terms = try TaskTerms(
+            miners: 1,
+            supervisors: 1,
+            evaluators: 1,
+            verifiersPerBlock: 1,
+            requirements: requirements
+        )
+        let pay = signed(
+            .payForTask(
+                PayForTask(
+                    taskDefinition: Array("demo: mlp 784-100-10".utf8),
+                    datasetRoot: Hash256.sha256(Array("demo dataset".utf8)),
+                    testSetRoot: Hash256.sha256(Array("demo test set".utf8)),
+                    escrow: Amount(units: 100_000_000),
+                    terms: terms.canonicalBytes
+                )
+            ),
+            by: 0
+        )
+        try mine([pay])
+        // Two blocks of the task, mined by its miner (dev 1); the verifier ticket attests each.
+        let blocks = [try mine([], by: 1), try mine([], by: 1)]
+        let attestations = try blocks.map { block in
+            BlockAttestation.sign(
+                task: pay.id,
+                block: block,
+                ticket: verifier.id,
+                proof: try vrfKey(0, .verifier).prove(
+                    alpha: SelectionContext.blockVerifiers(blockHash: block, taskId: pay.id).alpha
+                ).bytes,
+                key: DevKeys.privateKey(0)
+            )
+        }
+
         let holders: [(Transaction, TicketRole, Int)] = [
-            (miner, .miner, 1), (evaluator, .evaluator, 2), (supervisor, .supervisor, 3), (verifier, .verifier, 0),
+            (miner, .miner, 1), (evaluator, .evaluator, 2), (supervisor, .supervisor, 3),
         ]
         guard let selectionHash = try chain.selectionHash(task: pay.id) else {
             throw ChainError.storage("demo task \(pay.id) has no selection block")
@@ -113,16 +138,24 @@ public enum DemoEconomyBuilder {
             miners: [.init(ticket: miner.id, qualityPPM: 912_000, verifiedIterations: 40)],
             supervisors: [supervisor.id],
             evaluators: [evaluator.id],
-            charges: [.init(verifierTicket: verifier.id, minerTicket: miner.id, blocksChecked: 2)],
-            selection: SelectionClaim(requirements: requirements, proofs: proofs)
+            selection: SelectionClaim(requirements: requirements, proofs: proofs),
+            attestations: attestations
         )
         guard let escrow = try chain.task(pay.id) else { throw ChainError.storage("demo task \(pay.id) missing") }
         var owners: [Hash256: Address] = [:]
         for (i, t) in [(1, miner), (2, evaluator), (3, supervisor), (0, verifier)] { owners[t.id] = DevKeys.address(i) }
+        let charges = try rules.verifierCharges(
+            claim,
+            taskId: pay.id,
+            task: escrow,
+            height: chain.tip.height + 1,
+            owners: owners,
+            ledger: chain.ledgerView()
+        )
         var result = TaskResult(
             taskId: pay.id,
             metrics: claim.canonicalBytes,
-            payouts: try rules.expectedPayouts(claim, task: escrow, owners: owners).payouts
+            payouts: try rules.expectedPayouts(claim, task: escrow, owners: owners, charges: charges).payouts
         )
         let evaluatorKey = DevKeys.privateKey(2)
         result.evaluatorSignatures = [

@@ -18,8 +18,9 @@ extension EconomicLedgerRules {
         return try EconomicState.block(try ledger.value(forKey: key), key: key)
     }
 
-    /// Recomputes a claim's VRF selection from chain data (PROTOCOL.md "Selection"): the seats of every role must
-    /// be exactly `selectionOutcomes` with as many seats as the claim lists for the role, in order. Returns the
+    /// Recomputes a claim's VRF selection from chain data (PROTOCOL.md "Selection"): the claim's requirements must
+    /// be those its PAY_FOR_TASK committed to (`TaskTerms`), and the seats of every role exactly `selectionOutcomes`
+    /// with the terms' seat counts, in order (verifiers take no task seat: they are drawn per block). Returns the
     /// outcome per role (for reports).
     public func checkSelection(
         _ claim: SettlementClaim,
@@ -29,8 +30,12 @@ extension EconomicLedgerRules {
     ) throws(ValidationError) -> [Role: SelectionOutcome] {
         func reject(_ reason: String) -> ValidationError { .ruleRejected(tx: taskId, reason: reason) }
         guard let selection = claim.selection else { throw reject("the claim carries no VRF selection proofs") }
+        let terms = try Self.recordedTerms(task: taskId, ledger: ledger)
+        guard selection.requirements == terms.requirements else {
+            throw reject("the claim's requirements differ from the ones its PAY_FOR_TASK committed to")
+        }
         var seats: [Role: Int] = [:]
-        for role in Role.allCases { seats[role] = claim.seatTickets(role).count }
+        for role in Role.allCases { seats[role] = terms.seats(role) }
         let outcomes = try selectionOutcomes(
             selection,
             seats: seats,

@@ -7,16 +7,20 @@ public import PoUWEconomics
 /// - BUY_TICKETS: at most `maxFreshTicketsPerBlock` per block; preferences must decode (record 0x71) and fit the role; `stake ≥ price in force` (PAI's
 ///   DCP0001 rule with its clamps, `TicketPrice.forBlock`, from the pool counts in chain state); `count` must equal
 ///   the ticket's lots `floor(stake / price)` (≤ `maxLotsPerTicket`): one record per purchase, its weight in lots.
-/// - PAY_FOR_TASK: the id of the block that includes it is recorded as the task's selection hash (`h‖taskId`),
-///   the seed of its VRF selection (`selectionContext`).
+/// - PAY_FOR_TASK: must carry its `TaskTerms` (transaction v2; seat counts, verifiers per block, requirements),
+///   recorded under `r‖taskId`; the id of the block that includes it is recorded as the task's selection hash
+///   (`h‖taskId`), the seed of its VRF selection (`selectionContext`). While any task is open, every block's
+///   height and coinbase account are recorded (`b‖blockId`) for the per-block verifier draw.
 /// - Every block: the stake of each ticket whose expiry height is this block's returns to its owner (used or not,
 ///   unless slashed), and the price retargets at multiples of `priceWindow`.
-/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76 v2); every seat ticket must exist, be of the seat's role,
-///   mature, unexpired, not used before and not named twice; the seats must be exactly the VRF selection the claim's
-///   proofs give at the task's registration height (`checkSelection`); the evaluator signers must be the evaluator seats'
-///   owners (strict majority, `TaskResultRules.checkSigners`); the payouts must sum to the escrow exactly and
-///   equal `PayoutRules.settle` (one line per account with a positive net, ascending address). The seat tickets
-///   are then marked used and recorded for the task.
+/// - TASK_RESULT: `metrics` is a `SettlementClaim` (0x76 v3); every seat ticket must exist, be of the seat's role,
+///   mature, unexpired, not used before and not named twice; the claim's requirements must be the PAY_FOR_TASK's
+///   and its seats exactly the VRF selection the claim's proofs give at the task's registration height with the
+///   terms' seat counts (`checkSelection`); every block attestation must be by a verifier drawn for a block of the
+///   task (`verifierCharges`); the evaluator signers must be the evaluator seats' owners (strict majority,
+///   `TaskResultRules.checkSigners`); the payouts must sum to the escrow exactly and equal `PayoutRules.settle`
+///   with the attestations' charges (one line per account with a positive net, ascending address). The seat
+///   tickets are then marked used and recorded for the task with the attesting verifier tickets.
 /// - EVIDENCE: `proof` is an economics `Evidence` record (0x73, which names the offender's ticket); kind, task and
 ///   offender must match; the ticket must be the offender's, seated in the settled task, and still staked;
 ///   `slash` must be its whole stake; `SlashingRules.confiscate` then rejects reuse and anything the injected
@@ -99,6 +103,35 @@ public struct EconomicLedgerRules: LedgerRules {
         try ledger.set(EconomicState.price, EconomicStateValue.price(price, height: height).canonicalBytes)
         if height % UInt64(parameters.priceWindow) == 0 {
             try setCounter(EconomicState.poolAtRetarget, try counter(EconomicState.pool, ledger), &ledger)
+        }
+    }
+
+    public func endBlock(
+        height: UInt64,
+        blockID: Hash256,
+        coinbase: Coinbase,
+        ledger: inout LedgerOverlay
+    ) throws(ChainError) {
+        guard try counter(EconomicState.openTasks, ledger) > 0, let miner = coinbase.outputs.first?.to else { return }
+        try ledger.set(
+            EconomicState.minedBlock(blockID),
+            EconomicStateValue.minedBlock(height: height, miner: miner).canonicalBytes
+        )
+    }
+
+    // MARK: PAY_FOR_TASK
+
+    public func checkPayForTask(
+        _ tx: Transaction,
+        _ payment: PayForTask,
+        height: UInt64,
+        ledger: LedgerOverlay
+    ) throws(ValidationError) {
+        guard let bytes = payment.terms else {
+            throw .ruleRejected(tx: tx.id, reason: "PAY_FOR_TASK carries no task terms (seats and requirements)")
+        }
+        do { _ = try TaskTerms(canonicalBytes: bytes) } catch {
+            throw .ruleRejected(tx: tx.id, reason: "task terms do not decode: \(error)")
         }
     }
 
@@ -202,10 +235,13 @@ public struct EconomicLedgerRules: LedgerRules {
     }
 
     /// The payout list a TASK_RESULT must carry for `claim` on `task`.
+    /// `charges`: what the miners owe their drawn verifiers (`verifierCharges`); `nil` takes a v1/v2 claim's own
+    /// per-task charges.
     public func expectedPayouts(
         _ claim: SettlementClaim,
         task: TaskEscrow,
-        owners: [Hash256: Address]
+        owners: [Hash256: Address],
+        charges: [VerifierCharge]? = nil
     ) throws(SettlementError) -> (table: PayoutTable, payouts: [Payout]) {
         let input = SettlementInput(
             client: task.client,
@@ -219,13 +255,14 @@ public struct EconomicLedgerRules: LedgerRules {
             },
             supervisors: claim.supervisors.map { owners[$0] ?? task.client },
             evaluators: claim.evaluators.map { owners[$0] ?? task.client },
-            verifierCharges: claim.charges.map {
-                VerifierCharge(
-                    verifier: owners[$0.verifierTicket] ?? task.client,
-                    miner: owners[$0.minerTicket] ?? task.client,
-                    blocksChecked: $0.blocksChecked
-                )
-            }
+            verifierCharges: charges
+                ?? claim.charges.map {
+                    VerifierCharge(
+                        verifier: owners[$0.verifierTicket] ?? task.client,
+                        miner: owners[$0.minerTicket] ?? task.client,
+                        blocksChecked: $0.blocksChecked
+                    )
+                }
         )
         let table = try PayoutRules.settle(input, parameters: parameters)
         let payouts = table.lines.filter { $0.net > .zero }.sorted { $0.account < $1.account }
@@ -245,6 +282,11 @@ public struct EconomicLedgerRules: LedgerRules {
         do { claim = try SettlementClaim(canonicalBytes: result.metrics) } catch {
             throw reject("metrics are not a settlement claim: \(error)")
         }
+        guard claim.attestations != nil else {
+            throw reject(
+                "claim v\(claim.version) charges per-task verifier seats; v3 (verifiers drawn per block) is required"
+            )
+        }
         let tickets: [Hash256: Ticket]
         do { tickets = try seatTickets(claim, height: height, ledger: ledger) } catch {
             guard case .ruleRejected(_, let reason) = error else { throw error }
@@ -255,6 +297,20 @@ public struct EconomicLedgerRules: LedgerRules {
             throw reject(reason)
         }
         let owners = tickets.mapValues(\.owner)
+        let charges: [VerifierCharge]
+        do {
+            charges = try verifierCharges(
+                claim,
+                taskId: result.taskId,
+                task: task,
+                height: height,
+                owners: owners,
+                ledger: ledger
+            )
+        } catch {
+            guard case .ruleRejected(_, let reason) = error else { throw error }
+            throw reject(reason)
+        }
         var signers = Set<Address>()
         for s in result.evaluatorSignatures {
             if let a = Address(bytes: SHA256.hash(s.publicKey).bytes.prefix(Address.byteCount)) { signers.insert(a) }
@@ -267,7 +323,9 @@ public struct EconomicLedgerRules: LedgerRules {
             throw reject(SettlementError.doesNotAddUp(paid: paidUnits(result.payouts), escrow: task.escrow).description)
         }
         let expected: [Payout]
-        do throws(SettlementError) { expected = try expectedPayouts(claim, task: task, owners: owners).payouts } catch {
+        do throws(SettlementError) {
+            expected = try expectedPayouts(claim, task: task, owners: owners, charges: charges).payouts
+        } catch {
             throw reject(error.description)
         }
         if expected != result.payouts { throw reject("payout table differs from the one PayoutRules.settle gives") }
@@ -360,10 +418,15 @@ public struct EconomicLedgerRules: LedgerRules {
                     EconomicStateValue.usedBy(task: r.taskId).canonicalBytes
                 )
             }
+            // Verifier tickets drawn for the task's blocks stay usable (they are drawn block by block while live)
+            // but are recorded with the seats: they took part, share a slashed cheat's stake, and can be slashed.
+            var verifiers: [Hash256] = []
+            for a in claim.attestations ?? [] where !verifiers.contains(a.ticket) { verifiers.append(a.ticket) }
             try ledger.set(
                 EconomicState.seats(r.taskId),
-                EconomicStateValue.tickets(claim.seats.map(\.ticket)).canonicalBytes
+                EconomicStateValue.tickets(claim.seats.map(\.ticket) + verifiers).canonicalBytes
             )
+            try setCounter(EconomicState.openTasks, max(1, try counter(EconomicState.openTasks, ledger)) - 1, &ledger)
         case .evidence(let e):
             guard let proof = try? PoUWEconomics.Evidence(canonicalBytes: e.proof) else { return }
             try ledger.set(EconomicState.evidence(proof.id), EconomicStateValue.evidenceUsed.canonicalBytes)
@@ -378,6 +441,11 @@ public struct EconomicLedgerRules: LedgerRules {
             let key = EconomicState.currentBlock
             guard let block = try EconomicState.block(try ledger.value(forKey: key), key: key) else { return }
             try ledger.set(EconomicState.selectionBlock(id), EconomicStateValue.block(block).canonicalBytes)
+            if case .payForTask(let p) = tx.body, let bytes = p.terms, let terms = try? TaskTerms(canonicalBytes: bytes)
+            {
+                try ledger.set(EconomicState.terms(id), EconomicStateValue.terms(terms).canonicalBytes)
+            }
+            try setCounter(EconomicState.openTasks, try counter(EconomicState.openTasks, ledger) + 1, &ledger)
         case .coinbase, .transfer:
             break
         }

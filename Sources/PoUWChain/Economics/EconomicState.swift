@@ -1,4 +1,5 @@
 public import PoUWCore
+public import PoUWEconomics
 
 /// The economics rules' own entries in the ledger's state table (so they are covered by the state hash, undone
 /// on reorgs and re-derived by a replay). Keys:
@@ -14,6 +15,10 @@ public import PoUWCore
 ///   `.counter(n)`: tickets with locked stake; `mtpoolprev` → `.counter(n)`: that count at the previous retarget;
 ///   `mtfresh` → `.fresh(height, count)`: tickets bought in that block; `mtblock` → `.block(id)`: the block being
 ///   connected (set before its first transaction, so a PAY_FOR_TASK's bookkeeping can record it).
+/// - `r‖taskId` → `.terms(TaskTerms)`: the seat counts and requirements its PAY_FOR_TASK committed to.
+/// - `mtopen` → `.counter(n)`: tasks registered and not yet settled; `b‖blockId` → `.minedBlock(height, miner)`:
+///   the height and coinbase account of every block connected while `mtopen > 0` (what a block attestation's block
+///   is checked against: on this chain, in the task's window, mined by one of its miners).
 ///
 /// Every value is one canonical `EconomicStateValue` record (tag 0x77, version 1); the golden bytes are in
 /// `Fixtures/economics/economic-state-golden.txt`.
@@ -31,6 +36,30 @@ public enum EconomicState {
     public static let poolAtRetarget: [UInt8] = Array("mtpoolprev".utf8)
     public static let fresh: [UInt8] = Array("mtfresh".utf8)
     public static let currentBlock: [UInt8] = Array("mtblock".utf8)
+    public static func terms(_ task: Hash256) -> [UInt8] { [UInt8(ascii: "r")] + task.bytes }
+    public static func minedBlock(_ block: Hash256) -> [UInt8] { [UInt8(ascii: "b")] + block.bytes }
+    public static let openTasks: [UInt8] = Array("mtopen".utf8)
+
+    /// The terms recorded for a task, if any.
+    public static func terms(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> TaskTerms? {
+        switch try value(bytes, key: key) {
+        case .terms(let terms): terms
+        case nil: nil
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected task terms, found \(other)")
+        }
+    }
+
+    /// The height and miner recorded for a block, if any.
+    public static func minedBlock(
+        _ bytes: [UInt8]?,
+        key: [UInt8]
+    ) throws(ChainError) -> (height: UInt64, miner: Address)? {
+        switch try value(bytes, key: key) {
+        case .minedBlock(let height, let miner): (height, miner)
+        case nil: nil
+        case let other?: throw .corruptState(key: Hex.encode(key), reason: "expected a mined block, found \(other)")
+        }
+    }
 
     /// Decodes the value stored under `key` (`nil` if absent); a value that is not a valid record is corrupt state.
     public static func value(_ bytes: [UInt8]?, key: [UInt8]) throws(ChainError) -> EconomicStateValue? {
@@ -89,7 +118,9 @@ public enum EconomicState {
 /// One value of the economics rules' state (`EconomicState`). Canonical record 0x77 v1: a kind byte, then
 /// `usedBy` (1): task id 32 B; `stakeFate` (2): fate u8; `tickets` (3): LEB128 count ≤ 2²⁰, 32 B each;
 /// `evidenceUsed` (4): nothing; `price` (5): units u64, height u64; `counter` (6): u64; `fresh` (7): height u64,
-/// count u64; `block` (8): block id 32 B. Integers little-endian. Decoding is strict (unknown kind or fate, truncation, trailing bytes).
+/// count u64; `block` (8): block id 32 B; `terms` (9): a `TaskTerms` record (0x78); `minedBlock` (10): height
+/// u64, miner address 20 B. Kinds 9 and 10 were added by the per-block verifier change; no earlier kind's bytes
+/// changed. Integers little-endian. Decoding is strict (unknown kind or fate, truncation, trailing bytes).
 public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStringConvertible {
     case usedBy(task: Hash256)
     case stakeFate(TicketStakeFate)
@@ -99,6 +130,8 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
     case counter(UInt64)
     case fresh(height: UInt64, count: UInt64)
     case block(Hash256)
+    case terms(TaskTerms)
+    case minedBlock(height: UInt64, miner: Address)
 
     public static let version: UInt8 = 1
     public static let maxTickets = 1 << 20
@@ -132,6 +165,13 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
         case .block(let id):
             writer.u8(8)
             writer.hash(id)
+        case .terms(let terms):
+            writer.u8(9)
+            terms.encode(to: &writer)
+        case .minedBlock(let height, let miner):
+            writer.u8(10)
+            writer.u64(height)
+            miner.encode(to: &writer)
         }
     }
 
@@ -157,6 +197,8 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
         case 6: self = .counter(try reader.u64())
         case 7: self = .fresh(height: try reader.u64(), count: try reader.u64())
         case 8: self = .block(try reader.hash())
+        case 9: self = .terms(try TaskTerms(from: &reader))
+        case 10: self = .minedBlock(height: try reader.u64(), miner: try Address(from: &reader))
         default:
             throw CanonicalDecodingError.invalidValue(field: "economicState.kind", reason: "unknown kind \(kind)")
         }
@@ -172,6 +214,10 @@ public enum EconomicStateValue: Sendable, Hashable, CanonicalCodable, CustomStri
         case .counter(let n): "counter \(n)"
         case .fresh(let height, let count): "\(count) fresh ticket(s) at height \(height)"
         case .block(let id): "block \(id.short)"
+        case .terms(let t):
+            "terms: \(t.miners) miner(s), \(t.supervisors) supervisor(s), \(t.evaluators) evaluator(s), "
+                + "\(t.verifiersPerBlock) verifier(s) per block"
+        case .minedBlock(let height, let miner): "block at height \(height) mined by \(miner)"
         }
     }
 }

@@ -36,10 +36,43 @@ public protocol LedgerRules: Sendable {
     func beginBlock(height: UInt64, blockID: Hash256, ledger: inout LedgerOverlay) throws(ChainError)
     /// Called after a signed transaction's effects were applied (the rules' own bookkeeping).
     func didApply(_ tx: Transaction, id: Hash256, height: UInt64, ledger: inout LedgerOverlay) throws(ChainError)
+    /// May reject a PAY_FOR_TASK (are its task terms well-formed?), before the escrow is recorded.
+    func checkPayForTask(
+        _ tx: Transaction,
+        _ payment: PayForTask,
+        height: UInt64,
+        ledger: LedgerOverlay
+    )
+        throws(ValidationError)
+    /// Called once per block after its coinbase was credited (the rules' own per-block bookkeeping, e.g. which
+    /// account mined which block).
+    func endBlock(
+        height: UInt64,
+        blockID: Hash256,
+        coinbase: Coinbase,
+        ledger: inout LedgerOverlay
+    )
+        throws(ChainError)
 }
 
 extension LedgerRules {
     public func beginBlock(height: UInt64, blockID: Hash256, ledger: inout LedgerOverlay) throws(ChainError) {}
+    public func checkPayForTask(
+        _ tx: Transaction,
+        _ payment: PayForTask,
+        height: UInt64,
+        ledger: LedgerOverlay
+    )
+        throws(ValidationError)
+    {}
+    public func endBlock(
+        height: UInt64,
+        blockID: Hash256,
+        coinbase: Coinbase,
+        ledger: inout LedgerOverlay
+    )
+        throws(ChainError)
+    {}
     public func didApply(
         _ tx: Transaction,
         id: Hash256,

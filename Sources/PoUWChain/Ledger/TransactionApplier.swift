@@ -54,6 +54,7 @@ public enum TransactionApplier {
             try credit(t.to, t.amount, id, &ledger)
         case .payForTask(let p):
             if try ledger.task(id) != nil { throw fail(.duplicateTask(tx: id)) }
+            do { try rules.checkPayForTask(tx, p, height: height, ledger: ledger) } catch { throw fail(error) }
             let task = TaskEscrow(
                 client: signer,
                 escrow: p.escrow,

@@ -3,7 +3,8 @@ public import PoUWCrypto
 
 /// A chain transaction: a coinbase, or one of five kinds signed by the account that pays for it.
 ///
-/// Canonical bytes: tag `transaction` (0x12), version 1, kind byte, then for a coinbase `height u64` + outputs +
+/// Canonical bytes: tag `transaction` (0x12), version 1 (version 2 exactly for a PAY_FOR_TASK carrying task terms,
+/// whose payload then ends with them), kind byte, then for a coinbase `height u64` + outputs +
 /// extra; for a signed kind `signer 32B, sequence u64, fee u64`, the kind's payload, and finally the 64-byte
 /// Ed25519 signature over every byte before it (the `signingBytes`). The id is SHA-256 of the canonical bytes.
 ///
@@ -11,6 +12,14 @@ public import PoUWCrypto
 /// `Transaction(canonicalBytes: t.canonicalBytes) == t`; nothing here consults the ledger (see `ChainValidator`).
 public struct Transaction: Sendable, Hashable, CanonicalCodable {
     public static let formatVersion: UInt8 = 1
+    /// The version of a PAY_FOR_TASK that carries its task terms (`PayForTask.terms`).
+    public static let termsVersion: UInt8 = 2
+
+    /// The format version this transaction encodes as.
+    public var version: UInt8 {
+        if case .payForTask(let p) = body, p.terms != nil { return Self.termsVersion }
+        return Self.formatVersion
+    }
 
     /// What a transaction does.
     public enum Body: Sendable, Hashable {
@@ -104,7 +113,7 @@ public struct Transaction: Sendable, Hashable, CanonicalCodable {
     }
 
     private func encodeUnsigned(to writer: inout ByteWriter) {
-        writer.header(tag: .transaction, version: Self.formatVersion)
+        writer.header(tag: .transaction, version: version)
         writer.u8(kind.rawValue)
         if case .coinbase(let coinbase) = body {
             coinbase.encode(to: &writer)
@@ -126,10 +135,16 @@ public struct Transaction: Sendable, Hashable, CanonicalCodable {
     }
 
     public init(from reader: inout ByteReader) throws {
-        try reader.header(tag: .transaction, versions: Self.formatVersion...Self.formatVersion)
+        let version = try reader.header(tag: .transaction, versions: Self.formatVersion...Self.termsVersion)
         let kindByte = try reader.u8()
         guard let kind = TransactionKind(rawValue: kindByte) else {
             throw CanonicalDecodingError.invalidValue(field: "transaction.kind", reason: "unknown kind \(kindByte)")
+        }
+        if version == Self.termsVersion && kind != .payForTask {
+            throw CanonicalDecodingError.invalidValue(
+                field: "transaction.version",
+                reason: "version \(version) is only for a PAY_FOR_TASK with task terms"
+            )
         }
         if kind == .coinbase {
             body = .coinbase(try Coinbase(from: &reader))
@@ -142,7 +157,8 @@ public struct Transaction: Sendable, Hashable, CanonicalCodable {
         switch kind {
         case .coinbase: preconditionFailure("handled above")
         case .transfer: body = .transfer(try Transfer(from: &reader))
-        case .payForTask: body = .payForTask(try PayForTask(from: &reader))
+        case .payForTask:
+            body = .payForTask(try PayForTask(from: &reader, withTerms: version == Self.termsVersion))
         case .buyTickets: body = .buyTickets(try BuyTickets(from: &reader))
         case .taskResult: body = .taskResult(try TaskResult(from: &reader))
         case .evidence: body = .evidence(try Evidence(from: &reader))
@@ -180,7 +196,9 @@ public enum TransactionLimits {
     public static let coinbaseExtraBytes = 100
     public static let taskDefinitionBytes = 64 << 10
     public static let preferenceBytes = 1024
-    public static let metricsBytes = 4096
+    /// A TASK_RESULT's settlement claim with its block attestations (`SettlementClaim` v3) must fit.
+    public static let metricsBytes = 192 << 10
+    public static let taskTermsBytes = 1024
     public static let evaluatorSignatures = 64
     public static let payouts = 1024
     public static let evidenceProofBytes = 128 << 10

@@ -59,6 +59,30 @@ struct DemoReport: Codable {
         }
     }
 
+    /// Verifiers drawn per block (from each block's hash) and what the blocks' miners paid them.
+    struct VerifierDraws: Codable {
+        /// Main-chain blocks of the task.
+        var taskBlocks: Int
+        /// Verifier seats per block (the PAY_FOR_TASK's terms).
+        var perBlock: Int
+        /// (block, verifier) attestations in the TASK_RESULT.
+        var attestations: Int
+        var verifiers: [Verifier]
+
+        struct Verifier: Codable {
+            var ticket: String
+            var account: String
+            var blocks: Int
+            var paid: String
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case attestations, verifiers
+            case taskBlocks = "task_blocks"
+            case perBlock = "per_block"
+        }
+    }
+
     struct Verification: Codable {
         var node: String
         var accepted: Int
@@ -145,8 +169,10 @@ struct DemoReport: Codable {
     var verification: [Verification]
     var lifecycle: Lifecycle
     var network: Network
+    var verifierDraws: VerifierDraws
 
     enum CodingKeys: String, CodingKey {
+        case verifierDraws = "verifier_draws"
         case dataset, task, seconds, rounds, interrupted, blocks, slashed, miners, participants, verification
         case lifecycle, cheaters, network
         case forgedBlocks = "forged_blocks"

@@ -93,6 +93,25 @@ enum DemoSummary {
             supplyExpected: Amount(units: supply.expected).description,
             supplyBalanced: supply.held == supply.expected
         )
+        let attestations = evaluation.claim?.attestations ?? []
+        let terms = try? EconomicLedgerRules.terms(task: network.task.taskID, ledger: chain.ledgerView())
+        var byTicket: [Hash256: Int] = [:]
+        for a in attestations { byTicket[a.ticket, default: 0] += 1 }
+        let verifierDraws = DemoReport.VerifierDraws(
+            taskBlocks: evaluation.scores.map { Int($0.blocks) }.reduce(0, +),
+            perBlock: Int(terms?.verifiersPerBlock ?? 0),
+            attestations: attestations.count,
+            verifiers: byTicket.keys.sorted().map { ticket in
+                let owner = (try? chain.ticket(ticket))?.owner
+                let line = owner.flatMap { evaluation.table.line(for: $0) }
+                return DemoReport.VerifierDraws.Verifier(
+                    ticket: ticket.short,
+                    account: owner?.description ?? "?",
+                    blocks: byTicket[ticket] ?? 0,
+                    paid: (confirmed ? line?.verification ?? .zero : .zero).description
+                )
+            }
+        )
         var blocks = [String]()
         let height = chain.tip.height
         if height > 0 {
@@ -132,7 +151,8 @@ enum DemoSummary {
                 )
             },
             lifecycle: lifecycle,
-            network: networkReport(network)
+            network: networkReport(network),
+            verifierDraws: verifierDraws
         )
     }
 
@@ -215,6 +235,17 @@ enum DemoSummary {
             \(l.supplyBalanced ? "balanced" : "NOT BALANCED")
             """
         )
+        let v = r.verifierDraws
+        print(
+            "verifiers drawn per block (VRF over each block's hash): \(v.perBlock) seat(s) per block; \(v.attestations) "
+                + "attestation(s) over \(v.taskBlocks) task block(s), each paid by the block's miner"
+        )
+        for verifier in v.verifiers {
+            print(
+                "  verifier ticket \(verifier.ticket) (\(verifier.account)): drawn and attested \(verifier.blocks) "
+                    + "block(s), paid \(verifier.paid)"
+            )
+        }
         let accepted = r.verification.map(\.accepted).reduce(0, +)
         let invalid = r.verification.map(\.invalid).reduce(0, +)
         let unavailable = r.verification.map(\.unavailable).reduce(0, +)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PoUWCore
+import PoUWCrypto
 import PoUWEconomics
 
 /// `pouw-bench economics`: how fast the pure economics rules run (selection over a full PAI-sized ticket pool,
@@ -12,7 +13,8 @@ struct EconomicsBenchCommand: AsyncParsableCommand {
         discussion: """
             Selection draws every lot of a pool of tickets (VRF proofs are not verified here: that cost belongs to \
             the crypto benchmark) and fills the seats; settlement splits a fee among many miners, supervisors, \
-            evaluators and verifiers. Build in release: swift run -c release pouw-bench economics --json
+            evaluators and verifiers; the attestation re-check is what the chain does per block attestation at \
+            TASK_RESULT (the ECVRF proof verified once, the Ed25519 signature checked). Build in release: swift run -c release pouw-bench economics --json
             """
     )
 
@@ -97,7 +99,37 @@ struct EconomicsBenchCommand: AsyncParsableCommand {
             }
         }
 
+        // Per-attestation re-check: 640 attestations (a full claim v3) by one verifier over distinct blocks.
+        let attestationCount = 640
+        let signer = try Ed25519.PrivateKey(seed: Hash256.sha256(Array("bench verifier".utf8)).bytes)
+        let vrf = try VRF.SecretKey(bytes: Hash256.sha256(Array("bench verifier vrf".utf8)).bytes)
+        let task = Hash256.sha256(Array("bench task".utf8))
+        let attestations = (0..<attestationCount).map { i in
+            let block = Hash256.sha256(Array("bench block \(i)".utf8))
+            return BlockAttestation.sign(
+                task: task,
+                block: block,
+                ticket: pool[0].id,
+                proof: vrf.prove(alpha: SelectionContext.blockVerifiers(blockHash: block, taskId: task).alpha).bytes,
+                key: signer
+            )
+        }
+        let verifier = ECVRFVerifier()
+        var attested = 0
+        let recheck = clock.measure {
+            for a in attestations {
+                let alpha = a.context.alpha
+                guard verifier.verifiedOutput(publicKey: vrf.publicKey.bytes, alpha: alpha, proof: a.proof) != nil,
+                    a.hasValidSignature
+                else { continue }
+                attested += 1
+            }
+        }
+
         let result: [String: Double] = [
+            "attestation_recheck_per_second": Double(attestationCount) / recheck.seconds,
+            "attestation_recheck_640_seconds": recheck.seconds,
+            "attestations_valid": Double(attested),
             "selection_tickets": Double(tickets),
             "selection_lots": Double(tickets) * Double(lots),
             "selection_seconds": selection.seconds,

@@ -21,6 +21,18 @@ struct InspectTaskSettlement: Codable {
         var seat: Int?
     }
 
+    /// A drawn verifier's attestation of one block of the task (claim v3).
+    struct AttestationLine: Codable {
+        var block: String
+        var height: UInt64?
+        var ticket: String
+        var owner: String
+        /// `valid` if the VRF proof verifies over the block's verifier context, else why not.
+        var verified: String
+        /// Ratio of lot 0's draw over the block's hash.
+        var ratio: Double?
+    }
+
     struct PayoutLineOutput: Codable {
         var account: String
         var quality: String
@@ -40,12 +52,16 @@ struct InspectTaskSettlement: Codable {
     var selectionRecheck: String
     var requirements: String?
     var proofs: [ProofLine]
+    /// The re-check of the per-block verifier draws, and each attestation.
+    var verifierRecheck: String
+    var attestations: [AttestationLine]
     var payouts: [PayoutLineOutput]
     var slashed: [String]
 
     enum CodingKeys: String, CodingKey {
-        case result, requirements, proofs, payouts, slashed
+        case result, requirements, proofs, payouts, slashed, attestations
         case selectionRecheck = "selection_recheck"
+        case verifierRecheck = "verifier_recheck"
     }
 
     /// Builds the view for task `id` settled by `result` (transaction id `resultID`), from `stored`'s chain state.
@@ -93,9 +109,46 @@ struct InspectTaskSettlement: Codable {
         }
         var owners: [Hash256: Address] = [:]
         for seat in claim.seats { owners[seat.ticket] = try ledger.ticket(seat.ticket)?.owner }
+        // Per-block verifier draws (claim v3): every attestation's proof over its block, and the charges re-derived.
+        var charges: [VerifierCharge]? = nil
+        var verifierRecheck = "no block attestations (claim v\(claim.version): verifiers charged per task)"
+        var attestations: [AttestationLine] = []
+        if claim.attestations != nil, let escrow = try ledger.task(id) {
+            do {
+                charges = try rules.verifierCharges(
+                    claim,
+                    taskId: id,
+                    task: escrow,
+                    height: max(1, try stored.chain.mainChainCount()) - 1,
+                    owners: owners,
+                    ledger: ledger,
+                    requireStake: false
+                )
+                verifierRecheck =
+                    "valid: \(charges?.count ?? 0) verifier seat(s) drawn over \(Set(claim.attestations(task: id).map(\.block)).count) block(s), each paid by the block's miner"
+            } catch {
+                verifierRecheck = "invalid: \(error)"
+            }
+            for a in claim.attestations(task: id) {
+                let record = try ledger.ticket(a.ticket)
+                let beta = record.flatMap {
+                    ECVRFVerifier().verifiedOutput(publicKey: $0.vrfPublicKey, alpha: a.context.alpha, proof: a.proof)
+                }
+                attestations.append(
+                    AttestationLine(
+                        block: a.block.hex,
+                        height: try EconomicLedgerRules.minedBlock(a.block, ledger: ledger)?.height,
+                        ticket: a.ticket.hex,
+                        owner: record?.owner.description ?? "?",
+                        verified: beta == nil ? "does not verify" : a.hasValidSignature ? "valid" : "bad signature",
+                        ratio: beta.flatMap { Hash256(bytes: $0) }.map { Double($0.w0) / 18_446_744_073_709_551_616.0 }
+                    )
+                )
+            }
+        }
         var payouts: [PayoutLineOutput] = []
         if let escrow = try ledger.task(id),
-            let table = try? rules.expectedPayouts(claim, task: escrow, owners: owners).table
+            let table = try? rules.expectedPayouts(claim, task: escrow, owners: owners, charges: charges).table
         {
             payouts = table.lines.map {
                 PayoutLineOutput(
@@ -122,6 +175,8 @@ struct InspectTaskSettlement: Codable {
             selectionRecheck: recheck,
             requirements: claim.selection.map { Hex.encode($0.requirements.canonicalBytes) },
             proofs: proofs,
+            verifierRecheck: verifierRecheck,
+            attestations: attestations,
             payouts: payouts,
             slashed: slashed
         )
@@ -139,6 +194,19 @@ struct InspectTaskSettlement: Codable {
                 print(
                     pad(p.role, 10) + "  " + pad(p.seat.map(String.init) ?? "-", 4) + "  " + String(p.ticket.prefix(12))
                         + "  " + p.owner + String(format: "  %6.4f  %6.4f  ", p.score ?? 0, p.ratio ?? 0) + proof
+                )
+            }
+        }
+        print("verifiers drawn per block: \(verifierRecheck)")
+        if !attestations.isEmpty {
+            print("  height  block         verifier ticket  owner                                     ratio  proof")
+            for a in attestations.sorted(by: { ($0.height ?? 0, $0.ticket) < ($1.height ?? 0, $1.ticket) }) {
+                let height = a.height.map(String.init) ?? "?"
+                print(
+                    "  " + String(repeating: " ", count: max(0, 6 - height.count)) + height + "  "
+                        + String(a.block.prefix(12))
+                        + "  " + String(a.ticket.prefix(12)) + "     " + a.owner
+                        + String(format: "  %6.4f  ", a.ratio ?? 0) + a.verified
                 )
             }
         }

@@ -8,9 +8,18 @@ public import PoUWCore
 /// verifier ticket 32 B, miner ticket 32 B, blocksChecked u64 each)`. Counts are limited to `maxSeats` per list.
 /// Version 2 appends the `SelectionClaim` (requirements and every taking-part ticket's VRF proof); a claim without
 /// a selection encodes as v1, byte for byte as before. Miner, supervisor and evaluator seats are listed in seat
-/// (draw) order; verifier seats are the distinct verifier tickets of `charges` in order of first appearance.
+/// (draw) order; in v1/v2 verifier seats are the distinct verifier tickets of `charges` in order of first appearance.
+///
+/// Version 3 (verifiers drawn per block): `miners, supervisors, evaluators` as in v1, then the `SelectionClaim`
+/// (required), then the block attestations (count ≤ `maxAttestations`; each a `BlockAttestation` body without
+/// its task, which is the TASK_RESULT's), in strictly ascending (block id, ticket id) order — so one ticket cannot
+/// attest one block twice in a decodable claim. A v3 claim has no `charges`: the chain derives what each miner pays
+/// from the attestations (`EconomicLedgerRules.verifierCharges`).
 public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     public static let maxSeats = 256
+    /// Attestations one claim can carry (≈ 243 bytes each; the TASK_RESULT's metrics are capped at
+    /// `TransactionLimits.metricsBytes`).
+    public static let maxAttestations = 640
 
     /// A miner seat and what the evaluators measured for it.
     public struct MinerSeat: Sendable, Hashable {
@@ -42,8 +51,11 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     public let supervisors: [Hash256]
     public let evaluators: [Hash256]
     public let charges: [Charge]
-    /// The VRF selection the seats come from (v2); `nil` for a v1 claim.
+    /// The VRF selection the seats come from (v2, v3); `nil` for a v1 claim.
     public let selection: SelectionClaim?
+    /// The drawn verifiers' attestations (v3), ascending (block, ticket); `nil` for v1/v2. Their `task` is not
+    /// encoded: decoded attestations carry `Hash256.zero` until bound with `attestations(task:)`.
+    public let attestations: [BlockAttestation]?
 
     public init(
         miners: [MinerSeat],
@@ -57,7 +69,43 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
         self.evaluators = evaluators
         self.charges = charges
         self.selection = selection
+        self.attestations = nil
     }
+
+    /// A v3 claim: seats, the selection and the block attestations (sorted by (block, ticket); a repeated
+    /// (block, ticket) pair is kept, so the chain can refuse it).
+    public init(
+        miners: [MinerSeat],
+        supervisors: [Hash256],
+        evaluators: [Hash256],
+        selection: SelectionClaim,
+        attestations: [BlockAttestation]
+    ) {
+        self.miners = miners
+        self.supervisors = supervisors
+        self.evaluators = evaluators
+        self.charges = []
+        self.selection = selection
+        self.attestations = attestations.sorted { ($0.block, $0.ticket) < ($1.block, $1.ticket) }
+    }
+
+    /// The attestations bound to the TASK_RESULT's task (empty for v1/v2).
+    public func attestations(task: Hash256) -> [BlockAttestation] {
+        (attestations ?? []).map {
+            BlockAttestation(
+                task: task,
+                block: $0.block,
+                ticket: $0.ticket,
+                verdict: $0.verdict,
+                proof: $0.proof,
+                signer: $0.signer,
+                signature: $0.signature
+            )
+        }
+    }
+
+    /// The canonical version this claim encodes as.
+    public var version: UInt8 { attestations != nil ? 3 : selection == nil ? 1 : 2 }
 
     /// The seat tickets of `role`, in seat order (verifiers: distinct verifier tickets of `charges`).
     public func seatTickets(_ role: Role) -> [Hash256] {
@@ -73,7 +121,7 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     }
 
     public func encode(to writer: inout ByteWriter) {
-        writer.header(tag: .settlementClaim, version: selection == nil ? 1 : 2)
+        writer.header(tag: .settlementClaim, version: version)
         writer.length(miners.count)
         for m in miners {
             writer.hash(m.ticket)
@@ -84,6 +132,12 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
         for s in supervisors { writer.hash(s) }
         writer.length(evaluators.count)
         for e in evaluators { writer.hash(e) }
+        if let attestations, let selection {
+            selection.encode(to: &writer)
+            writer.length(attestations.count)
+            for a in attestations { a.encodeBody(to: &writer) }
+            return
+        }
         writer.length(charges.count)
         for c in charges {
             writer.hash(c.verifierTicket)
@@ -94,7 +148,7 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
     }
 
     public init(from reader: inout ByteReader) throws {
-        let version = try reader.header(tag: .settlementClaim, versions: 1...2)
+        let version = try reader.header(tag: .settlementClaim, versions: 1...3)
         var miners: [MinerSeat] = []
         for _ in 0..<(try reader.length(field: "claim.miners", limit: Self.maxSeats)) {
             miners.append(
@@ -108,6 +162,29 @@ public struct SettlementClaim: Sendable, Hashable, CanonicalCodable {
         var evaluators: [Hash256] = []
         for _ in 0..<(try reader.length(field: "claim.evaluators", limit: Self.maxSeats)) {
             evaluators.append(try reader.hash())
+        }
+        if version == 3 {
+            let selection = try SelectionClaim(from: &reader)
+            var attestations: [BlockAttestation] = []
+            for _ in 0..<(try reader.length(field: "claim.attestations", limit: Self.maxAttestations)) {
+                let a = try BlockAttestation.decodeBody(task: .zero, from: &reader)
+                if let last = attestations.last, !((last.block, last.ticket) < (a.block, a.ticket)) {
+                    throw CanonicalDecodingError.invalidValue(
+                        field: "claim.attestations",
+                        reason: "not in ascending (block, ticket) order, or ticket \(a.ticket.short) attests block "
+                            + "\(a.block.short) twice"
+                    )
+                }
+                attestations.append(a)
+            }
+            self.init(
+                miners: miners,
+                supervisors: supervisors,
+                evaluators: evaluators,
+                selection: selection,
+                attestations: attestations
+            )
+            return
         }
         var charges: [Charge] = []
         for _ in 0..<(try reader.length(field: "claim.charges", limit: Self.maxSeats)) {

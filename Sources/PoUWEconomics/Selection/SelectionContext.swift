@@ -17,9 +17,10 @@ public struct SelectionContext: Sendable, Hashable {
         self.role = role
     }
 
-    /// Verifiers for a block are drawn from that block's hash: selection hash = task id = block hash.
-    public static func blockVerifiers(blockHash: Hash256) -> SelectionContext {
-        SelectionContext(selectionHash: blockHash, taskId: blockHash, role: .verifier)
+    /// Verifiers for a block of task `taskId` are drawn from that block's hash: selection hash = the block's id,
+    /// role verifier. The block id exists only once the block is mined, so nobody can grind the draw in advance.
+    public static func blockVerifiers(blockHash: Hash256, taskId: Hash256) -> SelectionContext {
+        SelectionContext(selectionHash: blockHash, taskId: taskId, role: .verifier)
     }
 
     public var alpha: [UInt8] {

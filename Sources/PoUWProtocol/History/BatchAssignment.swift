@@ -56,6 +56,19 @@ public struct SeededBatchAssignment: BatchAssignment {
         self.positions = positions
     }
 
+    /// The seed of a paid task's assignment: `SHA-256("pouw/assign-seed/v1" ‖ selectionBlock ‖ taskID)`, where
+    /// `selectionBlock` is the id of the block that included the task's PAY_FOR_TASK (the same block id that seeds
+    /// its VRF selection). The client signs the task id before that block exists, so it cannot grind which miner
+    /// trains which batch; the same task included on two forks is dealt differently on each. (A filler task, never
+    /// included in a block, uses its own id as the seed.)
+    public static func seed(selectionBlock: Hash256, taskID: Hash256) -> Hash256 {
+        var writer = ByteWriter(capacity: 96)
+        writer.raw(Array("pouw/assign-seed/v1".utf8))
+        writer.hash(selectionBlock)
+        writer.hash(taskID)
+        return Hash256.sha256(writer.bytes)
+    }
+
     /// Batches each miner trains per epoch.
     public var batchesPerMinerPerEpoch: Int { batchCount / miners.count }
 

@@ -27,18 +27,42 @@ public struct FailedReplayProof: Sendable, Hashable, CanonicalCodable {
 }
 
 /// The payload of EVIDENCE of kind `doubleSignature`: two different IT_RES messages signed by one miner key for
-/// the same slot (task, miner, sequence). Self-contained: the checker needs no artefact.
+/// the same slot (task, miner, sequence), in one of two forms chosen by size (one encoding per pair):
 ///
-/// Canonical record `doubleSignatureProof` (0x59) v1: `first (LEB128 length + IT_RES bytes)`, `second (same)`,
-/// ordered so that `first.hash < second.hash` (bytewise) — one encoding per pair, and decoding rejects equal or
-/// misordered messages. Each message is at most `maxMessageBytes`; note that the chain limits an EVIDENCE proof to
-/// 128 KiB, so messages with very large updates cannot be carried (see Docs/protocol.md "Evidence and audits").
+/// - **Embedded** (record `doubleSignatureProof` 0x59 **v1**, unchanged): `first (LEB128 length + IT_RES bytes)`,
+///   `second (same)`, ordered so that `first.hash < second.hash` (bytewise). Self-contained: the checker needs no
+///   artefact. Used when both messages together take at most `maxEmbeddedBytes`, so the EVIDENCE fits the
+///   chain's 128 KiB proof cap (`TransactionLimits.evidenceProofBytes`).
+/// - **By hash** (0x59 **v2**): `taskID 32 B, minerKey 32 B, sequence u64, firstHash 32 B, secondHash 32 B`
+///   (136 bytes whatever the update size), `firstHash < secondHash`. The checker fetches both messages by hash (an
+///   IT_RES is content-addressed: the hash covers its signed bytes and signature), checks each signature and that
+///   both bodies are for the stated slot. A node that reports one keeps both messages in its artefact store so
+///   others can fetch them; a node missing one gets `notProven("unavailable: …")`, never `proven`.
+///
+/// Decoding rejects equal or misordered messages and a v1 proof larger than `maxEmbeddedBytes` (which must be v2).
 public struct DoubleSignatureProof: Sendable, Hashable, CanonicalCodable {
-    public static let formatVersion: UInt8 = 1
+    /// The newest version (by hash); v1 (embedded) still decodes and is still produced for small messages.
+    public static let formatVersion: UInt8 = 2
     public static let maxMessageBytes = 1 << 20
+    /// Both messages' bytes together at most this: embedded (v1); above: by hash (v2).
+    public static let maxEmbeddedBytes = 120 << 10
 
-    public let first: IterationMessage
-    public let second: IterationMessage
+    /// The slot both messages claim.
+    public let taskID: Hash256
+    public let minerKey: NodeKey
+    public let sequence: UInt64
+    /// The two messages' hashes, `firstHash < secondHash` bytewise.
+    public let firstHash: Hash256
+    public let secondHash: Hash256
+    /// `[first, second]` (hash order) when the proof carries them (built from messages, or decoded from v1);
+    /// empty for a by-hash proof decoded from v2.
+    public let messages: [IterationMessage]
+
+    /// Whether the canonical form embeds the messages (v1).
+    public var isEmbedded: Bool {
+        messages.count == 2
+            && messages[0].canonicalBytes.count + messages[1].canonicalBytes.count <= Self.maxEmbeddedBytes
+    }
 
     /// Why two messages do not make a double-signature proof.
     public enum Failure: Error, Sendable, Equatable, CustomStringConvertible {
@@ -60,32 +84,98 @@ public struct DoubleSignatureProof: Sendable, Hashable, CanonicalCodable {
         guard a.body.taskID == b.body.taskID, a.body.minerKey == b.body.minerKey, a.body.sequence == b.body.sequence
         else { throw .differentSlot }
         let ordered = a.hash.bytes.lexicographicallyPrecedes(b.hash.bytes)
-        first = ordered ? a : b
-        second = ordered ? b : a
+        let (first, second) = ordered ? (a, b) : (b, a)
+        self.init(
+            taskID: a.body.taskID,
+            minerKey: a.body.minerKey,
+            sequence: a.body.sequence,
+            firstHash: first.hash,
+            secondHash: second.hash,
+            messages: [first, second]
+        )
     }
 
+    private init(
+        taskID: Hash256,
+        minerKey: NodeKey,
+        sequence: UInt64,
+        firstHash: Hash256,
+        secondHash: Hash256,
+        messages: [IterationMessage]
+    ) {
+        self.taskID = taskID
+        self.minerKey = minerKey
+        self.sequence = sequence
+        self.firstHash = firstHash
+        self.secondHash = secondHash
+        self.messages = messages
+    }
+
+    public static func == (lhs: DoubleSignatureProof, rhs: DoubleSignatureProof) -> Bool {
+        lhs.canonicalBytes == rhs.canonicalBytes
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(canonicalBytes) }
+
     public func encode(to writer: inout ByteWriter) {
-        writer.header(tag: .doubleSignatureProof, version: Self.formatVersion)
-        writer.lengthPrefixed(first.canonicalBytes)
-        writer.lengthPrefixed(second.canonicalBytes)
+        if isEmbedded {
+            writer.header(tag: .doubleSignatureProof, version: 1)
+            writer.lengthPrefixed(messages[0].canonicalBytes)
+            writer.lengthPrefixed(messages[1].canonicalBytes)
+            return
+        }
+        writer.header(tag: .doubleSignatureProof, version: 2)
+        writer.hash(taskID)
+        writer.raw(minerKey.bytes)
+        writer.u64(sequence)
+        writer.hash(firstHash)
+        writer.hash(secondHash)
     }
 
     public init(from reader: inout ByteReader) throws {
-        _ = try reader.header(tag: .doubleSignatureProof, versions: Self.formatVersion...Self.formatVersion)
-        let a = try IterationMessage(
-            canonicalBytes: try reader.lengthPrefixed(field: "doubleSignature.first", limit: Self.maxMessageBytes)
-        )
-        let b = try IterationMessage(
-            canonicalBytes: try reader.lengthPrefixed(field: "doubleSignature.second", limit: Self.maxMessageBytes)
-        )
-        guard a.hash.bytes.lexicographicallyPrecedes(b.hash.bytes) else {
+        let version = try reader.header(tag: .doubleSignatureProof, versions: 1...Self.formatVersion)
+        func misordered(_ field: String) -> CanonicalDecodingError {
+            .invalidValue(field: field, reason: "messages must be distinct and in hash order")
+        }
+        if version == 2 {
+            let taskID = try reader.hash()
+            let key = try NodeKey(bytes: try reader.raw(NodeKey.byteCount))
+            let sequence = try reader.u64()
+            let firstHash = try reader.hash()
+            let secondHash = try reader.hash()
+            guard firstHash.bytes.lexicographicallyPrecedes(secondHash.bytes) else {
+                throw misordered("doubleSignature.secondHash")
+            }
+            self.init(
+                taskID: taskID,
+                minerKey: key,
+                sequence: sequence,
+                firstHash: firstHash,
+                secondHash: secondHash,
+                messages: []
+            )
+            return
+        }
+        let aBytes = try reader.lengthPrefixed(field: "doubleSignature.first", limit: Self.maxMessageBytes)
+        let bBytes = try reader.lengthPrefixed(field: "doubleSignature.second", limit: Self.maxMessageBytes)
+        guard aBytes.count + bBytes.count <= Self.maxEmbeddedBytes else {
             throw CanonicalDecodingError.invalidValue(
-                field: "doubleSignature.second",
-                reason: "messages must be distinct and in hash order"
+                field: "doubleSignature",
+                reason: "messages of \(aBytes.count + bBytes.count) bytes must be referenced by hash (v2)"
             )
         }
-        first = a
-        second = b
+        let a = try IterationMessage(canonicalBytes: aBytes)
+        let b = try IterationMessage(canonicalBytes: bBytes)
+        guard a.hash.bytes.lexicographicallyPrecedes(b.hash.bytes) else { throw misordered("doubleSignature.second") }
+        // The slot is the first message's; the checker requires the second to claim the same one.
+        self.init(
+            taskID: a.body.taskID,
+            minerKey: a.body.minerKey,
+            sequence: a.body.sequence,
+            firstHash: a.hash,
+            secondHash: b.hash,
+            messages: [a, b]
+        )
     }
 }
 
@@ -224,8 +314,8 @@ extension PoUWEconomics.Evidence {
     public static func doubleSignature(_ proof: DoubleSignatureProof, ticket: Hash256) -> PoUWEconomics.Evidence {
         PoUWEconomics.Evidence(
             kind: .doubleSignature,
-            taskId: proof.first.body.taskID,
-            offender: proof.first.body.minerKey.accountAddress,
+            taskId: proof.taskID,
+            offender: proof.minerKey.accountAddress,
             offenderTicket: ticket,
             payload: proof.canonicalBytes
         )

@@ -12,14 +12,16 @@ import PoUWML
 ///   state, batch, peer message) or a local read failure gives `notProven` with a reason starting
 ///   `"unavailable: "` — "we could not check" is never "proven".
 /// - `doubleSignature` (`DoubleSignatureProof`): both messages signed validly by the offender's key, distinct,
-///   for the evidence's task and the same miner and sequence.
+///   for the evidence's task and the same miner and sequence (the proof's stated slot). An embedded proof (v1) is
+///   self-contained; a by-hash proof (v2, for messages too large to embed) fetches both messages from `artefacts`.
 /// - `equivocatingCheckpoint` (`EquivocationProof`): both checkpoints signed validly by the offender's key, of the
 ///   evidence's task; same size with different roots, or a consistency proof binding the larger checkpoint's
 ///   prefix root that differs from the smaller checkpoint's root.
 ///
 /// Guarantees: deterministic (same evidence and same artefacts, same verdict, for any thread count); the offender
-/// named in the evidence must be the address of the key that signed the offending record; the first two kinds'
-/// checks are self-contained, `failedReplay` depends on artefact availability (see Docs/protocol.md "Evidence and
+/// named in the evidence must be the address of the key that signed the offending record; the embedded
+/// double-signature and the equivocation checks are self-contained, `failedReplay` and a by-hash double signature
+/// depend on artefact availability (see Docs/protocol.md "Evidence and
 /// audits"). The ticket named in the evidence is the chain's to check (`EconomicLedgerRules`).
 public struct ReplayEvidenceChecker: EvidenceChecker, Sendable {
     public let artefacts: any ArtefactSource
@@ -135,12 +137,30 @@ public struct ReplayEvidenceChecker: EvidenceChecker, Sendable {
         do { proof = try DoubleSignatureProof(canonicalBytes: evidence.payload) } catch {
             return .notProven(reason: "payload is not a double-signature proof: \(error)")
         }
-        for message in [proof.first, proof.second] {
+        var messages = proof.messages
+        if messages.isEmpty {
+            // By hash (v2): fetch both; the hash covers the signed bytes and the signature.
+            for hash in [proof.firstHash, proof.secondHash] {
+                let found: IterationMessage?
+                do { found = try artefacts.iterationMessage(for: hash) } catch {
+                    return unavailable("message \(hash.hex) unreadable here: \(error)")
+                }
+                guard let found else { return unavailable("message \(hash.hex)") }
+                guard found.hash == hash else {
+                    return .notProven(reason: "the artefact stored as \(hash.short) is another message")
+                }
+                messages.append(found)
+            }
+        }
+        for message in messages {
             if let mismatch = names(message, evidence) { return mismatch }
         }
-        let (a, b) = (proof.first.body, proof.second.body)
+        let (a, b) = (messages[0].body, messages[1].body)
         guard a.minerKey == b.minerKey, a.taskID == b.taskID, a.sequence == b.sequence else {
             return .notProven(reason: "the messages are for different slots (sequence \(a.sequence), \(b.sequence))")
+        }
+        guard a.minerKey == proof.minerKey, a.taskID == proof.taskID, a.sequence == proof.sequence else {
+            return .notProven(reason: "the messages are not for the slot the proof states")
         }
         return .proven
     }
