@@ -33,6 +33,16 @@ public final class NetworkArtefacts: ArtefactSource {
         return nil
     }
 
+    /// A model state as the local store (else a peer) serves it to a replay: large objects re-hashed on another
+    /// core while the replay decodes and trains (`ProtocolStore.bytesUnderCheck`).
+    public func bytesUnderCheck(for hash: Hash256) throws -> ArtefactUnderCheck? {
+        if let fetched = try local.bytesUnderCheck(for: hash) { return fetched }
+        for peer in peers.withLock({ $0 }) {
+            if let fetched = try peer.bytesUnderCheck(for: hash) { return fetched }
+        }
+        return nil
+    }
+
     /// Checked once per message by the local store.
     public func signatureIsValid(_ message: IterationMessage) -> Bool { local.signatureIsValid(message) }
 }
