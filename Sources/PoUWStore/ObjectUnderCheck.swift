@@ -1,5 +1,6 @@
 internal import Dispatch
 public import PoUWCore
+internal import Synchronization
 
 /// An object's bytes, read and decoded, whose SHA-256 check against the key they were asked for may still be
 /// running on another core while the caller already works on them (`Store.getCheckingConcurrently`).
@@ -31,25 +32,39 @@ public final class ObjectUnderCheck: Sendable {
     }
 }
 
-/// SHA-256 of some bytes compared with a key, computed inline or on a global dispatch queue.
+/// SHA-256 of some bytes compared with a key: started on a global dispatch queue (or inline), and done by the
+/// waiting thread itself if that queue has not started it by then — on a busy machine the waiter never waits for a
+/// thread that was not scheduled.
 private final class PendingHashCheck: @unchecked Sendable {
-    // Written once before `done.leave()` (or in `init`), read only after `done.wait()`: the group orders them.
+    private let key: Hash256
+    private let bytes: [UInt8]
+    /// Set by whichever thread hashes.
+    private let claimed = Atomic<Bool>(false)
+    // Written once before `done.leave()`, read only after `done.wait()`: the group orders them.
     private var result = false
     private let done = DispatchGroup()
 
     init(key: Hash256, bytes: [UInt8], concurrently: Bool) {
+        self.key = key
+        self.bytes = bytes
+        done.enter()
         guard concurrently else {
-            result = Hash256.sha256(bytes) == key
+            run()
             return
         }
-        done.enter()
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            result = Hash256.sha256(bytes) == key
-            done.leave()
-        }
+        DispatchQueue.global(qos: .userInitiated).async { [self] in run() }
+    }
+
+    /// Hashes unless another thread already claimed the work.
+    private func run() {
+        guard claimed.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return }
+        result = Hash256.sha256(bytes) == key
+        done.leave()
     }
 
     func matches() -> Bool {
+        run()
         done.wait()
         return result
     }
