@@ -44,6 +44,14 @@ public final class NetworkArtefacts: ArtefactSource {
         try local.iterationMessage(for: hash)
     }
 
+    /// A model state as the local store serves it to a replay: large objects re-hashed on another core while the
+    /// replay decodes and trains (`ProtocolStore.bytesUnderCheck`). States derived here (a task's initial state)
+    /// and batches are named by the hash of the bytes this node computed, so they need no check.
+    public func bytesUnderCheck(for hash: Hash256) throws -> ArtefactUnderCheck? {
+        if let fetched = try local.bytesUnderCheck(for: hash) { return fetched }
+        return try bytes(for: hash).map { ArtefactUnderCheck(bytes: $0) }
+    }
+
     /// Checked once per message by the local store.
     public func signatureIsValid(_ message: IterationMessage) -> Bool { local.signatureIsValid(message) }
 }

@@ -174,6 +174,15 @@ public final class Store: Sendable {
         try read { try $0.get(hash) }
     }
 
+    /// The bytes stored under `hash`, decoded, with their SHA-256 check running on another core for large objects
+    /// (`ObjectUnderCheck.concurrentThreshold`), so a caller can decode and use them meanwhile. Call `verified()`
+    /// before trusting anything computed from them. Read errors (`missingObject`, a corrupt frame, …) are thrown
+    /// here, as by `get`; a hash mismatch is thrown by `verified()`.
+    public func getCheckingConcurrently(_ hash: Hash256) throws -> ObjectUnderCheck {
+        let decoded = try read { try $0.decodedObject(hash) }
+        return ObjectUnderCheck(key: hash, bytes: decoded.bytes)
+    }
+
     public func contains(_ hash: Hash256) throws -> Bool {
         try read { try $0.contains(hash) }
     }

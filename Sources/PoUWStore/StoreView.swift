@@ -36,14 +36,23 @@ public class StoreView {
 
     /// The object under `hash` with its kind.
     public func object(_ hash: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+        let decoded = try decodedObject(hash)
+        guard Hash256.sha256(decoded.bytes) == hash else { throw Self.hashMismatch(hash) }
+        return decoded
+    }
+
+    /// The object under `hash` decoded but not yet re-hashed (`Store.getCheckingConcurrently` checks it).
+    func decodedObject(_ hash: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
         let decoded = try txn.withValue(db.objects, Keys.key(hash)) { value in
             try store.codec.decode(value, key: hash)
         }
         guard let decoded else { throw StoreError(.missingObject, "no object with this key", hash: hash) }
-        guard Hash256.sha256(decoded.bytes) == hash else {
-            throw StoreError(.corruptValue, "decoded bytes do not hash to the key", hash: hash)
-        }
         return decoded
+    }
+
+    /// The error for decoded bytes whose SHA-256 is not their key.
+    static func hashMismatch(_ hash: Hash256) -> StoreError {
+        StoreError(.corruptValue, "decoded bytes do not hash to the key", hash: hash)
     }
 
     public func contains(_ hash: Hash256) throws -> Bool {

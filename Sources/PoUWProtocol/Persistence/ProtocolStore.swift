@@ -164,6 +164,18 @@ public struct ProtocolStore: ArtefactSource {
         }
     }
 
+    /// Large objects (model states) are re-hashed on another core while the caller decodes them
+    /// (`Store.getCheckingConcurrently`); `verified()` waits for that check and throws the store's `corruptValue`.
+    public func bytesUnderCheck(for hash: Hash256) throws -> ArtefactUnderCheck? {
+        let object: ObjectUnderCheck
+        do {
+            object = try store.getCheckingConcurrently(hash)
+        } catch let error as StoreError where error.code == .missingObject {
+            return nil
+        }
+        return ArtefactUnderCheck(bytes: object.bytes) { try object.verified() }
+    }
+
     /// The decoded message: from memory if this store recorded or read it before, else read (re-hashed by the
     /// store), decoded once and kept.
     public func iterationMessage(for hash: Hash256) throws -> IterationMessage? {

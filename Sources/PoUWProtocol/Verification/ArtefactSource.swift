@@ -22,6 +22,11 @@ public protocol ArtefactSource: Sendable {
     /// Whether `message`'s Ed25519 signature verifies (`IterationMessage.hasValidSignature`; a source may remember
     /// the answer by message hash, which covers the content and the signature).
     func signatureIsValid(_ message: IterationMessage) -> Bool
+
+    /// The bytes named by `hash`, or `nil` if not held, whose hash check may still be running on another core
+    /// (`ArtefactUnderCheck`). The default reads `bytes(for:)`, already checked; `ProtocolStore` hashes large
+    /// objects (model states) concurrently, so a replay decodes and trains while the check runs.
+    func bytesUnderCheck(for hash: Hash256) throws -> ArtefactUnderCheck?
 }
 
 extension ArtefactSource {
@@ -33,6 +38,37 @@ extension ArtefactSource {
     }
 
     public func signatureIsValid(_ message: IterationMessage) -> Bool { message.hasValidSignature }
+
+    public func bytesUnderCheck(for hash: Hash256) throws -> ArtefactUnderCheck? {
+        try bytes(for: hash).map { ArtefactUnderCheck(bytes: $0) }
+    }
+}
+
+/// Bytes fetched by hash whose check against that hash may still be running (`ArtefactSource.bytesUnderCheck`).
+///
+/// Guarantees: `verified()` returns only once the bytes are known to hash to the name they were fetched by, and
+/// otherwise throws the source's read error for a corrupt object (e.g. `StoreError` `.corruptValue`); it may be
+/// called any number of times and always gives the same answer. Until it returned, nothing computed from `bytes`
+/// may be trusted, kept or reported (a verdict waits for it).
+public struct ArtefactUnderCheck: Sendable {
+    /// The bytes (unverified until `verified()` returns).
+    public let bytes: [UInt8]
+    private let check: @Sendable () throws -> Void
+
+    /// Bytes already checked.
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+        check = {}
+    }
+
+    /// Bytes whose check `check` waits for (throwing if they are not what was asked for).
+    public init(bytes: [UInt8], check: @escaping @Sendable () throws -> Void) {
+        self.bytes = bytes
+        self.check = check
+    }
+
+    /// Waits for the check; throws if the bytes are not what was asked for.
+    public func verified() throws { try check() }
 }
 
 /// Bytes a source holds under a hash that do not decode as the record asked for.

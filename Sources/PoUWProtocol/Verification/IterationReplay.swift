@@ -15,7 +15,9 @@ public import PoUWML
 /// after every iteration `verify` found valid is kept in `states` (shared by copies of this value), so a replay that
 /// starts where a verified one ended does not read its checkpoint. A state found there counts as held: a message
 /// whose checkpoint this node has dropped but whose state it computed itself replays rather than being
-/// `unavailable`.
+/// `unavailable`. A checkpoint is read through `ArtefactSource.bytesUnderCheck(for:)`: its SHA-256 check runs on
+/// another core while the replay decodes and trains, and every verdict waits for it — a failed check is the
+/// source's read error (`artefact`), whatever the replay of the unverified bytes found, and keeps no state.
 public struct IterationReplay: Sendable {
     public let task: TaskDefinition
     public let artefacts: any ArtefactSource
@@ -49,27 +51,56 @@ public struct IterationReplay: Sendable {
         } catch let stop as Stop {
             return stop.verdict
         } catch {
-            return .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)"))
+            return Self.unreadable(error)
         }
     }
 
     /// The verdict on `message`.
     public func verify(_ message: IterationMessage) -> Verdict {
+        let checks = PendingChecks()
         do {
             guard artefacts.signatureIsValid(message) else {
                 return .invalid(
                     Mismatch(field: "signature", claimed: message.body.minerKey.hex, found: "does not verify")
                 )
             }
-            let trainer = try stateBefore(message)
+            let trainer = try stateBefore(message, checks)
             let verdict = try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
+            // The checkpoint's hash check ran while the replay did; nothing counts before it passed.
+            try checks.settle()
             // Valid: the trainer's state hashed to the message's `stateHashAfter` (compared by `rerun`).
             if verdict.isValid { states.insert(trainer.state, hash: message.body.stateHashAfter) }
             return verdict
         } catch let stop as Stop {
-            return stop.verdict
+            return checks.failure.map(Self.unreadable) ?? stop.verdict
         } catch {
-            return .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)"))
+            return Self.unreadable(checks.failure ?? error)
+        }
+    }
+
+    /// The verdict for an artefact that could not be read intact (a store error, a hash mismatch).
+    private static func unreadable(_ error: any Error) -> Verdict {
+        .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)"))
+    }
+
+    /// Hash checks of fetched model states still running on another core (`ArtefactSource.bytesUnderCheck`).
+    /// A replay decodes and trains on the bytes meanwhile; before any verdict is given every check must have
+    /// passed, and a failed check outranks whatever the unverified bytes led to (the verdict is the read error,
+    /// exactly as when the bytes were checked before use).
+    private final class PendingChecks {
+        private var pending = [ArtefactUnderCheck]()
+
+        func add(_ artefact: ArtefactUnderCheck) { pending.append(artefact) }
+
+        /// Waits for every check; throws the first failure.
+        func settle() throws {
+            for artefact in pending { try artefact.verified() }
+        }
+
+        /// Waits for every check; the first failure, or `nil`.
+        var failure: (any Error)? {
+            do { try settle() } catch { return error }
+            return nil
         }
     }
 
@@ -78,10 +109,18 @@ public struct IterationReplay: Sendable {
     /// instance, so each state is computed once. Returns how many messages were verified and the verdict — `valid`,
     /// or the first failure (its `Mismatch.field` prefixed with the message's sequence).
     public func audit(chain: [IterationMessage]) -> (verified: Int, verdict: Verdict) {
+        let checks = PendingChecks()
+        let outcome = audit(chain: chain, checks: checks)
+        // Nothing computed from a state whose hash check failed counts.
+        if let failure = checks.failure { return (0, Self.unreadable(failure)) }
+        return outcome
+    }
+
+    private func audit(chain: [IterationMessage], checks: PendingChecks) -> (verified: Int, verdict: Verdict) {
         guard let first = chain.first else { return (0, .valid) }
         var verified = 0
         do {
-            let trainer = try stateBefore(first)
+            let trainer = try stateBefore(first, checks)
             var previous: IterationMessage?
             for message in chain {
                 let sequence = message.body.sequence
@@ -121,7 +160,7 @@ public struct IterationReplay: Sendable {
         } catch let stop as Stop {
             return (verified, stop.verdict)
         } catch {
-            return (verified, .invalid(Mismatch(field: "artefact", claimed: "readable", found: "\(error)")))
+            return (verified, Self.unreadable(error))
         }
     }
 
@@ -182,8 +221,8 @@ public struct IterationReplay: Sendable {
     }
 
     /// A trainer in the state named by `hash`: one this replay verified earlier, else the stored checkpoint
-    /// (which the source re-hashed); `nil` if neither is held.
-    private func loadState(_ hash: Hash256) throws -> Trainer? {
+    /// (whose hash check the source may still be running: it joins `checks`); `nil` if neither is held.
+    private func loadState(_ hash: Hash256, _ checks: PendingChecks) throws -> Trainer? {
         func usable(_ make: () throws -> Trainer) throws -> Trainer {
             do { return try make() } catch {
                 throw Stop(
@@ -194,14 +233,15 @@ public struct IterationReplay: Sendable {
             }
         }
         if let kept = states.take(hash) { return try usable { try Trainer(task: task, state: kept, threads: threads) } }
-        guard let bytes = try artefacts.bytes(for: hash) else { return nil }
-        return try usable { try Trainer(task: task, stateBytes: bytes, threads: threads) }
+        guard let fetched = try artefacts.bytesUnderCheck(for: hash) else { return nil }
+        checks.add(fetched)
+        return try usable { try Trainer(task: task, stateBytes: fetched.bytes, threads: threads) }
     }
 
     /// The trainer in the state before `message`: its checkpoint, or rebuilt from the nearest earlier one by
     /// replaying the miner's own messages in between (each must replay exactly).
-    private func stateBefore(_ message: IterationMessage) throws -> Trainer {
-        if let trainer = try loadState(message.body.stateHashBefore) { return trainer }
+    private func stateBefore(_ message: IterationMessage, _ checks: PendingChecks) throws -> Trainer {
+        if let trainer = try loadState(message.body.stateHashBefore, checks) { return trainer }
         // Walk back: earlier messages of the same chain until one whose state before is stored.
         var pending = [IterationMessage]()
         var current = message
@@ -222,7 +262,7 @@ public struct IterationReplay: Sendable {
                 )
             }
             pending.append(previous)
-            if let trainer = try loadState(previous.body.stateHashBefore) {
+            if let trainer = try loadState(previous.body.stateHashBefore, checks) {
                 for earlier in pending.reversed() {
                     let verdict = try rerun(earlier, on: trainer, stateHash: earlier.body.stateHashBefore)
                     if case .invalid(let mismatch) = verdict {
