@@ -47,10 +47,41 @@ import Testing
         let block = try Self.run(replay, ["--data-dir", directory, "block", "1", "--json"])
         #expect(block.status == 0)
         #expect(block.output.contains("\"verdict\":\"valid\""))
+        try Self.expectHistoryRootsMatchBlocks(directory: directory, task: task, report: report)
         // Usage errors and missing data have their own exit codes.
         #expect(try Self.run(replay, ["--data-dir", directory, "task", "xyz"]).status == 64)
         #expect(try Self.run(replay, ["--data-dir", directory + "/nothing", "chain"]).status == 2)
         #expect(try Self.run(replay, ["--data-dir", directory, "block", "9999"]).status == 2)
+    }
+
+    /// `pouw-inspect history --json` lists, per recorded message, the canonical history root a block mined from
+    /// it commits to: every task block's header carries exactly the root listed for its message.
+    static func expectHistoryRootsMatchBlocks(directory: String, task: String, report: [String: Any]) throws {
+        let inspect = try #require(Self.tool("pouw-inspect"), "build the pouw-inspect tool first")
+        func object(_ arguments: [String]) throws -> [String: Any] {
+            let run = try Self.run(inspect, ["--data-dir", directory] + arguments + ["--json"])
+            #expect(run.status == 0, "\(arguments)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [String: Any])
+        }
+        let history = try object(["history", task])
+        let messages = try #require(history["messages"] as? [[String: Any]])
+        var roots: [String: String] = [:]
+        for message in messages {
+            if let hash = message["hash"] as? String, let root = message["history_root"] as? String {
+                roots[hash] = root
+            }
+        }
+        #expect(roots.count == messages.count, "every recorded message has a canonical root")
+        let logs = try #require(history["miners"] as? [[String: Any]])
+        #expect(logs.map { $0["size"] as? Int ?? 0 }.reduce(0, +) == messages.count)
+        var checked = 0
+        for id in try #require(report["blocks"] as? [String]) {
+            let header = try object(["block", id])
+            guard let message = header["msgHash"] as? String, let listed = roots[message] else { continue }
+            #expect(header["historyRoot"] as? String == listed, "block \(id)")
+            checked += 1
+        }
+        #expect(checked > 0, "the task mined at least one block")
     }
 
     /// `pouw demo --cheaters 1`: the cheater's blocks are refused, it is paid nothing, its stake is slashed, the
