@@ -48,6 +48,14 @@ import Testing
         #expect(block.status == 0)
         #expect(block.output.contains("\"verdict\":\"valid\""))
         try Self.expectHistoryRootsMatchBlocks(directory: directory, task: task, report: report)
+        // The README's `pouw-inspect verify` on a demo directory: every object re-hashed, and the chain (built
+        // under the economic rules) recognised as such and re-validated without naming the rules.
+        let inspect = try #require(Self.tool("pouw-inspect"), "build the pouw-inspect tool first")
+        let verify = try Self.run(inspect, ["--data-dir", directory, "verify", "--json"])
+        #expect(verify.status == 0, "\(verify.output)")
+        let verified = try #require(try JSONSerialization.jsonObject(with: Data(verify.output.utf8)) as? [String: Any])
+        #expect((verified["chain"] as? [String: Any])?["rules"] as? String == "economic")
+        #expect(try Self.run(inspect, ["--data-dir", directory, "verify-chain", "--rules", "basic"]).status == 1)
         // Usage errors and missing data have their own exit codes.
         #expect(try Self.run(replay, ["--data-dir", directory, "task", "xyz"]).status == 64)
         #expect(try Self.run(replay, ["--data-dir", directory + "/nothing", "chain"]).status == 2)

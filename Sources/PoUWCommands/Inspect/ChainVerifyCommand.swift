@@ -24,18 +24,12 @@ struct ChainVerifyCommand: ParsableCommand {
     @OptionGroup var data: DataDirOptions
     @OptionGroup var options: ChainOutputOptions
     @Option(help: "Signature-checking threads.") var threads = 2
-    @Flag(
-        help: """
-            Replay with the economic rules (ticket price, maturity, expiry, payouts, VRF seats; EVIDENCE is \
-            re-proven by replaying the accused iteration from this store).
-            """
-    )
-    var economicRules = false
+    @OptionGroup var ruleOptions: ChainRulesOptions
 
     func run() throws {
         let out = try ChainVerifyOutput.reindex(
             try data.openStore(readOnly: true),
-            economicRules: economicRules,
+            rules: ruleOptions.chosen,
             threads: threads,
             showProgress: isatty(2) != 0 && !options.json
         )

@@ -29,8 +29,7 @@ struct InspectVerifyCommand: ParsableCommand {
     var resumeAfter: String?
     @Flag(help: "Skip re-validating the chain from genesis.") var noChain = false
     @Option(help: "Signature-checking threads for the chain re-validation.") var threads = 2
-    @Flag(help: "Re-validate the chain under the economic rules (tickets, settlements, slashing).")
-    var economicRules = false
+    @OptionGroup var ruleOptions: ChainRulesOptions
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     /// The `--json` form: the store's report, and the chain's when one was re-validated.
@@ -68,7 +67,7 @@ struct InspectVerifyCommand: ParsableCommand {
             do {
                 chain = try ChainVerifyOutput.reindex(
                     store,
-                    economicRules: economicRules,
+                    rules: ruleOptions.chosen,
                     threads: threads,
                     showProgress: isatty(2) != 0 && !json
                 )
