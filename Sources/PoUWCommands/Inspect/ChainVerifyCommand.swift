@@ -16,7 +16,12 @@ struct ChainVerifyCommand: ParsableCommand {
         discussion: """
             Every block is decoded from the store and checked with full validation (signatures on --threads threads;
             each header checked against its target; `pouw-replay chain` re-runs the training behind every block).
-            Progress goes to stderr on a terminal. Exits non-zero naming the first bad block, or if the state hashes differ.
+            Progress goes to stderr on a terminal. A chain built under the economic rules (tickets, escrows, \
+            stakes: `pouw demo`'s) is recognised by default (--rules auto). Exit 0: the replay reproduces the \
+            stored ledger; 1: it does not (the first bad block is named, or the state hashes differ); 2: an \
+            EVIDENCE could not be re-proven because this store lacks the accused iteration's artefacts (run it \
+            on an archive's directory).
+
             Example: pouw-inspect --data-dir ./pouw-data verify-chain --json
             """
     )
@@ -38,6 +43,6 @@ struct ChainVerifyCommand: ParsableCommand {
         } else {
             print(out.summary)
         }
-        if !out.ok { throw ExitCode.failure }
+        if !out.ok { throw out.unavailable ? ExitCode(2) : ExitCode.failure }
     }
 }

@@ -19,6 +19,9 @@ struct ChainVerifyOutput: Codable {
     var storedStateHash: String
     var replayedStateHash: String?
     var failure: String?
+    /// The replay stopped because this store lacks an artefact an EVIDENCE's re-proof needs (a node that is not
+    /// an archive may not hold the accused iteration's state or batch): not a finding against the chain.
+    var unavailable = false
 
     init(_ report: ChainVerifier.Report, rules: ChainRules) {
         ok = report.ok
@@ -49,6 +52,10 @@ struct ChainVerifyOutput: Codable {
 
     /// One line for people.
     var summary: String {
+        if let failure, unavailable {
+            return "chain verification INCOMPLETE (\(rules) rules): \(failure); this store lacks what re-proving "
+                + "that EVIDENCE needs: verify the archive's data directory (or a demo's top directory)"
+        }
         if let failure { return "chain verification FAILED: \(failure)" }
         return "chain OK (\(rules) rules): \(blocks) blocks, \(transactions) transactions re-validated in "
             + "\(seconds) s; state hash \(storedStateHash)"
@@ -57,7 +64,8 @@ struct ChainVerifyOutput: Codable {
     /// Re-validates the chain in `store` from genesis under `rules`, drawing a progress line on a terminal.
     /// `.auto` replays under the basic rules and, if the replay does not match (a chain built under the economic
     /// rules holds tickets, escrows and stakes the basic ledger does not), under the economic rules; the chain is
-    /// valid if either replay reproduces the stored ledger, and the output names the rules that did.
+    /// valid if either replay reproduces the stored ledger, and the output names the rules that did. A replay that
+    /// could not re-prove an EVIDENCE from this store is `unavailable`, not a failure of the chain.
     static func reindex(
         _ store: Store,
         rules: ChainRules,
@@ -71,7 +79,7 @@ struct ChainVerifyOutput: Codable {
             let basic = try reindex(store, economic: false, threads: threads, showProgress: showProgress)
             if basic.ok { return basic }
             var economic = try reindex(store, economic: true, threads: threads, showProgress: showProgress)
-            if !economic.ok {
+            if !economic.ok && !economic.unavailable {
                 economic.rules = ChainRules.auto.rawValue
                 economic.failure =
                     "under the basic rules: \(basic.failure ?? "no match"); "
@@ -102,7 +110,10 @@ struct ChainVerifyOutput: Codable {
             }
         }
         if showProgress { writeStandardError("\n") }
-        return ChainVerifyOutput(report, rules: economic ? .economic : .basic)
+        var output = ChainVerifyOutput(report, rules: economic ? .economic : .basic)
+        let marker = "evidence not proven: " + ReplayEvidenceChecker.unavailablePrefix
+        output.unavailable = economic && report.failure?.contains(marker) == true
+        return output
     }
 }
 

@@ -18,7 +18,9 @@ struct InspectVerifyCommand: ParsableCommand {
             An interrupted run can continue with --resume-after KEY (the last key shown in progress). \
             When the store holds a chain, every block is then re-validated from genesis (a reindex: signatures, \
             balances, sequence numbers, coinbase, difficulty) and the replayed ledger compared with the stored one \
-            (skip with --no-chain; `pouw-replay chain` re-runs the training behind each block).
+            (skip with --no-chain; `pouw-replay chain` re-runs the training behind each block; the rules are \
+            recognised as in `verify-chain`). Exit 1 if anything is wrong; 2 if the store is sound but an \
+            EVIDENCE cannot be re-proven from it alone (not an archive).
 
             Example: pouw-inspect --data-dir ./pouw-data verify
             """
@@ -82,6 +84,6 @@ struct InspectVerifyCommand: ParsableCommand {
         } else if let chain {
             print(chain.summary)
         }
-        if !ok { throw ExitCode.failure }
+        if !ok { throw report.ok && chain?.unavailable == true ? ExitCode(2) : ExitCode.failure }
     }
 }
