@@ -199,7 +199,6 @@ public final class LocalNetwork {
         for n in evaluators { try n.provision(fillerSource: filler, tickets: try plan([.evaluator]), seats: seats) }
         try archive.provision(fillerSource: filler, tickets: try plan([.verifier]), seats: seats)
 
-        let all = [client] + miners + supervisors + evaluators + [archive]
         for (i, worker) in workers.enumerated() {
             let transfer = Transaction(
                 body: .transfer(Transfer(to: worker.account, amount: configuration.workerFunding, memo: [])),
@@ -212,8 +211,9 @@ public final class LocalNetwork {
             client.broadcast(.transaction(transfer.canonicalBytes))
         }
         deliver()
-        // The client publishes the task's data (served by hash); nothing happens until it pays.
-        for n in all { n.offer(task) }
+        // The client publishes the task's manifest and serves its batches by hash; nothing happens until it pays.
+        try client.publish(task)
+        deliver()
         try bootstrap()
     }
 
@@ -282,7 +282,14 @@ public final class LocalNetwork {
         var steps = [MiningStep]()
         let archives = [archive.address]
         for miner in miners {
-            let step = try miner.mine(blockTime: blockTime, startTime: network.now / 1_000, archives: archives)
+            let step: MiningStep
+            do {
+                step = try miner.mine(blockTime: blockTime, startTime: network.now / 1_000, archives: archives)
+            } catch Node.MiningFailure.batchUnavailable {
+                // Its batch is on the way (asked by hash); it trains it in a later round.
+                deliver()
+                continue
+            }
             steps.append(step)
             if step.block == nil, cheaters.contains(where: { $0 === miner }),
                 let forged = miner.forgedBlock(from: step.message)
@@ -378,12 +385,19 @@ public final class LocalNetwork {
             return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
         }
         // Each miner announces its last message until the evaluator has recorded it (a lost one is resent, and
-        // what it waits for fetched), and the evaluator fetches every final model over the network.
+        // what it waits for fetched), and the evaluator fetches every final model over the network. The client
+        // reveals the test set, and the seated evaluators fetch it from the client by hash.
+        client.revealTestSet(task: task.taskID)
         let finals = miners.filter { $0.task?.taskID == task.taskID }.compactMap { $0.miner?.lastMessage }
         for _ in 0..<40 {
             let history = Set(evaluator.recorders[task.taskID]?.history.messages ?? [])
             let unheard = finals.filter { !history.contains($0.hash) }
-            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty { break }
+            let testMissing = seated.map { $0.requestTestSet(task: task.taskID, from: client.address).count }
+            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty
+                && testMissing.allSatisfy({ $0 == 0 })
+            {
+                break
+            }
             for message in unheard {
                 miners.first { $0.nodeKey == message.body.minerKey }?.broadcast(.iteration(message.canonicalBytes))
             }

@@ -181,7 +181,9 @@ extension Node {
         if now >= fetchState.lastReannounce + fetchPolicy.reannounceInterval {
             fetchState.lastReannounce = now
             reannounce()
+            reannounceManifests()  // Node+TaskData.swift
         }
+        wantTaskData()  // Node+TaskData.swift
         flushRequests()
     }
 
@@ -213,7 +215,7 @@ extension Node {
             fetchState.pending[hash] != nil || (try? chain.indexRecord(hash)) != nil || chain.orphanIds.contains(hash)
         case .task: joined[hash] != nil
         case .message, .modelState: (try? store.contains(hash)) ?? false
-        case .batch: (try? artefacts.bytes(for: hash)) != nil
+        case .batch: artefacts.holds(hash)
         }
     }
 
@@ -317,7 +319,7 @@ extension Node {
     func serve(request: UInt64, hashes: [Hash256], to peer: NodeAddress) {
         var items: [[UInt8]] = []
         var size = 0
-        for hash in hashes {
+        for hash in hashes where !taskData.withheld.contains(hash) {
             var bytes = try? artefacts.bytes(for: hash)
             if bytes == nil, let block = try? chain.block(hash) { bytes = block.canonicalBytes }
             guard let bytes, size + bytes.count <= fetchPolicy.answerBudget else { continue }
@@ -389,6 +391,7 @@ extension Node {
                 fetchState.statistics.objectsReceived += 1
             case .batch:
                 _ = try store.put(.batch, item)
+                taskData.goal[Hash256.sha256(item)] = nil
                 fetchState.statistics.objectsReceived += 1
             case .task:
                 let transaction = try Transaction(canonicalBytes: item)
