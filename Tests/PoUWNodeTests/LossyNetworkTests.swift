@@ -65,6 +65,18 @@ import Testing
             if try IterationMessage(canonicalBytes: bytes).body.taskID == network.task.taskID { taskBlocks += 1 }
         }
         #expect(taskBlocks >= 1)
+        // The task's data crossed the lossy links too: miners trained from batches fetched by hash, the archive
+        // fetched every batch, and the seated evaluator fetched the revealed test set from the client.
+        let task = network.task
+        for miner in network.miners where miner.task?.taskID == task.taskID {
+            #expect(miner.task?.batches.isEmpty == true)
+            #expect((miner.miner?.sequence ?? 0) > 0)
+        }
+        #expect(task.batchHashes.allSatisfy { network.archive.artefacts.holds($0) })
+        let evaluator = try #require(network.evaluators.first)
+        let known = try #require(evaluator.lifecycle.offers[task.taskID])
+        #expect(try evaluator.testSet(for: known) != nil)
+        #expect(task.testBatchHashes.allSatisfy { !network.miners[0].artefacts.holds($0) })
         // The fee was paid out and the books balance.
         #expect(try chain.task(network.task.taskID)?.settled == true)
         let supply = try chain.supply()
