@@ -184,6 +184,7 @@ extension Node {
             reannounceManifests()  // Node+TaskData.swift
         }
         wantTaskData()  // Node+TaskData.swift
+        if !audit.deferred.isEmpty { retryDeferredAudits() }  // Node+Audit.swift
         flushRequests()
     }
 

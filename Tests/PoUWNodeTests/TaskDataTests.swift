@@ -208,5 +208,11 @@ import Testing
         }
         #expect(try network.confirm(result, limit: 200))
         #expect(try network.archive.chain.task(task.taskID)?.settled == true)
+        // Random audits that lacked a batch fetched it and were replayed again: none is left unavailable.
+        for node in network.nodes {
+            #expect(node.statistics.auditsUnavailable == 0, "\(node.name): \(node.audit.deferred.keys.map(\.short))")
+            #expect(node.statistics.auditsInvalid == 0, "\(node.name)")
+        }
+        #expect(network.nodes.map(\.statistics.auditsValid).reduce(0, +) > 0)
     }
 }
