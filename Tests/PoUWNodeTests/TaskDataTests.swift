@@ -110,13 +110,16 @@ import Testing
         let directory = try NodeTestSupport.temporaryDirectory("manifest-refusal")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let network = SimulatedNetwork(seed: 3)
-        let node = try Node(
-            name: "verifier",
-            roles: [.verifier],
-            key: LocalNetwork.key(name: "verifier", seed: 3),
-            directory: directory + "/verifier",
-            transport: network.attach(NodeAddress("verifier"))
-        )
+        func verifier(_ name: String) throws -> Node {
+            try Node(
+                name: name,
+                roles: [.verifier],
+                key: LocalNetwork.key(name: name, seed: 3),
+                directory: directory + "/" + name,
+                transport: network.attach(NodeAddress(name))
+            )
+        }
+        let node = try verifier("verifier")
         #expect(!node.receiveManifest(altered(batches: swapped).canonicalBytes))
         #expect(node.taskData.refusals[task.taskID] == .datasetRootMismatch(listed: listed, onChain: onChain))
         #expect(node.lifecycle.offers[task.taskID] == nil)
@@ -124,13 +127,7 @@ import Testing
         node.handle(WireMessage.taskManifest([0x81, 1, 9, 9]).canonicalBytes)
         #expect(node.statistics.lastRejection?.hasPrefix("undecodable task manifest") == true)
 
-        let other = try Node(
-            name: "other",
-            roles: [.verifier],
-            key: LocalNetwork.key(name: "other", seed: 3),
-            directory: directory + "/other",
-            transport: network.attach(NodeAddress("other"))
-        )
+        let other = try verifier("other")
         #expect(other.receiveManifest(good.canonicalBytes))
         let offer = try #require(other.lifecycle.offers[task.taskID])
         #expect(offer.batches.isEmpty && offer.test == nil && offer.batchHashes == task.batchHashes)
@@ -140,20 +137,7 @@ import Testing
     @Test func nodesTrainFromFetchedBatchesAndOnlyTheEvaluatorsFetchTheRevealedTestSet() throws {
         let directory = try NodeTestSupport.temporaryDirectory("task-data")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (json, train, test) = try NodeTestSupport.digits()
-        var configuration = NetworkConfiguration()
-        configuration.miners = 2
-        configuration.supervisors = 1
-        configuration.evaluators = 1
-        configuration.checkpointInterval = 10
-        let network = try LocalNetwork(
-            directory: directory,
-            configuration: configuration,
-            taskJSON: json,
-            train: train,
-            test: test,
-            filler: try NodeTestSupport.filler()
-        )
+        let network = try NodeTestSupport.network(directory: directory, miners: 2)
         for _ in 0..<24 { try network.round() }
         let task = network.task
         let client = network.client
