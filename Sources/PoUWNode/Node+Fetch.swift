@@ -24,8 +24,9 @@ public struct FetchPolicy: Sendable, Hashable {
     /// How often the node re-sends its own pending transactions and its selection proofs of open selections.
     public var reannounceInterval: UInt64 = 2_000_000
     /// With a missing model state, the states before this many earlier messages of the same miner are asked for
-    /// too (once, from the same peer): a replay rebuilds from the nearest one a peer holds.
-    public var stateCandidates = 63
+    /// too (once, from the same peer), for a replay that may rebuild from the nearest one a peer holds. 0 by
+    /// default: a node's block replay does not rebuild (the block's miner checkpoints the exact state before).
+    public var stateCandidates = 0
 
     public init() {}
 }

@@ -133,8 +133,11 @@ public final class Node {
         joined[task.taskID] = task
         try artefacts.hold(task, persist: has(.supervisor) || has(.archive))
         tasks.register(task: task.taskID, task.miningParameters)
+        // A block's replay never rebuilds the state before from earlier iterations: the block's miner stored that
+        // state (a checkpoint at every block), so a node lacking it fetches it by hash (`unavailable` → `want`)
+        // instead of re-running the miner's whole chain since the last state it holds.
         replayHolder.set(
-            IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 4096),
+            IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 0),
             for: task.taskID
         )
         _ = try store.put(.transaction, task.transaction.canonicalBytes)
