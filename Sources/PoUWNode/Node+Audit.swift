@@ -86,7 +86,7 @@ extension Node {
                 statistics.auditsUnavailable += 1
                 if audit.deferred.count < NodeAudit.maxDeferred {
                     audit.deferred[hash] = (produced.body.taskID, 0)
-                    want(artefact, from: nil, message: hash)
+                    wantForAudit(artefact, message: hash)
                 }
             case .invalid:
                 statistics.auditsInvalid += 1
@@ -125,8 +125,23 @@ extension Node {
             case .unavailable(let artefact):
                 entry.retries += 1
                 audit.deferred[hash] = entry.retries >= NodeAudit.maxDeferredRetries ? nil : entry
-                if entry.retries < NodeAudit.maxDeferredRetries { want(artefact, from: nil, message: hash) }
+                if entry.retries < NodeAudit.maxDeferredRetries { wantForAudit(artefact, message: hash) }
             }
+        }
+    }
+
+    /// Wants what an audit of `message` lacked. For a batch: also the batches of the miner's earlier messages back
+    /// to the nearest state this node holds (the audit replays all of them), so one retry finds them all.
+    func wantForAudit(_ artefact: Artefact, message hash: Hash256) {
+        want(artefact, from: nil, message: hash)
+        guard case .batch = artefact else { return }
+        var current = try? protocolStore.iterationMessage(for: hash)
+        var count = 0
+        while let body = current?.body, count < 4096 {
+            want(body.batchHash, .batch, from: nil)
+            guard !artefacts.holds(body.stateHashBefore), body.sequence > 0 else { break }
+            current = try? protocolStore.iterationMessage(for: body.previousMessage)
+            count += 1
         }
     }
 
