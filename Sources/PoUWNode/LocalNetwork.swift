@@ -371,6 +371,9 @@ public final class LocalNetwork {
         public let result: Transaction?
     }
 
+    /// Blocks below the tip whose attestations a claim leaves out when the nodes do not agree on the tip.
+    public static let unsettledDepth: UInt64 = 6
+
     /// Stops training: every miner stores its final state, the evaluator seats' owners test every final model on
     /// the test set, settle the fee and broadcast the signed TASK_RESULT.
     public func evaluate() throws -> Evaluation {
@@ -405,7 +408,16 @@ public final class LocalNetwork {
             network.advance(by: configuration.roundMicroseconds)
             tick()
         }
-        let proposal = try TaskSettlement.propose(task: task, selection: selection, node: evaluator)
+        // The claim names blocks by their attestations: if the nodes do not agree on the tip (a fork still open on
+        // lossy links), the last `unsettledDepth` blocks are left out of it, so no reorganization can remove a
+        // block it names and void the TASK_RESULT.
+        let agreed = synchronize(limit: 40)
+        let proposal = try TaskSettlement.propose(
+            task: task,
+            selection: selection,
+            node: evaluator,
+            attestationDepth: agreed ? 0 : Self.unsettledDepth
+        )
         let sequence = try evaluator.chain.account(evaluator.account).sequence
         let result = TaskSettlement.transaction(proposal.result, evaluators: seated.map(\.key), sequence: sequence)
         if let result {

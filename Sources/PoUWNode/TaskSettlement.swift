@@ -63,8 +63,15 @@ public enum TaskSettlement {
     }
 
     /// Evaluates the task and proposes its settlement, from what `node` holds (its history of the task, its
-    /// chain, artefacts reachable from it).
-    public static func propose(task: PreparedTask, selection: TaskSelection, node: Node) throws -> Proposal {
+    /// chain, artefacts reachable from it). `attestationDepth`: only blocks at least this many blocks below the
+    /// tip have their attestations claimed (0: all), so a claim made while a fork may still be open does not
+    /// name a block a reorganization can remove (the TASK_RESULT would then be refused for good).
+    public static func propose(
+        task: PreparedTask,
+        selection: TaskSelection,
+        node: Node,
+        attestationDepth: UInt64 = 0
+    ) throws -> Proposal {
         guard let escrow = try node.chain.task(task.taskID) else { throw Failure.notRegistered(task.taskID) }
         // Each miner's last message and message count, from the history.
         var last: [NodeKey: UnsignedIterationMessage] = [:]
@@ -88,6 +95,7 @@ public enum TaskSettlement {
                 let body = try IterationMessage(canonicalBytes: bytes).body
                 guard body.taskID == task.taskID else { continue }
                 blocks[body.minerKey, default: 0] += 1
+                guard h + attestationDepth <= node.chain.tip.height else { continue }
                 // Only attestations the chain can accept take part: signed by the owner of an existing verifier
                 // ticket whose stake is locked (a bogus one heard must not void the block's draw).
                 let heard = (node.lifecycle.attestations[task.taskID]?[block.id] ?? [:]).values.filter { a in

@@ -87,6 +87,36 @@ import Testing
         #expect(blocks.allSatisfy { $0.verdict == "valid" }, "\(blocks.filter { $0.verdict != "valid" })")
     }
 
+    /// The demo's lossy form (`--loss 0.05 --reorder 0.05 --jitter-ms 20`, seed 0) evaluated after 1,733 rounds: the
+    /// nodes disagree on the tip then, and a claim naming the evaluator's last block was voided by the reorg that
+    /// followed. Leaving the unsettled blocks' attestations out (`LocalNetwork.unsettledDepth`) keeps the
+    /// TASK_RESULT valid on every node, and it is mined. About 100 s in release: `POUW_LONG_TESTS=1`.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1"))
+    func aForkOpenAtEvaluationDoesNotVoidTheTaskResult() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("lossy-fork")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (json, train, test) = try NodeTestSupport.digits()
+        var configuration = NetworkConfiguration()
+        configuration.lossPerMillion = 50_000
+        configuration.reorderPerMillion = 50_000
+        configuration.jitterMicroseconds = 20_000
+        let network = try LocalNetwork(
+            directory: directory,
+            configuration: configuration,
+            taskJSON: json,
+            train: train,
+            test: test,
+            filler: try NodeTestSupport.filler()
+        )
+        while network.rounds - network.bootstrapRounds < 1_733 { try network.round() }
+        let result = try #require(try network.evaluate().result)
+        for node in network.nodes {
+            var pool = Mempool()
+            #expect(throws: Never.self, "\(node.name)") { try pool.add(result, chain: node.chain) }
+        }
+        #expect(try network.confirm(result, limit: 100))
+    }
+
     @Test func theSameSeedReproducesTheSameRun() throws {
         let first = try NodeTestSupport.temporaryDirectory("lossy-a")
         let second = try NodeTestSupport.temporaryDirectory("lossy-b")
