@@ -428,13 +428,16 @@ public final class LocalNetwork {
         return Evaluation(scores: proposal.scores, claim: proposal.claim, table: proposal.table, result: result)
     }
 
-    /// Keeps the miners iterating until `transaction` is in a block on the archive's chain (at most `limit`
-    /// rounds); true if it was included.
+    /// Keeps the miners iterating until `transaction` is in a block on the archive's chain and every node shares
+    /// the archive's tip (at most `limit` rounds); true if it was included. Two miners may include it in blocks of
+    /// the same height that different nodes saw first: time alone (`synchronize`) never resolves such a tie, the
+    /// next block does, so the miners iterate until the nodes agree.
     public func confirm(_ transaction: Transaction, limit: Int) throws -> Bool {
+        func included() -> Bool { (try? archive.chain.transaction(transaction.id)).map({ _ in true }) ?? false }
         for _ in 0..<limit {
-            if (try? archive.chain.transaction(transaction.id)).map({ _ in true }) ?? false { return true }
+            if included(), synchronize(limit: 8) { return true }
             try round()
         }
-        return (try? archive.chain.transaction(transaction.id)).map({ _ in true }) ?? false
+        return included()
     }
 }
