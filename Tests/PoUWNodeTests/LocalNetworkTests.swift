@@ -36,12 +36,17 @@ enum NodeTestSupport {
     /// A small digits network (`miners` miners, one supervisor, one evaluator, checkpoints every 10 messages),
     /// bootstrapped until the selected miners train the task.
     static func network(directory: String, miners: Int) throws -> LocalNetwork {
-        let (json, train, test) = try digits()
         var configuration = NetworkConfiguration()
         configuration.miners = miners
         configuration.supervisors = 1
         configuration.evaluators = 1
         configuration.checkpointInterval = 10
+        return try network(directory: directory, configuration: configuration)
+    }
+
+    /// A digits network laid out by `configuration`, bootstrapped until the selected miners train the task.
+    static func network(directory: String, configuration: NetworkConfiguration) throws -> LocalNetwork {
+        let (json, train, test) = try digits()
         return try LocalNetwork(
             directory: directory,
             configuration: configuration,

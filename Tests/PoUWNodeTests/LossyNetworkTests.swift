@@ -9,7 +9,6 @@ import Testing
 /// their transports, fetch what they miss by hash, and still agree on every block.
 @Suite(.serialized) struct LossyNetworkTests {
     static func lossyRun(directory: String, seed: UInt64, rounds: Int) throws -> LocalNetwork {
-        let (json, train, test) = try NodeTestSupport.digits()
         var configuration = NetworkConfiguration()
         configuration.miners = 2
         configuration.supervisors = 1
@@ -19,14 +18,7 @@ import Testing
         configuration.lossPerMillion = 50_000
         configuration.reorderPerMillion = 50_000
         configuration.jitterMicroseconds = 3_000
-        let network = try LocalNetwork(
-            directory: directory,
-            configuration: configuration,
-            taskJSON: json,
-            train: train,
-            test: test,
-            filler: try NodeTestSupport.filler()
-        )
+        let network = try NodeTestSupport.network(directory: directory, configuration: configuration)
         for _ in 0..<rounds { try network.round() }
         let evaluation = try network.evaluate()
         let result = try #require(evaluation.result)
@@ -95,19 +87,11 @@ import Testing
     func aForkOpenAtEvaluationDoesNotVoidTheTaskResult() throws {
         let directory = try NodeTestSupport.temporaryDirectory("lossy-fork")
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (json, train, test) = try NodeTestSupport.digits()
         var configuration = NetworkConfiguration()
         configuration.lossPerMillion = 50_000
         configuration.reorderPerMillion = 50_000
         configuration.jitterMicroseconds = 20_000
-        let network = try LocalNetwork(
-            directory: directory,
-            configuration: configuration,
-            taskJSON: json,
-            train: train,
-            test: test,
-            filler: try NodeTestSupport.filler()
-        )
+        let network = try NodeTestSupport.network(directory: directory, configuration: configuration)
         while network.rounds - network.bootstrapRounds < 1_733 { try network.round() }
         let result = try #require(try network.evaluate().result)
         for node in network.nodes {
