@@ -48,4 +48,6 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
 
     // Node (0x80–0x8f)
     case wireMessage = 0x80
+    /// A paid task's manifest: what a node needs to rebuild the task without its data (PoUWNode/TaskManifest.swift).
+    case taskManifest = 0x81
 }

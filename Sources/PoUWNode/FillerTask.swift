@@ -58,7 +58,7 @@ public enum FillerTask {
             json: source.json,
             definition: definition,
             batches: (0..<plan.batchCount).map { plan.batch($0, of: source.train) },
-            test: source.train,
+            test: nil,
             testSetRoot: anchor,
             dataSeed: seed,
             filler: Identity(anchor: anchor, miner: miner)
@@ -125,7 +125,7 @@ public enum FillerTask {
             json: source.json,
             definition: definition,
             batches: batches,
-            test: source.train,
+            test: nil,
             testSetRoot: payload.testSetRoot,
             dataSeed: seed,
             filler: Identity(anchor: payload.testSetRoot, miner: miner)

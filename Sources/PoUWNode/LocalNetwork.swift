@@ -199,7 +199,6 @@ public final class LocalNetwork {
         for n in evaluators { try n.provision(fillerSource: filler, tickets: try plan([.evaluator]), seats: seats) }
         try archive.provision(fillerSource: filler, tickets: try plan([.verifier]), seats: seats)
 
-        let all = [client] + miners + supervisors + evaluators + [archive]
         for (i, worker) in workers.enumerated() {
             let transfer = Transaction(
                 body: .transfer(Transfer(to: worker.account, amount: configuration.workerFunding, memo: [])),
@@ -212,8 +211,9 @@ public final class LocalNetwork {
             client.broadcast(.transaction(transfer.canonicalBytes))
         }
         deliver()
-        // The client publishes the task's data (served by hash); nothing happens until it pays.
-        for n in all { n.offer(task) }
+        // The client publishes the task's manifest and serves its batches by hash; nothing happens until it pays.
+        try client.publish(task)
+        deliver()
         try bootstrap()
     }
 
@@ -282,7 +282,14 @@ public final class LocalNetwork {
         var steps = [MiningStep]()
         let archives = [archive.address]
         for miner in miners {
-            let step = try miner.mine(blockTime: blockTime, startTime: network.now / 1_000, archives: archives)
+            let step: MiningStep
+            do {
+                step = try miner.mine(blockTime: blockTime, startTime: network.now / 1_000, archives: archives)
+            } catch Node.MiningFailure.batchUnavailable {
+                // Its batch is on the way (asked by hash); it trains it in a later round.
+                deliver()
+                continue
+            }
             steps.append(step)
             if step.block == nil, cheaters.contains(where: { $0 === miner }),
                 let forged = miner.forgedBlock(from: step.message)
@@ -364,6 +371,9 @@ public final class LocalNetwork {
         public let result: Transaction?
     }
 
+    /// Blocks below the tip whose attestations a claim leaves out when the nodes do not agree on the tip.
+    public static let unsettledDepth: UInt64 = 6
+
     /// Stops training: every miner stores its final state, the evaluator seats' owners test every final model on
     /// the test set, settle the fee and broadcast the signed TASK_RESULT.
     public func evaluate() throws -> Evaluation {
@@ -378,12 +388,19 @@ public final class LocalNetwork {
             return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
         }
         // Each miner announces its last message until the evaluator has recorded it (a lost one is resent, and
-        // what it waits for fetched), and the evaluator fetches every final model over the network.
+        // what it waits for fetched), and the evaluator fetches every final model over the network. The client
+        // reveals the test set, and the seated evaluators fetch it from the client by hash.
+        client.revealTestSet(task: task.taskID)
         let finals = miners.filter { $0.task?.taskID == task.taskID }.compactMap { $0.miner?.lastMessage }
         for _ in 0..<40 {
             let history = Set(evaluator.recorders[task.taskID]?.history.messages ?? [])
             let unheard = finals.filter { !history.contains($0.hash) }
-            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty { break }
+            let testMissing = seated.map { $0.requestTestSet(task: task.taskID, from: client.address).count }
+            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty
+                && testMissing.allSatisfy({ $0 == 0 })
+            {
+                break
+            }
             for message in unheard {
                 miners.first { $0.nodeKey == message.body.minerKey }?.broadcast(.iteration(message.canonicalBytes))
             }
@@ -391,7 +408,16 @@ public final class LocalNetwork {
             network.advance(by: configuration.roundMicroseconds)
             tick()
         }
-        let proposal = try TaskSettlement.propose(task: task, selection: selection, node: evaluator)
+        // The claim names blocks by their attestations: if the nodes do not agree on the tip (a fork still open on
+        // lossy links), the last `unsettledDepth` blocks are left out of it, so no reorganization can remove a
+        // block it names and void the TASK_RESULT.
+        let agreed = synchronize(limit: 40)
+        let proposal = try TaskSettlement.propose(
+            task: task,
+            selection: selection,
+            node: evaluator,
+            attestationDepth: agreed ? 0 : Self.unsettledDepth
+        )
         let sequence = try evaluator.chain.account(evaluator.account).sequence
         let result = TaskSettlement.transaction(proposal.result, evaluators: seated.map(\.key), sequence: sequence)
         if let result {
@@ -402,13 +428,16 @@ public final class LocalNetwork {
         return Evaluation(scores: proposal.scores, claim: proposal.claim, table: proposal.table, result: result)
     }
 
-    /// Keeps the miners iterating until `transaction` is in a block on the archive's chain (at most `limit`
-    /// rounds); true if it was included.
+    /// Keeps the miners iterating until `transaction` is in a block on the archive's chain and every node shares
+    /// the archive's tip (at most `limit` rounds); true if it was included. Two miners may include it in blocks of
+    /// the same height that different nodes saw first: time alone (`synchronize`) never resolves such a tie, the
+    /// next block does, so the miners iterate until the nodes agree.
     public func confirm(_ transaction: Transaction, limit: Int) throws -> Bool {
+        func included() -> Bool { (try? archive.chain.transaction(transaction.id)).map({ _ in true }) ?? false }
         for _ in 0..<limit {
-            if (try? archive.chain.transaction(transaction.id)).map({ _ in true }) ?? false { return true }
+            if included(), synchronize(limit: 8) { return true }
             try round()
         }
-        return (try? archive.chain.transaction(transaction.id)).map({ _ in true }) ?? false
+        return included()
     }
 }

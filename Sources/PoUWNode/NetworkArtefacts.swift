@@ -19,12 +19,14 @@ public final class NetworkArtefacts: ArtefactSource {
 
     public init(local: ProtocolStore) { self.local = local }
 
-    /// Serves `task`'s batches (encoded when asked) and its initial model state (every miner's state before its
+    /// Serves `task`'s batches if this node was handed them (encoded when asked) and its initial model state (every miner's state before its
     /// first message, the seeded replica `Node.startMining` builds) from now on; with `persist`, the initial state
     /// is also written to the store (archives keep every artefact their verdicts used, for offline replays).
     public func hold(_ task: PreparedTask, persist: Bool) throws {
         batches.withLock { held in
-            for (index, hash) in task.batchHashes.enumerated() where held[hash] == nil { held[hash] = (task, index) }
+            for index in task.batches.indices where held[task.batchHashes[index]] == nil {
+                held[task.batchHashes[index]] = (task, index)
+            }
         }
         let initial = Trainer(task: task.definition, seed: task.modelSeed, mode: .pouw(tau: task.tau), threads: 1)
         let bytes = initial.state.canonicalBytes
@@ -37,6 +39,12 @@ public final class NetworkArtefacts: ArtefactSource {
         if let bytes = initialStates.withLock({ $0[hash] }) { return bytes }
         guard let (task, index) = batches.withLock({ $0[hash] }) else { return nil }
         return task.batches[index].canonicalBytes
+    }
+
+    /// Whether this node holds the object `hash` names (without reading it).
+    public func holds(_ hash: Hash256) -> Bool {
+        if batches.withLock({ $0[hash] != nil }) || initialStates.withLock({ $0[hash] != nil }) { return true }
+        return (try? local.store.contains(hash)) ?? false
     }
 
     /// The decoded message from the local store (which keeps what it decoded).

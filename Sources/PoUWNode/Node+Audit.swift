@@ -45,6 +45,12 @@ public final class NodeAudit {
     public internal(set) var findings: [EvidenceFinding] = []
     /// Messages audited and found valid (never replayed twice).
     var auditedValid: Set<Hash256> = []
+    /// Audits that lacked an artefact (a batch this node had not fetched yet, say), by message: the artefact is
+    /// fetched and the audit replayed again after each accepted block and each tick, at most `maxDeferredRetries`
+    /// times.
+    var deferred: [Hash256: (task: Hash256, retries: Int)] = [:]
+    static let maxDeferred = 64
+    static let maxDeferredRetries = 40
 
     public init() {}
 }
@@ -60,6 +66,7 @@ extension Node {
     /// still lack a ticket.
     func auditAfterAccepting(_ block: Block) {
         retryPendingEvidence()
+        retryDeferredAudits()
         // The block's own task (a filler or a paid task), whether or not this node trains it.
         guard audit.iterationsPerBlock > 0, let produced = try? artefacts.message(block.header.msgHash),
             let task = joined[produced.body.taskID], let history = recorders[produced.body.taskID]?.history,
@@ -75,8 +82,12 @@ extension Node {
             case .valid:
                 statistics.auditsValid += 1
                 audit.auditedValid.insert(hash)
-            case .unavailable:
+            case .unavailable(let artefact):
                 statistics.auditsUnavailable += 1
+                if audit.deferred.count < NodeAudit.maxDeferred {
+                    audit.deferred[hash] = (produced.body.taskID, 0)
+                    wantForAudit(artefact, message: hash)
+                }
             case .invalid:
                 statistics.auditsInvalid += 1
                 statistics.lastRejection = "audit of message \(hash.short) after block \(block.id.short): \(verdict)"
@@ -84,6 +95,53 @@ extension Node {
                     reportFailedReplay(message, source: "audit")
                 }
             }
+        }
+    }
+
+    /// Replays again the audits that lacked an artefact (fetched since, over the transport); one that resolves
+    /// moves from `auditsUnavailable` to `auditsValid` or `auditsInvalid` (then reported as any failed audit).
+    func retryDeferredAudits() {
+        for hash in audit.deferred.keys.sorted() {
+            guard var entry = audit.deferred[hash], let task = joined[entry.task] else {
+                audit.deferred[hash] = nil
+                continue
+            }
+            let verdict = IterationReplay(task: task.definition, artefacts: artefacts, maxRebuild: 4096)
+                .verify(messageHash: hash)
+            switch verdict {
+            case .valid:
+                audit.deferred[hash] = nil
+                statistics.auditsUnavailable -= 1
+                statistics.auditsValid += 1
+                audit.auditedValid.insert(hash)
+            case .invalid:
+                audit.deferred[hash] = nil
+                statistics.auditsUnavailable -= 1
+                statistics.auditsInvalid += 1
+                statistics.lastRejection = "audit of message \(hash.short) (retried): \(verdict)"
+                if let message = try? protocolStore.message(hash) ?? artefacts.message(hash) {
+                    reportFailedReplay(message, source: "audit")
+                }
+            case .unavailable(let artefact):
+                entry.retries += 1
+                audit.deferred[hash] = entry.retries >= NodeAudit.maxDeferredRetries ? nil : entry
+                if entry.retries < NodeAudit.maxDeferredRetries { wantForAudit(artefact, message: hash) }
+            }
+        }
+    }
+
+    /// Wants what an audit of `message` lacked. For a batch: also the batches of the miner's earlier messages back
+    /// to the nearest state this node holds (the audit replays all of them), so one retry finds them all.
+    func wantForAudit(_ artefact: Artefact, message hash: Hash256) {
+        want(artefact, from: nil, message: hash)
+        guard case .batch = artefact else { return }
+        var current = try? protocolStore.iterationMessage(for: hash)
+        var count = 0
+        while let body = current?.body, count < 4096 {
+            want(body.batchHash, .batch, from: nil)
+            guard !artefacts.holds(body.stateHashBefore), body.sequence > 0 else { break }
+            current = try? protocolStore.iterationMessage(for: body.previousMessage)
+            count += 1
         }
     }
 

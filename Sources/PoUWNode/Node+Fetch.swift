@@ -182,7 +182,10 @@ extension Node {
         if now >= fetchState.lastReannounce + fetchPolicy.reannounceInterval {
             fetchState.lastReannounce = now
             reannounce()
+            reannounceManifests()  // Node+TaskData.swift
         }
+        wantTaskData()  // Node+TaskData.swift
+        if !audit.deferred.isEmpty { retryDeferredAudits() }  // Node+Audit.swift
         flushRequests()
     }
 
@@ -214,7 +217,7 @@ extension Node {
             fetchState.pending[hash] != nil || (try? chain.indexRecord(hash)) != nil || chain.orphanIds.contains(hash)
         case .task: joined[hash] != nil
         case .message, .modelState: (try? store.contains(hash)) ?? false
-        case .batch: (try? artefacts.bytes(for: hash)) != nil
+        case .batch: artefacts.holds(hash)
         }
     }
 
@@ -318,7 +321,7 @@ extension Node {
     func serve(request: UInt64, hashes: [Hash256], to peer: NodeAddress) {
         var items: [[UInt8]] = []
         var size = 0
-        for hash in hashes {
+        for hash in hashes where !taskData.withheld.contains(hash) {
             var bytes = try? artefacts.bytes(for: hash)
             if bytes == nil, let block = try? chain.block(hash) { bytes = block.canonicalBytes }
             guard let bytes, size + bytes.count <= fetchPolicy.answerBudget else { continue }
@@ -390,6 +393,7 @@ extension Node {
                 fetchState.statistics.objectsReceived += 1
             case .batch:
                 _ = try store.put(.batch, item)
+                taskData.goal[Hash256.sha256(item)] = nil
                 fetchState.statistics.objectsReceived += 1
             case .task:
                 let transaction = try Transaction(canonicalBytes: item)

@@ -24,7 +24,8 @@ extension Node {
         var purchasedAt: UInt64 = 0
         /// The node's VRF key (ECVRF-P256), derived from its Ed25519 key.
         public internal(set) var vrfKey: VRF.SecretKey?
-        /// Paid tasks whose data their clients published, by id (joined once selected).
+        /// Paid tasks whose manifests their clients published (`Node.publish`, `Node.receiveManifest`), by id
+        /// (joined once selected).
         public internal(set) var offers: [Hash256: PreparedTask] = [:]
         /// VRF proofs heard, by task then ticket, with the node key that announced each ticket.
         public internal(set) var proofs: [Hash256: [Hash256: SelectionClaim.Proof]] = [:]
@@ -49,13 +50,6 @@ extension Node {
         lifecycle.ticketPlan = tickets
         lifecycle.seats = seats
         lifecycle.vrfKey = try VRF.SecretKey(bytes: SHA256.hash(key.sign(Array("pouw/vrf-key/v1".utf8))).bytes)
-    }
-
-    /// A client published a task's data (the in-process stand-in for fetching batches by hash from the client).
-    /// Nothing happens until its PAY_FOR_TASK is in a block.
-    public func offer(_ task: PreparedTask) {
-        lifecycle.offers[task.taskID] = task
-        advanceLifecycle()
     }
 
     // MARK: fillers

@@ -17,6 +17,8 @@ extension Node {
         case notAMiner
         case noTask
         case noAssignment(sequence: UInt64)
+        /// The assigned batch is not held yet: it was asked for by hash; the miner trains it once it arrives.
+        case batchUnavailable(Hash256)
         case iteration(String)
 
         public var description: String {
@@ -24,6 +26,7 @@ extension Node {
             case .notAMiner: "this node does not mine"
             case .noTask: "no task joined"
             case .noAssignment(let s): "no batch assigned for step \(s)"
+            case .batchUnavailable(let hash): "the assigned batch \(hash.short) is being fetched"
             case .iteration(let reason): "iteration failed: \(reason)"
             }
         }
@@ -34,7 +37,8 @@ extension Node {
     /// sign and record the IT_RES, broadcast it, store a checkpoint every `checkpointInterval` messages, then try
     /// the message's nonces on the template committed k messages ago (if the tip has not moved since). A block
     /// found is connected locally (after the same replay every node does), its state checkpoints before and after
-    /// the iteration are stored and sent to the archive, and it is broadcast.
+    /// the iteration are stored and sent to the archive, and it is broadcast. A miner not handed the task's data
+    /// fetches its next assigned batches by hash; `MiningFailure.batchUnavailable` while the current one is missing.
     ///
     /// - Parameters:
     ///   - blockTime: Unix seconds for a new template (the chain raises it to median-time-past + 1).
@@ -51,6 +55,12 @@ extension Node {
             throw MiningFailure.noAssignment(sequence: sequence)
         }
         let index = Int(assigned.index)
+        prefetchAssignedBatches(from: sequence)  // Node+TaskData.swift
+        guard let batch = trainingBatch(index, of: task) else {
+            throw MiningFailure.batchUnavailable(
+                task.batchHashes.indices.contains(index) ? task.batchHashes[index] : .zero
+            )
+        }
         let context = try chain.nextBlockContext()
         let template = BlockAssembler.assemble(
             context: context,
@@ -70,7 +80,7 @@ extension Node {
                 trainer: state.trainer,
                 minerKey: nodeKey,
                 peers: peers,
-                batch: task.batches[index],
+                batch: batch,
                 batchHash: task.batchHashes[index],
                 context: IterationContext(
                     taskID: task.taskID,

@@ -60,6 +60,8 @@ public final class Node {
     let unavailableLog: UnavailableLog
     /// Signed history checkpoints sent and received (Node+HistoryCheckpoints.swift).
     public let checkpoints = CheckpointExchange()
+    /// Paid tasks' data: manifests, withheld test batches, batches being fetched (Node+TaskData.swift).
+    public internal(set) var taskData = TaskDataState()
     let tasks = InMemoryTaskCatalog()
     let histories = InMemoryHistories()
     private let replayHolder = ReplayHolder()
@@ -125,7 +127,7 @@ public final class Node {
 
     /// Learns a task (a paid task once its selection is derived, or a filler): registers its mining facts and
     /// its replay, starts a history recorder for `rules`, stores the task's transaction; supervisors and archives
-    /// store every batch under the dataset root. Joining a task twice does nothing.
+    /// store every batch under the dataset root (fetching them by hash for a task rebuilt from its manifest). Joining a task twice does nothing.
     func join(_ task: PreparedTask, rules: TaskRules) throws {
         guard joined[task.taskID] == nil else { return }
         joined[task.taskID] = task
@@ -148,6 +150,7 @@ public final class Node {
         } else {
             recorder = HistoryRecorder(rules: rules)
         }
+        try joinedWithoutData(task)  // Node+TaskData.swift
         recorders[task.taskID] = recorder
         histories.set(recorder.canonical)
         if task.filler == nil && !has(.miner) { self.task = task }
@@ -160,6 +163,7 @@ public final class Node {
         _ = try store.put(.checkpoint, trainer.state.canonicalBytes)
         self.task = task
         miner = MinerState(trainer: trainer, checkpointInterval: max(1, checkpointInterval))
+        prefetchAssignedBatches(from: 0)  // Node+TaskData.swift
     }
 
     // MARK: Handling what arrives
@@ -212,6 +216,8 @@ public final class Node {
             receiveHistoryCheckpoint(bytes)  // Node+HistoryCheckpoints.swift
         case .attestation(let bytes):
             if receiveAttestation(bytes), peer != nil { relay(message, except: peer) }
+        case .taskManifest(let bytes):
+            if receiveManifest(bytes, from: peer), peer != nil { relay(message, except: peer) }  // Node+TaskData
         }
     }
 

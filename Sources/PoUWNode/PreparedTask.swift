@@ -15,13 +15,25 @@ public import PoUWProtocol
 /// seat counts and the requirements `TaskRegistration.requirements(definition:batches:)` gives for its data. The initial weights' seed
 /// is `modelSeed(taskID:)`: the first 8 bytes of the task id, little-endian — known only once the task is fixed,
 /// and the same for every miner. Guarantees: a pure function of its inputs.
+///
+/// Only the client (and a filler's miner) holds the data: every other node rebuilds the task from its
+/// `TaskManifest` (`init(manifest:)`), with no batches and no test set — it fetches the batches by hash, and the
+/// evaluators fetch the test batches once the client reveals them (Docs/protocol.md "Task data").
 public struct PreparedTask: Sendable {
     public let json: [UInt8]
     public let definition: TaskDefinition
+    /// The training batches, in dataset order, when this node was handed the data (the client, a filler); empty
+    /// for a task rebuilt from its manifest (its batches are then fetched by hash into the store).
     public let batches: [Batch]
     public let batchHashes: [Hash256]
     public let datasetRoot: Hash256
-    public let test: Dataset
+    /// Training samples over all batches.
+    public let sampleCount: Int
+    /// The withheld test set: the client's only (`nil` elsewhere, and for fillers).
+    public let test: Dataset?
+    /// The test set cut by the batch plan rule, hashed in order; their RFC 6962 root is `testSetRoot`. Empty for
+    /// fillers (not evaluated).
+    public let testBatchHashes: [Hash256]
     public let testSetRoot: Hash256
     public let transaction: Transaction
     public let dataSeed: UInt64
@@ -84,6 +96,7 @@ public struct PreparedTask: Sendable {
         guard plan.batchCount >= miners else { throw Failure.tooFewBatches(batches: plan.batchCount, miners: miners) }
         let testPlan = BatchPlan(sampleCount: test.count, batchSize: definition.batchSize, seed: dataSeed)
         let batches = (0..<plan.batchCount).map { plan.batch($0, of: train) }
+        let testBatchHashes = testPlan.batchHashes(of: test)
         let counts = seats ?? SeatCounts(miners: miners, supervisors: 1, evaluators: 1, verifiers: 1)
         let terms = try counts.terms(
             requirements: try TaskRegistration.requirements(definition: definition, batches: batches)
@@ -93,7 +106,8 @@ public struct PreparedTask: Sendable {
             definition: definition,
             batches: batches,
             test: test,
-            testSetRoot: TaskRules.datasetRoot(batchHashes: testPlan.batchHashes(of: test)),
+            testBatchHashes: testBatchHashes,
+            testSetRoot: TaskRules.datasetRoot(batchHashes: testBatchHashes),
             dataSeed: dataSeed,
             filler: nil
         ) { datasetRoot, testSetRoot in
@@ -120,7 +134,8 @@ public struct PreparedTask: Sendable {
         json: [UInt8],
         definition: TaskDefinition,
         batches: [Batch],
-        test: Dataset,
+        test: Dataset?,
+        testBatchHashes: [Hash256] = [],
         testSetRoot: Hash256,
         dataSeed: UInt64,
         filler: FillerTask.Identity?,
@@ -131,11 +146,40 @@ public struct PreparedTask: Sendable {
         self.batches = batches
         self.batchHashes = batches.map(\.canonicalHash)
         self.datasetRoot = TaskRules.datasetRoot(batchHashes: batchHashes)
+        self.sampleCount = batches.reduce(0) { $0 + $1.rows }
         self.test = test
+        self.testBatchHashes = testBatchHashes
         self.testSetRoot = testSetRoot
         self.dataSeed = dataSeed
         self.filler = filler
         self.transaction = transaction(datasetRoot, testSetRoot)
+    }
+
+    /// The task as a node that was not handed its data knows it, from a manifest `TaskManifest.check` accepted.
+    init(checked manifest: TaskManifest, definition: TaskDefinition, payForTask: PayForTask) {
+        json = payForTask.taskDefinition
+        self.definition = definition
+        batches = []
+        batchHashes = manifest.batchHashes
+        datasetRoot = payForTask.datasetRoot
+        sampleCount = Int(manifest.sampleCount)
+        test = nil
+        testBatchHashes = manifest.testBatchHashes
+        testSetRoot = payForTask.testSetRoot
+        transaction = manifest.transaction
+        dataSeed = manifest.dataSeed
+        filler = nil
+    }
+
+    /// The manifest a client publishes for this task.
+    public var manifest: TaskManifest {
+        TaskManifest(
+            transaction: transaction,
+            dataSeed: dataSeed,
+            sampleCount: UInt64(sampleCount),
+            batchHashes: batchHashes,
+            testBatchHashes: testBatchHashes
+        )
     }
 
     /// The mining facts of the task's model.

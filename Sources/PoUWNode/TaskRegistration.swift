@@ -96,13 +96,25 @@ public enum TaskRegistration {
     /// the binary32 features) for miners to hold and supervisors to store; one GPU if the task asks for one; no bandwidth or
     /// redundancy floor.
     public static func requirements(for task: PreparedTask) throws -> TaskRequirements {
-        try requirements(definition: task.definition, batches: task.batches)
+        // Every batch has the task's input size (checked when the task is prepared; fetched batches re-hash to the
+        // manifest's hashes), so the size follows from the sample count.
+        try requirements(
+            definition: task.definition,
+            bytes: UInt64(task.sampleCount) * UInt64(1 + 4 * task.definition.inputSize)
+        )
     }
 
     /// `requirements(for:)` from a task's definition and training batches.
     public static func requirements(definition: TaskDefinition, batches: [Batch]) throws -> TaskRequirements {
         // The batches' payload: a label byte and the binary32 features of every row.
-        let bytes = UInt64(batches.reduce(0) { $0 + $1.rows * (1 + 4 * $1.featureCount) })
+        try requirements(
+            definition: definition,
+            bytes: UInt64(batches.reduce(0) { $0 + $1.rows * (1 + 4 * $1.featureCount) })
+        )
+    }
+
+    /// `requirements(for:)` from a task's definition and the size of its training data in bytes.
+    static func requirements(definition: TaskDefinition, bytes: UInt64) throws -> TaskRequirements {
         let modelType: String =
             switch definition.model {
             case .mlp: "mlp"
@@ -185,7 +197,7 @@ public enum TaskRegistration {
             assignment: SeededBatchAssignment(
                 seed: SeededBatchAssignment.seed(selectionBlock: selectionBlock, taskID: task.taskID),
                 miners: miners,
-                batchCount: task.batches.count
+                batchCount: task.batchHashes.count
             ),
             batchHashes: task.batchHashes,
             datasetRoot: task.datasetRoot,
@@ -209,7 +221,7 @@ public enum TaskRegistration {
         return try TaskRules(
             taskID: task.taskID,
             miners: Set(miners),
-            assignment: SeededBatchAssignment(seed: task.taskID, miners: miners, batchCount: task.batches.count),
+            assignment: SeededBatchAssignment(seed: task.taskID, miners: miners, batchCount: task.batchHashes.count),
             batchHashes: task.batchHashes,
             datasetRoot: task.datasetRoot,
             parameterCount: UInt32(task.miningParameters.parameterCount),

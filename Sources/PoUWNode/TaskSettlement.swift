@@ -6,7 +6,7 @@ import PoUWML
 public import PoUWProtocol
 
 /// The evaluators' work at the end of a task (PROTOCOL.md "finalisation"): test each selected miner's final model
-/// on the revealed test set, turn the results into a `SettlementClaim` (v2: by seat ticket, with the selection's
+/// on the revealed test set (the test batches the evaluating node fetched from the client, `Node.testSet(for:)`), turn the results into a `SettlementClaim` (v2: by seat ticket, with the selection's
 /// VRF proofs), compute the payouts with the chain's own rule (`EconomicLedgerRules.expectedPayouts`, i.e.
 /// economics' `PayoutRules.settle`) and sign the TASK_RESULT that pays them out of the escrow.
 ///
@@ -47,6 +47,7 @@ public enum TaskSettlement {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case missingModel(miner: NodeKey, state: Hash256)
         case notRegistered(Hash256)
+        case testSetUnavailable(Hash256)
         case settlement(String)
 
         public var description: String {
@@ -54,14 +55,23 @@ public enum TaskSettlement {
             case .missingModel(let miner, let state):
                 "the final model \(state.short) of miner \(miner.short) is not available"
             case .notRegistered(let id): "task \(id.short) is not registered on this chain"
+            case .testSetUnavailable(let id):
+                "this node does not hold the test set of task \(id.short) (the client reveals it for evaluation)"
             case .settlement(let reason): "settlement: \(reason)"
             }
         }
     }
 
     /// Evaluates the task and proposes its settlement, from what `node` holds (its history of the task, its
-    /// chain, artefacts reachable from it).
-    public static func propose(task: PreparedTask, selection: TaskSelection, node: Node) throws -> Proposal {
+    /// chain, artefacts reachable from it). `attestationDepth`: only blocks at least this many blocks below the
+    /// tip have their attestations claimed (0: all), so a claim made while a fork may still be open does not
+    /// name a block a reorganization can remove (the TASK_RESULT would then be refused for good).
+    public static func propose(
+        task: PreparedTask,
+        selection: TaskSelection,
+        node: Node,
+        attestationDepth: UInt64 = 0
+    ) throws -> Proposal {
         guard let escrow = try node.chain.task(task.taskID) else { throw Failure.notRegistered(task.taskID) }
         // Each miner's last message and message count, from the history.
         var last: [NodeKey: UnsignedIterationMessage] = [:]
@@ -85,6 +95,7 @@ public enum TaskSettlement {
                 let body = try IterationMessage(canonicalBytes: bytes).body
                 guard body.taskID == task.taskID else { continue }
                 blocks[body.minerKey, default: 0] += 1
+                guard h + attestationDepth <= node.chain.tip.height else { continue }
                 // Only attestations the chain can accept take part: signed by the owner of an existing verifier
                 // ticket whose stake is locked (a bogus one heard must not void the block's draw).
                 let heard = (node.lifecycle.attestations[task.taskID]?[block.id] ?? [:]).values.filter { a in
@@ -108,6 +119,8 @@ public enum TaskSettlement {
                 attested += heard.filter { seated.contains($0.ticket) }
             }
         }
+        // The test set this node fetched from the client (each batch re-hashed; their root is the on-chain one).
+        guard let testSet = try node.testSet(for: task) else { throw Failure.testSetUnavailable(task.taskID) }
         let cheaters = Set(
             node.audit.findings.filter { $0.evidence.taskId == task.taskID }.map(\.evidence.offender)
         )
@@ -118,7 +131,7 @@ public enum TaskSettlement {
             guard let bytes = try node.artefacts.bytes(for: hash) else {
                 throw Failure.missingModel(miner: miner, state: hash)
             }
-            let evaluation = try Trainer(task: task.definition, stateBytes: bytes).evaluate(task.test)
+            let evaluation = try Trainer(task: task.definition, stateBytes: bytes).evaluate(testSet)
             scores.append(
                 Score(
                     miner: miner,

@@ -30,6 +30,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     case historyCheckpoint([UInt8])
     /// A drawn verifier's signed attestation of one block of a task (economics `BlockAttestation` bytes), kind 8.
     case attestation([UInt8])
+    /// A client's `TaskManifest` of a paid task, its canonical bytes (kind 9): broadcast by the client (and re-sent
+    /// until the task is settled), relayed once by every node that accepts it.
+    case taskManifest([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -81,6 +84,9 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
         case .attestation(let bytes):
             writer.u8(8)
             writer.lengthPrefixed(bytes)
+        case .taskManifest(let bytes):
+            writer.u8(9)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -126,6 +132,7 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             self = .tip(id: try reader.hash(), height: try reader.u64())
         case 0x20: self = .historyCheckpoint(try reader.lengthPrefixed(field: "historyCheckpoint", limit: 1_024))
         case 8: self = .attestation(try reader.lengthPrefixed(field: "attestation", limit: 1024))
+        case 9: self = .taskManifest(try reader.lengthPrefixed(field: "taskManifest", limit: Self.maxPayload))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }

@@ -33,18 +33,21 @@ enum NodeTestSupport {
     }
 
     /// Runs a small digits network for `rounds` rounds, evaluates and confirms the TASK_RESULT.
-    static func run(
-        directory: String,
-        miners: Int,
-        rounds: Int
-    ) throws -> (task: Hash256, messages: Int, blocks: UInt64) {
-        let (json, train, test) = try digits()
+    /// A small digits network (`miners` miners, one supervisor, one evaluator, checkpoints every 10 messages),
+    /// bootstrapped until the selected miners train the task.
+    static func network(directory: String, miners: Int) throws -> LocalNetwork {
         var configuration = NetworkConfiguration()
         configuration.miners = miners
         configuration.supervisors = 1
         configuration.evaluators = 1
         configuration.checkpointInterval = 10
-        let network = try LocalNetwork(
+        return try network(directory: directory, configuration: configuration)
+    }
+
+    /// A digits network laid out by `configuration`, bootstrapped until the selected miners train the task.
+    static func network(directory: String, configuration: NetworkConfiguration) throws -> LocalNetwork {
+        let (json, train, test) = try digits()
+        return try LocalNetwork(
             directory: directory,
             configuration: configuration,
             taskJSON: json,
@@ -52,6 +55,14 @@ enum NodeTestSupport {
             test: test,
             filler: try filler()
         )
+    }
+
+    static func run(
+        directory: String,
+        miners: Int,
+        rounds: Int
+    ) throws -> (task: Hash256, messages: Int, blocks: UInt64) {
+        let network = try network(directory: directory, miners: miners)
         // The bootstrap ran on chain: fillers mined blocks, every worker's ticket is on chain, the PAY_FOR_TASK
         // was registered after the tickets matured, and the selection came from the published VRF proofs.
         let chain = network.archive.chain
