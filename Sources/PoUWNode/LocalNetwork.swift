@@ -390,7 +390,7 @@ public final class LocalNetwork {
         // Each miner announces its last message until the evaluator has recorded it (a lost one is resent, and
         // what it waits for fetched), and the evaluator fetches every final model over the network. The client
         // reveals the test set, and the seated evaluators fetch it from the client by hash.
-        client.revealTestSet(task: task.taskID)
+        try client.revealTestSet(task: task.taskID)
         let finals = miners.filter { $0.task?.taskID == task.taskID }.compactMap { $0.miner?.lastMessage }
         for _ in 0..<40 {
             let history = Set(evaluator.recorders[task.taskID]?.history.messages ?? [])

@@ -10,8 +10,12 @@ import PoUWStore
 public struct TaskDataState: Sendable {
     /// Manifests this node published as a client, by task: re-sent until the task is settled.
     var published: [Hash256: [UInt8]] = [:]
-    /// Test batches this client holds but does not serve yet (`Node.revealTestSet`).
-    public internal(set) var withheld: Set<Hash256> = []
+    /// Test batches this client holds but does not serve yet (`Node.revealTestSet`), by hash. They stay in memory
+    /// and out of the store until revealed, so a client restarted before evaluation has nothing to leak (it
+    /// publishes the task again from its own data).
+    var withheldBatches: [Hash256: [UInt8]] = [:]
+    /// The hashes of the test batches withheld.
+    public var withheld: Set<Hash256> { Set(withheldBatches.keys) }
     /// The peer each accepted manifest first came from (asked first for the task's batches).
     var source: [Hash256: NodeAddress] = [:]
     /// Manifests refused, by task id, with the reason.
@@ -42,9 +46,10 @@ extension Node {
     /// Batches a miner asks for ahead of the iteration that trains them.
     static let batchLookahead: UInt64 = 8
 
-    /// The client publishes its task: it stores every training batch (indexed under the dataset root) and every
-    /// test batch (withheld: not served until `revealTestSet`), keeps the task as an offer, and broadcasts the
-    /// task's manifest (re-sent by `tick` until the task is settled). Nothing else happens until it pays.
+    /// The client publishes its task: it stores every training batch (indexed under the dataset root), keeps
+    /// every test batch in memory only (withheld: neither stored nor served until `revealTestSet`), keeps the task
+    /// as an offer, and broadcasts the task's manifest (re-sent by `tick` until the task is settled). Nothing else
+    /// happens until it pays.
     public func publish(_ task: PreparedTask) throws {
         guard let test = task.test, !task.batches.isEmpty else { throw PublishFailure.noData(task.taskID) }
         let plan = BatchPlan(sampleCount: test.count, batchSize: task.definition.batchSize, seed: task.dataSeed)
@@ -52,11 +57,10 @@ extension Node {
         guard testBatches.map(Hash256.sha256) == task.testBatchHashes else {
             throw PublishFailure.testSetDiffers(task.taskID)
         }
-        taskData.withheld.formUnion(task.testBatchHashes)
         for (index, batch) in task.batches.enumerated() {
             try protocolStore.putBatch(batch.canonicalBytes, datasetRoot: task.datasetRoot, index: UInt64(index))
         }
-        for bytes in testBatches { _ = try store.put(.batch, bytes) }
+        for (hash, bytes) in zip(task.testBatchHashes, testBatches) { taskData.withheldBatches[hash] = bytes }
         let manifest = task.manifest.canonicalBytes
         taskData.published[task.taskID] = manifest
         lifecycle.offers[task.taskID] = task
@@ -140,10 +144,15 @@ extension Node {
         flushRequests()
     }
 
-    /// The client reveals `task`'s test set: from now on it serves the test batches to whoever asks by hash.
-    public func revealTestSet(task: Hash256) {
+    /// The client reveals `task`'s test set: it stores the test batches and from now on serves them to whoever
+    /// asks by hash. A batch that cannot be stored stays withheld (and the error is thrown; call again).
+    public func revealTestSet(task: Hash256) throws {
         guard let prepared = lifecycle.offers[task] else { return }
-        taskData.withheld.subtract(prepared.testBatchHashes)
+        for hash in prepared.testBatchHashes {
+            guard let bytes = taskData.withheldBatches[hash] else { continue }
+            _ = try store.put(.batch, bytes)
+            taskData.withheldBatches[hash] = nil
+        }
     }
 
     /// An evaluator asks for `task`'s test batches it lacks (first from `hint`, the client); returns the hashes

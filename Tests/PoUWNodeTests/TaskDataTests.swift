@@ -4,6 +4,7 @@ import PoUWCore
 import PoUWCrypto
 import PoUWML
 import PoUWProtocol
+import PoUWStore
 import Testing
 
 @testable import PoUWNode
@@ -170,7 +171,10 @@ import Testing
                 #expect(node.artefacts.holds(hash), "\(node.name) lacks batch \(index)")
             }
         }
-        // Before the reveal, the client answers no request for the test set.
+        // Before the reveal, the client answers no request for the test set, and keeps it out of its store (a
+        // client restarted before evaluation has nothing to serve).
+        #expect(client.taskData.withheld == Set(task.testBatchHashes))
+        for hash in task.testBatchHashes { #expect(try client.store.contains(hash) == false) }
         let evaluator = try #require(network.evaluators.first)
         #expect(evaluator.requestTestSet(task: task.taskID, from: client.address).count == task.testBatchHashes.count)
         network.deliver()
@@ -178,6 +182,8 @@ import Testing
 
         let evaluation = try network.evaluate()
         let result = try #require(evaluation.result)
+        #expect(client.taskData.withheld.isEmpty)
+        for hash in task.testBatchHashes { #expect(try client.store.contains(hash)) }
         // The evaluator fetched the test set and scored each final model with it: the same accuracy the client's
         // own test set gives.
         let offer = try #require(evaluator.lifecycle.offers[task.taskID])
