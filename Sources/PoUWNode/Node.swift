@@ -178,15 +178,13 @@ public final class Node {
     public func handle(_ payload: [UInt8], from peer: NodeAddress? = nil) {
         let message: WireMessage
         do { message = try WireMessage(canonicalBytes: payload) } catch {
-            statistics.messagesRejected += 1
-            statistics.lastRejection = "undecodable wire message: \(error)"
+            refuseMessage("undecodable wire message: \(error)")
             return
         }
         switch message {
         case .iteration(let bytes):
             do { receive(try IterationMessage(canonicalBytes: bytes), from: peer) } catch {
-                statistics.messagesRejected += 1
-                statistics.lastRejection = "undecodable iteration message: \(error)"
+                refuseMessage("undecodable iteration message: \(error)")
             }
         case .block(let bytes):
             do { receive(try Block(canonicalBytes: bytes), from: peer) } catch {
@@ -221,6 +219,13 @@ public final class Node {
         }
     }
 
+    /// Counts a refused wire or iteration message and keeps why.
+    private func refuseMessage(_ reason: String) {
+        statistics.messagesRejected += 1
+        statistics.lastRejection = reason
+        statistics.lastMessageRejection = reason
+    }
+
     /// Checks an iteration message as a supervisor does and, if it passes, records it (in the store's history
     /// for supervisors and archives, as a plain object for the others); miners queue peers' messages to apply.
     public func receive(_ message: IterationMessage) { receive(message, from: nil) }
@@ -230,9 +235,7 @@ public final class Node {
     /// stored and, for a miner of the task, queued to apply, in the order recorded.
     func receive(_ message: IterationMessage, from peer: NodeAddress?) {
         guard var recorder = recorders[message.body.taskID] else {
-            statistics.messagesRejected += 1
-            statistics.lastRejection =
-                "message \(message.hash.short) refused: unknown task \(message.body.taskID.short)"
+            refuseMessage("message \(message.hash.short) refused: unknown task \(message.body.taskID.short)")
             return
         }
         let result = recorder.offer(message)
@@ -240,8 +243,7 @@ public final class Node {
         if let rejected = result.rejected {
             // A second copy (gossiped and fetched) is not a refusal.
             if case .duplicate = rejected { return }
-            statistics.messagesRejected += 1
-            statistics.lastRejection = "message \(message.hash.short) refused: \(rejected)"
+            refuseMessage("message \(message.hash.short) refused: \(rejected)")
             noteRefused(message, rejected)  // evidence hook (Node+Audit.swift)
             return
         }

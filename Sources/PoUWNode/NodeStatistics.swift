@@ -30,6 +30,8 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     public var lastEvidence: String?
     /// The last rejection reason, if any.
     public var lastRejection: String?
+    /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.
+    public var lastMessageRejection: String?
 
     public init() {}
 }

@@ -95,9 +95,12 @@ struct DemoReport: Codable {
         var auditsInvalid: Int
         var auditsUnavailable: Int
         var evidenceSent: Int
+        /// Why this node last refused a wire or iteration message (one of `messagesRejected`), if it ever did.
+        var lastMessageRejection: String?
 
         enum CodingKeys: String, CodingKey {
             case node, accepted, invalid, unavailable
+            case lastMessageRejection = "last_message_rejection"
             case messagesRecorded = "messages_recorded"
             case messagesRejected = "messages_rejected"
             case verifySeconds = "verify_seconds"

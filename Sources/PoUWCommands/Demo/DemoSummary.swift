@@ -147,7 +147,8 @@ enum DemoSummary {
                     auditsValid: $0.statistics.auditsValid,
                     auditsInvalid: $0.statistics.auditsInvalid,
                     auditsUnavailable: $0.statistics.auditsUnavailable,
-                    evidenceSent: $0.statistics.evidenceSent
+                    evidenceSent: $0.statistics.evidenceSent,
+                    lastMessageRejection: $0.statistics.lastMessageRejection
                 )
             },
             lifecycle: lifecycle,
