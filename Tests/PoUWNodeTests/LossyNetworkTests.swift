@@ -43,6 +43,10 @@ import Testing
             #expect(node.statistics.blocksInvalid == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")
             #expect(node.statistics.blocksUnavailable == 0, "\(node.name): \(node.statistics.lastRejection ?? "")")
             #expect(node.pendingBlockCount == 0, "\(node.name)")
+            // A refused message says why; under loss the only refusals are of a task not joined yet.
+            let refusal = node.statistics.lastMessageRejection
+            #expect((node.statistics.messagesRejected > 0) == (refusal != nil), "\(node.name)")
+            #expect(refusal.map { $0.contains("unknown task") } ?? true, "\(node.name): \(refusal ?? "")")
         }
         // Recovery happened over the transport: fetches answered, and some asked again.
         let fetched = network.nodes.map(\.fetchStatistics)
