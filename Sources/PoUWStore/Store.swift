@@ -138,16 +138,20 @@ public final class Store: Sendable {
     // MARK: Objects
 
     /// Stores `bytes` as an object of `kind` and returns its key, SHA-256(bytes). Storing the same bytes again
-    /// writes nothing.
+    /// writes nothing. `preference` chooses how a new object's value is stored (`StoragePreference`).
     @discardableResult
-    public func put(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> Hash256 {
+    public func put(
+        _ kind: ObjectKind,
+        _ bytes: [UInt8],
+        preference: StoragePreference = .smallest
+    ) throws -> Hash256 {
         guard bytes.count <= options.maxObjectSize else {
             throw StoreError(
                 .invalidArgument,
                 "object of \(bytes.count) bytes exceeds the limit of \(options.maxObjectSize)"
             )
         }
-        let (hash, value) = try Self.translating { try hashAndEncode(kind, bytes) }
+        let (hash, value) = try Self.translating { try hashAndEncode(kind, bytes, preference: preference) }
         return try write(expectedBytes: value.count) { batch in
             try batch.putEncoded(hash: hash, kind: kind, rawCount: bytes.count, value: value)
             return hash
@@ -156,14 +160,20 @@ public final class Store: Sendable {
 
     /// SHA-256 and the stored value of `bytes`; for large objects the hash runs on a second thread while the
     /// calling thread compresses (both are pure functions of `bytes`).
-    private func hashAndEncode(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> (Hash256, [UInt8]) {
-        guard bytes.count >= 256 << 10 else { return (Hash256.sha256(bytes), try codec.encode(kind, bytes)) }
+    private func hashAndEncode(
+        _ kind: ObjectKind,
+        _ bytes: [UInt8],
+        preference: StoragePreference
+    ) throws -> (Hash256, [UInt8]) {
+        guard bytes.count >= 256 << 10 else {
+            return (Hash256.sha256(bytes), try codec.encode(kind, bytes, preference: preference))
+        }
         let box = HashBox()
         DispatchQueue.global(qos: .userInitiated).async { [bytes] in
             box.hash = Hash256.sha256(bytes)
             box.done.signal()
         }
-        let value = try codec.encode(kind, bytes)
+        let value = try codec.encode(kind, bytes, preference: preference)
         box.done.wait()
         guard let hash = box.hash else { preconditionFailure("hash thread finished without a hash") }
         return (hash, value)

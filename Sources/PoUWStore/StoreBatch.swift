@@ -20,9 +20,14 @@ public final class StoreBatch: StoreView {
 
     // MARK: Objects
 
-    /// Stores `bytes` as an object of `kind` (idempotent) and returns SHA-256(bytes).
+    /// Stores `bytes` as an object of `kind` (idempotent) and returns SHA-256(bytes). `preference` chooses how a
+    /// new object's value is stored (`StoragePreference`).
     @discardableResult
-    public func put(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> Hash256 {
+    public func put(
+        _ kind: ObjectKind,
+        _ bytes: [UInt8],
+        preference: StoragePreference = .smallest
+    ) throws -> Hash256 {
         guard bytes.count <= store.options.maxObjectSize else {
             throw StoreError(
                 .invalidArgument,
@@ -34,7 +39,7 @@ public final class StoreBatch: StoreView {
         // Large objects: look first, so that storing one again does not compress it again. Small ones: encode
         // first and let the put that refuses to overwrite be the existence check (one B-tree descent, not two).
         if bytes.count >= Self.lookFirstSize, try wtxn.contains(db.objects, key) { return hash }
-        let value = try store.codec.encode(kind, bytes)
+        let value = try store.codec.encode(kind, bytes, preference: preference)
         guard try wtxn.put(db.objects, key, value, flags: .noOverwrite) else { return hash }
         count(kind: kind, rawCount: bytes.count, storedCount: value.count)
         return hash

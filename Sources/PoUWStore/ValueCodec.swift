@@ -12,11 +12,14 @@ struct ValueCodec: Sendable {
     static let smallLevel = 1
     static let bulkLevel = 3
 
-    /// The stored value for `bytes` of `kind`: never longer than a raw header plus the bytes.
-    func encode(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8] {
+    /// The stored value for `bytes` of `kind`: never longer than a raw header plus the bytes; raw when
+    /// `preference` is `.fastestRead`.
+    func encode(_ kind: ObjectKind, _ bytes: [UInt8], preference: StoragePreference = .smallest) throws -> [UInt8] {
         // A raw header is 3 bytes, the LEB128 length, a zero dictionary id and the CRC.
         let limit = 5 + Self.leb128Size(bytes.count) + bytes.count
-        if let candidate = try? compressed(kind, bytes), candidate.count < limit { return candidate }
+        if preference == .smallest, let candidate = try? compressed(kind, bytes), candidate.count < limit {
+            return candidate
+        }
         var value = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
         value.reserveCapacity(limit)
         value.append(contentsOf: bytes)
@@ -36,7 +39,7 @@ struct ValueCodec: Sendable {
     private func compressed(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8]? {
         if bytes.count < 16 { return nil }
         switch kind {
-        case .checkpoint where bytes.count % 4 == 0, .denseTensor where bytes.count % 4 == 0:
+        case .checkpoint, .denseTensor:
             let header = ValueHeader(kind: kind, codec: .shuffle4Zstd, rawLength: bytes.count).bytes
             let shuffled = [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, initialized in
                 bytes.withUnsafeBytes { ByteShuffle.shuffle($0, into: UnsafeMutableRawBufferPointer(buffer)) }
@@ -124,9 +127,6 @@ struct ValueCodec: Sendable {
             }
             return try Zstd.decompress(payload, limit: size, dictionary: dictionary)
         case .shuffle4Zstd:
-            guard size % 4 == 0 else {
-                throw StoreError(.corruptValue, "shuffled value length \(size) is not a multiple of 4", hash: key)
-            }
             return try Zstd.withDecompressed(payload, limit: size) { planes in
                 try planes.withUnsafeBytes { src in
                     guard src.count == size else {

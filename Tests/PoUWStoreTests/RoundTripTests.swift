@@ -37,6 +37,57 @@ struct RoundTripTests {
         }
     }
 
+    @Test("a dense value whose length is not a multiple of 4 is stored as 4 byte planes plus its last bytes")
+    func shuffleKeepsTheTail() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir)
+            let (_, bytes) = try #require(sampleObjects().last)
+            #expect(bytes.count % 4 == 3)
+            let hash = try store.put(.checkpoint, bytes)
+            #expect(try store.get(hash) == bytes)
+            let value = try #require(try store.read { try $0.storedValue(hash) })
+            let header = try #require(try store.read { try $0.header(of: hash) })
+            #expect(header.codec == .shuffle4Zstd)
+            let frame = value.dropFirst(header.bytes.count)
+            let planes = try Array(frame).withUnsafeBytes {
+                try Zstd.decompress(RawSpan(_unsafeBytes: $0), limit: bytes.count)
+            }
+            let n = bytes.count / 4
+            for i in [0, 1, n / 2, n - 1] {
+                #expect(
+                    [planes[i], planes[n + i], planes[2 * n + i], planes[3 * n + i]] == Array(bytes[4 * i..<4 * i + 4])
+                )
+            }
+            #expect(Array(planes.suffix(3)) == Array(bytes.suffix(3)))
+        }
+    }
+
+    @Test("fastestRead stores a value raw; the first put decides, get and verify are unchanged")
+    func fastestReadIsRaw() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir)
+            let objects = sampleObjects().filter { $0.0 == .checkpoint }
+            #expect(objects.count == 2)
+            let fast = try store.put(.checkpoint, objects[0].1, preference: .fastestRead)
+            let small = try store.write { try $0.put(.checkpoint, objects[1].1, preference: .smallest) }
+            func codec(_ hash: Hash256) throws -> Codec? {
+                try store.read { try $0.header(of: hash)?.codec }
+            }
+            #expect(try codec(fast) == .raw)
+            #expect(try codec(small) == .shuffle4Zstd)
+            // Putting the same bytes with the other preference is still a no-op.
+            try store.put(.checkpoint, objects[0].1)
+            try store.put(.checkpoint, objects[1].1, preference: .fastestRead)
+            #expect(try codec(fast) == .raw)
+            #expect(try codec(small) == .shuffle4Zstd)
+            #expect(try store.get(fast) == objects[0].1)
+            let underCheck = try store.getCheckingConcurrently(fast)
+            #expect(underCheck.bytes == objects[0].1)
+            try underCheck.verified()
+            #expect(try store.verify().ok)
+        }
+    }
+
     @Test("put is idempotent: same key, one copy, counters unchanged")
     func idempotentPut() throws {
         try withTemporaryDirectory { dir in

@@ -105,6 +105,8 @@ func sampleObjects(_ seed: UInt64 = 1) -> [(ObjectKind, [UInt8])] {
         (.blob, random.bytes(3000)),
         (.blob, []),
         (.blob, [42]),
+        // A model state's shape: a 3-byte head puts the floats off the 4-byte grid (length 3 mod 4).
+        (.checkpoint, [0x31, 0x01, 0x01] + floats(5_000)),
     ]
 }
 
