@@ -389,7 +389,9 @@ extension Node {
                 fetchState.statistics.objectsReceived += 1
                 receive(message, from: peer)
             case .modelState:
-                _ = try store.put(.checkpoint, item)
+                // A node fetches a state to replay from it now (a block's or an audit's): stored raw, it is read
+                // with a copy instead of a decompression.
+                _ = try store.put(.checkpoint, item, preference: .fastestRead)
                 fetchState.statistics.objectsReceived += 1
             case .batch:
                 _ = try store.put(.batch, item)

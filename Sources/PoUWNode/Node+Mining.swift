@@ -3,6 +3,7 @@ public import PoUWChain
 public import PoUWCore
 import PoUWML
 public import PoUWProtocol
+import PoUWStore
 
 /// What one mining step produced.
 public struct MiningStep: Sendable {
@@ -134,8 +135,9 @@ extension Node {
             )
         {
             committed.header = header
-            // A checkpoint at every block: the state before its iteration, so a verifier replays exactly one.
-            try checkpoint(stateBefore, sequence: sequence - 1, archives: archives)
+            // A checkpoint at every block: the state before its iteration, so a verifier replays exactly one. Every
+            // verifier reads it at once, so it is stored raw (a copy to read, not a decompression).
+            try checkpoint(stateBefore, sequence: sequence - 1, archives: archives, preference: .fastestRead)
             if receive(committed) {
                 minedBlocks.append(committed.id)
                 broadcast(.block(committed.canonicalBytes))
@@ -146,9 +148,20 @@ extension Node {
     }
 
     /// Stores the model state after message `sequence` and sends it to the archives.
-    func checkpoint(_ bytes: [UInt8], sequence: UInt64, archives: [NodeAddress]) throws {
+    func checkpoint(
+        _ bytes: [UInt8],
+        sequence: UInt64,
+        archives: [NodeAddress],
+        preference: StoragePreference = .smallest
+    ) throws {
         guard let task else { return }
-        try protocolStore.putModelState(bytes, task: task.taskID, miner: nodeKey, sequence: sequence)
+        try protocolStore.putModelState(
+            bytes,
+            task: task.taskID,
+            miner: nodeKey,
+            sequence: sequence,
+            preference: preference
+        )
         send(.checkpoint(task: task.taskID, miner: nodeKey, sequence: sequence, state: bytes), to: archives)
     }
 

@@ -43,6 +43,13 @@ struct BenchReplayCommand: ParsableCommand {
     @Option(help: "synthetic, or real batches: fashion-mnist, digits, an IDX folder or a CSV file.")
     var dataset = "synthetic"
     @Flag(help: "Print one JSON object (the only output form; accepted for uniformity).") var json = false
+    @Option(
+        help: """
+            Measure only this figure (cold, node or warm) --repeats times and print its best time: for profiling \
+            (perf record -g .build/release/pouw-bench replay --profile node --repeats 300).
+            """
+    )
+    var profile: String?
 
     static let taskJSON = """
         {"model_type":"mlp","architecture":{"input_size":784,"hidden_sizes":[128,64],"output_size":10},
@@ -52,6 +59,9 @@ struct BenchReplayCommand: ParsableCommand {
 
     func validate() throws {
         if iterations < 6 { throw ValidationError("--iterations must be at least 6 (k = 5 before the first block)") }
+        if let profile, !["cold", "node", "warm"].contains(profile) {
+            throw ValidationError("--profile takes cold, node or warm")
+        }
         if threads < 1 || threads > 64 { throw ValidationError("--threads must be in 1…64") }
         if repeats < 1 { throw ValidationError("--repeats must be at least 1") }
     }
@@ -172,6 +182,7 @@ struct BenchReplayCommand: ParsableCommand {
             )
         }
         var chains: [[IterationMessage]] = [[], []]
+        var states: [[[UInt8]]] = [[], []]  // each miner's state after each iteration, stored once a block is found
         var applied = [0, 0]
         var trainNanos: UInt64 = .max
         var trainCPU: UInt64 = .max
@@ -211,12 +222,7 @@ struct BenchReplayCommand: ParsableCommand {
                 chains[m].append(message)
                 try store.record(message)
                 try history.add(message)
-                try store.putModelState(
-                    trainers[m].state.canonicalBytes,
-                    task: taskID,
-                    miner: NodeKey(keys[m].publicKey),
-                    sequence: UInt64(s)
-                )
+                states[m].append(trainers[m].state.canonicalBytes)
             }
             if s > 0 {  // the first iteration has no peers to apply
                 trainNanos = min(trainNanos, roundNanos / 2)
@@ -236,6 +242,20 @@ struct BenchReplayCommand: ParsableCommand {
             )
         }
         guard let header else { throw ValidationError("no allowed nonce met the local target; try more --iterations") }
+        // Every state is checkpointed; as a miner does, the state the block's iteration starts from is stored for
+        // fast reads (raw), the others smallest.
+        let blockSequence = chains[0].firstIndex { $0.hash == header.msgHash }
+        for m in 0..<2 {
+            for (s, bytes) in states[m].enumerated() {
+                try store.putModelState(
+                    bytes,
+                    task: taskID,
+                    miner: NodeKey(keys[m].publicKey),
+                    sequence: UInt64(s),
+                    preference: m == 0 && s + 1 == blockSequence ? .fastestRead : .smallest
+                )
+            }
+        }
         let tasks = InMemoryTaskCatalog()
         tasks.register(task: taskID, MiningParameters(parameterCount: parameterCount, batchSize: 32))
         let target = try CompactTarget.decode(header.bits)
@@ -269,10 +289,12 @@ struct BenchReplayCommand: ParsableCommand {
             return (best, bestCPU, bestThread)
         }
         // Cold: a fresh view of the store (no decoded message kept), a fresh replay (no state kept).
-        let verifyNanos = try verifyBest(
-            source: { ProtocolStore(store: store.store) },
-            replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
-        )
+        func cold() throws -> (wall: UInt64, cpu: UInt64, thread: UInt64) {
+            try verifyBest(
+                source: { ProtocolStore(store: store.store) },
+                replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
+            )
+        }
         // As a node: every message was decoded on arrival (and kept by the store); the checkpoint is read.
         let allMessages = chains.flatMap { $0 }
         func decodedStore() throws -> ProtocolStore {
@@ -280,25 +302,42 @@ struct BenchReplayCommand: ParsableCommand {
             for message in allMessages { _ = try node.iterationMessage(for: message.hash) }
             return node
         }
-        let nodeNanos = try verifyBest(
-            source: decodedStore,
-            replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
-        )
+        func node() throws -> (wall: UInt64, cpu: UInt64, thread: UInt64) {
+            try verifyBest(
+                source: decodedStore,
+                replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
+            )
+        }
         // Warm: the node verified the miner's previous iteration, so the state before is in the state cache.
         guard let blockMessage = chains[0].first(where: { $0.hash == header.msgHash }) else {
             throw ValidationError("self-check failed: the block's message is not miner 0's")
         }
-        // (Each run's verifier has a fresh store, so the block's signature is checked once per run, as on a node.)
-        let warmReplay = IterationReplay(task: task, artefacts: try decodedStore(), threads: threads)
-        let previous = chains[0][Int(blockMessage.body.sequence) - 1]
-        let warmNanos = try verifyBest(
-            source: decodedStore,
-            replay: { _ in warmReplay },
-            prepare: {
-                // (A replay takes the state it starts from out of the cache, so each run verifies it again.)
-                guard warmReplay.verify(previous).isValid else { throw ValidationError("self-check failed: previous") }
-            }
-        )
+        func warm() throws -> (wall: UInt64, cpu: UInt64, thread: UInt64) {
+            // (Each run's verifier has a fresh store, so the block's signature is checked once per run, as on a
+            // node.)
+            let warmReplay = IterationReplay(task: task, artefacts: try decodedStore(), threads: threads)
+            let previous = chains[0][Int(blockMessage.body.sequence) - 1]
+            return try verifyBest(
+                source: decodedStore,
+                replay: { _ in warmReplay },
+                prepare: {
+                    // (A replay takes the state it starts from out of the cache, so each run verifies it again.)
+                    guard warmReplay.verify(previous).isValid else {
+                        throw ValidationError("self-check failed: previous")
+                    }
+                }
+            )
+        }
+        if let profile {
+            let best = try profile == "cold" ? cold() : profile == "node" ? node() : warm()
+            print(
+                "{\"\(profile)_verify_block_ms\":\(Double(best.wall) / 1e6),\"train_iteration_ms\":\(Double(trainNanos) / 1e6)}"
+            )
+            return
+        }
+        let verifyNanos = try cold()
+        let nodeNanos = try node()
+        let warmNanos = try warm()
         let replay = IterationReplay(task: task, artefacts: store, threads: threads)
         var auditNanos: UInt64 = .max
         for _ in 0..<repeats {

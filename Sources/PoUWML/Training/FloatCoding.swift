@@ -54,6 +54,15 @@ enum FloatCoding {
         #endif
     }
 
+    /// Whether any element is below zero (one pass that vectorizes; -0 is not below zero).
+    static func hasNegative(_ values: [Float]) -> Bool {
+        values.withUnsafeBufferPointer { buffer in
+            var negative: UInt32 = 0
+            for v in buffer { negative |= UInt32(v < 0 ? 1 : 0) }
+            return negative != 0
+        }
+    }
+
     /// Throws `invalidValue(field:)` for the first NaN or infinity.
     static func checkFinite(_ values: [Float], field: String) throws {
         // A float is NaN or ±∞ exactly when its exponent bits are all ones; test all of them in one pass first.

@@ -92,6 +92,28 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
         #endif
     }
 
+    /// `w0 + τ·count` for every parameter, in one pass over unchecked buffers (a state is decoded for every block a
+    /// node verifies); throws if a weight is not finite.
+    static func weights(initial: [Float], tau: Float, counts: [Int32]) throws -> [Float] {
+        precondition(initial.count == counts.count, "initial weights and counts differ in length")
+        let count = initial.count
+        var bad: UInt32 = 0
+        let weights = initial.withUnsafeBufferPointer { w0 in
+            counts.withUnsafeBufferPointer { n in
+                [Float](unsafeUninitializedCapacity: count) { out, initialized in
+                    for i in 0..<count {
+                        let w = weight(initial: w0[i], tau: tau, count: n[i])
+                        out[i] = w
+                        bad |= UInt32((w.bitPattern & 0x7F80_0000) == 0x7F80_0000 ? 1 : 0)
+                    }
+                    initialized = count
+                }
+            }
+        }
+        if bad != 0 { try FloatCoding.checkFinite(weights, field: "modelState.counts (w0 + τ·count)") }
+        return weights
+    }
+
     /// `w0 + τ·count`, the weight of a PoUW parameter.
     @inline(__always)
     static func weight(initial: Float, tau: Float, count: Int32) -> Float {
@@ -175,12 +197,7 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
             initial = try FloatCoding.readFinite(count, field: "modelState.initial", from: &reader)
             counts = try FloatCoding.readInt32(count, from: &reader)
             residual = try FloatCoding.readFinite(count, field: "modelState.residual", from: &reader)
-            var weights = [Float](repeating: 0, count: count)
-            for i in 0..<count {
-                weights[i] = Self.weight(initial: initial[i], tau: tau, count: counts[i])
-            }
-            try FloatCoding.checkFinite(weights, field: "modelState.counts (w0 + τ·count)")
-            parameters = weights
+            parameters = try Self.weights(initial: initial, tau: tau, counts: counts)
         }
         if kind == 0 {
             optimizer = .sgd(
@@ -189,7 +206,7 @@ public struct ModelState: Sendable, Equatable, CanonicalCodable {
         } else {
             let m = try FloatCoding.readFinite(count, field: "modelState.adam.m", from: &reader)
             let v = try FloatCoding.readFinite(count, field: "modelState.adam.v", from: &reader)
-            if let i = v.firstIndex(where: { $0 < 0 }) {
+            if FloatCoding.hasNegative(v), let i = v.firstIndex(where: { $0 < 0 }) {
                 throw CanonicalDecodingError.invalidValue(
                     field: "modelState.adam.v",
                     reason: "element \(i) is negative"

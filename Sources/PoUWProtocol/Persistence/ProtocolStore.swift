@@ -112,12 +112,18 @@ public struct ProtocolStore: ArtefactSource {
     // MARK: Model states
 
     /// Stores a model state's canonical bytes as the checkpoint of `miner` after its message `sequence`; returns
-    /// the state hash (SHA-256 of the bytes, the `stateHashAfter` of that message).
+    /// the state hash (SHA-256 of the bytes, the `stateHashAfter` of that message). A state a block's iteration
+    /// starts from, which every verifier reads, is best stored with `.fastestRead`.
     @discardableResult
-    public func putModelState(_ stateBytes: [UInt8], task: Hash256, miner: NodeKey, sequence: UInt64) throws -> Hash256
-    {
+    public func putModelState(
+        _ stateBytes: [UInt8],
+        task: Hash256,
+        miner: NodeKey,
+        sequence: UInt64,
+        preference: StoragePreference = .smallest
+    ) throws -> Hash256 {
         try store.write { batch in
-            let hash = try batch.put(.checkpoint, stateBytes)
+            let hash = try batch.put(.checkpoint, stateBytes, preference: preference)
             try batch.putCheckpoint(task: task, miner: miner.bytes, iteration: sequence, object: hash)
             return hash
         }
