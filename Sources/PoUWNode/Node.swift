@@ -256,11 +256,12 @@ public final class Node {
         for hash in result.recorded {
             guard let recorded = hash == message.hash ? message : try? protocolStore.iterationMessage(for: hash)
             else { continue }
+            // The recorder checked its signature: the store remembers that, so verifying a block on it does not.
             do {
                 if has(.supervisor) || has(.archive) {
-                    try protocolStore.record(recorded)
+                    try protocolStore.record(recorded, signatureVerified: true)
                 } else {
-                    try protocolStore.put(recorded)
+                    try protocolStore.put(recorded, signatureVerified: true)
                 }
             } catch {
                 statistics.lastRejection = "message \(recorded.hash.short) not stored: \(error)"

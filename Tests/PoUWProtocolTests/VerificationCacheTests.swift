@@ -91,6 +91,32 @@ import Testing
         #expect(memory.signatureIsValid(honest) && !memory.signatureIsValid(forged))
     }
 
+    @Test func aSignatureTheCallerCheckedIsRemembered() throws {
+        let directory = try ProtocolStoreTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = ProtocolStore(store: try Store.open(at: directory.path))
+        let honest = Samples.message(sequence: 0)
+        var body = honest.body
+        body.loss += 1
+        let forged = IterationMessage(body: body, signature: honest.signature)
+        // Stored without the caller's word: the store checks the signature itself.
+        try store.put(forged)
+        #expect(!store.signatureIsValid(forged))
+        // A caller that says it checked (a recorder, a miner signing its own message) is taken at its word, so
+        // the mark is what `signatureIsValid` answers from; a later put without the word does not clear it.
+        try store.record(honest, signatureVerified: true)
+        let other = ProtocolStore(store: try Store.open(at: directory.path + "-other"))
+        defer { try? FileManager.default.removeItem(atPath: directory.path + "-other") }
+        try other.put(forged, signatureVerified: true)
+        try other.put(forged)
+        #expect(
+            other.signatureIsValid(forged),
+            "the caller's word is remembered, so only a caller that checked may give it"
+        )
+        #expect(store.signatureIsValid(honest))
+        #expect(try store.recordedHistory(task: honest.body.taskID).count == 1)
+    }
+
     @Test func updateWordOrderIsCheckedAsTheDefinitionSays() {
         // Reference: strictly increasing words, and no index in both the +τ and the −τ half.
         func reference(_ words: [UInt32]) -> Int? {

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Guarantees: thread-safe; a message is kept only under its own `hash` (which names its exact bytes, content
 /// and signature), so a hit is exactly what decoding the stored bytes would give; the signature mark is set
-/// only after `hasValidSignature` returned `true` for that hash. Memory is bounded: messages are forgotten,
+/// only after `hasValidSignature` returned `true` for that hash, here or in the caller that says so (`insert`). Memory is bounded: messages are forgotten,
 /// oldest first, once their encoded sizes add up to more than `byteBudget`.
 final class MessageCache: Sendable {
     private struct Entry {
@@ -32,13 +32,16 @@ final class MessageCache: Sendable {
     /// The message named by `hash`, if kept.
     func message(_ hash: Hash256) -> IterationMessage? { state.withLock { $0.entries[hash]?.message } }
 
-    /// Keeps `message` (under its own hash).
-    func insert(_ message: IterationMessage) {
+    /// Keeps `message` (under its own hash); `signatureValid`: its signature was just found valid by the caller.
+    func insert(_ message: IterationMessage, signatureValid: Bool = false) {
         let size = message.signedBytes.count + MessageSignature.byteCount
         guard size <= byteBudget else { return }
         state.withLock { state in
-            guard state.entries[message.hash] == nil else { return }
-            state.entries[message.hash] = Entry(message: message, size: size, signatureValid: false)
+            guard state.entries[message.hash] == nil else {
+                if signatureValid { state.entries[message.hash]?.signatureValid = true }
+                return
+            }
+            state.entries[message.hash] = Entry(message: message, size: size, signatureValid: signatureValid)
             state.order.append(message.hash)
             state.bytes += size
             while state.bytes > byteBudget, state.head < state.order.count {

@@ -31,22 +31,26 @@ public struct ProtocolStore: ArtefactSource {
     // MARK: Messages and histories
 
     /// Stores `message` and appends it to its task's history (one transaction); returns its history index.
+    /// `signatureVerified`: the caller has just found `message.hasValidSignature` true (a `HistoryRecorder`
+    /// check does, and a miner signing its own message knows it); the store remembers it, so `signatureIsValid`
+    /// does not check that signature again when a block built on the message is verified. Only say so if it is so.
     @discardableResult
-    public func record(_ message: IterationMessage) throws -> UInt64 {
+    public func record(_ message: IterationMessage, signatureVerified: Bool = false) throws -> UInt64 {
         let bytes = message.canonicalBytes
         let index = try store.write { batch in
             let hash = try batch.put(.message, bytes)
             return try batch.appendHistory(task: message.body.taskID, messageHash: hash)
         }
-        messageCache.insert(message)
+        messageCache.insert(message, signatureValid: signatureVerified)
         return index
     }
 
-    /// Stores `message` without touching any history (a miner's own chain, a message held for later).
+    /// Stores `message` without touching any history (a miner's own chain, a message held for later);
+    /// `signatureVerified` as for `record`.
     @discardableResult
-    public func put(_ message: IterationMessage) throws -> Hash256 {
+    public func put(_ message: IterationMessage, signatureVerified: Bool = false) throws -> Hash256 {
         let hash = try store.put(.message, message.canonicalBytes)
-        messageCache.insert(message)
+        messageCache.insert(message, signatureValid: signatureVerified)
         return hash
     }
 
