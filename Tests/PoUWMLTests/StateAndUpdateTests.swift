@@ -86,10 +86,19 @@ struct StateAndUpdateTests {
         let a = Trainer(task: task, seed: 0, mode: .pouw(tau: 0.0005))
         for b in 0..<5 { _ = try a.step(plan.batch(b, of: train)) }
         let b = try Trainer(task: task, stateBytes: a.state.canonicalBytes, threads: 2)
+        // An engine that trained elsewhere, then restored to a's state, continues exactly as a new one.
+        let c = Trainer(task: task, seed: 7, mode: .pouw(tau: 0.0005))
+        for b in 6..<9 { _ = try c.step(plan.batch(b, of: train)) }
+        try c.restore(a.state)
+        #expect(c.state == a.state)
         let ra = try a.step(plan.batch(5, of: train))
         let rb = try b.step(plan.batch(5, of: train))
-        #expect(ra == rb)
-        #expect(a.stateHash == b.stateHash)
+        let rc = try c.step(plan.batch(5, of: train))
+        #expect(ra == rb && ra == rc)
+        #expect(a.stateHash == b.stateHash && a.stateHash == c.stateHash)
+        let other = try TestSupport.task(json: TaskDefinitionTests.seed)
+        #expect(throws: TrainingError.self) { try c.restore(Trainer(task: other, seed: 0, mode: .dense).state) }
+        #expect(c.state == a.state, "a refused restore leaves the state as it was")
         #expect(throws: TrainingError.self) {
             try Trainer(task: TestSupport.task(json: TaskDefinitionTests.seed), stateBytes: a.state.canonicalBytes)
         }

@@ -23,8 +23,9 @@ struct BenchReplayCommand: ParsableCommand {
                                       state checkpoint and the batch from the store, check signature, interval,
                                       commitment, history, re-run the iteration, compare every field
               verify_block_node_ms    the same as a node runs it: the messages were decoded and their
-                                      signatures checked when they arrived (the store keeps both); the state
-                                      checkpoint is read (stored raw, as a miner stores a block's state)
+                                      signatures checked when they arrived (the store keeps both), the replay
+                                      verified another block before; the state checkpoint is read (stored raw,
+                                      as a miner stores a block's state)
               verify_block_warm_ms    the same on a node that verified the miner's previous iteration: its
                                       state after is in the replay's state cache, no checkpoint is read
               audit_iterations_per_s  full audit of both chains from the initial state, one engine per chain
@@ -308,10 +309,18 @@ struct BenchReplayCommand: ParsableCommand {
             }
             return node
         }
+        // A node keeps one replay per task: it has verified other blocks before (here: the other miner's message
+        // of the same round, whose state is not the one this block starts from), so an engine waits on its shelf.
         func node() throws -> (wall: UInt64, cpu: UInt64, thread: UInt64) {
             try verifyBest(
                 source: decodedStore,
-                replay: { IterationReplay(task: task, artefacts: $0, threads: threads) }
+                replay: { artefacts in
+                    let replay = IterationReplay(task: task, artefacts: artefacts, threads: threads)
+                    guard let sequence = blockSequence, replay.verify(chains[1][sequence]).isValid else {
+                        throw ValidationError("self-check failed: the other miner's message")
+                    }
+                    return replay
+                }
             )
         }
         // Warm: the node verified the miner's previous iteration, so the state before is in the state cache.

@@ -44,6 +44,12 @@ public final class Trainer {
     /// A replica resumed from `state` (e.g. decoded from canonical bytes); throws if it does not fit `task`.
     public convenience init(task: TaskDefinition, state: ModelState, threads: Int = 1) throws {
         let architecture = Architecture(model: task.model)
+        try Self.checkFit(state, task: task, architecture: architecture)
+        self.init(task: task, architecture: architecture, fittingState: state, threads: threads)
+    }
+
+    /// Throws `stateMismatch` unless `state` is a state of `task`'s model and optimizer.
+    private static func checkFit(_ state: ModelState, task: TaskDefinition, architecture: Architecture) throws {
         guard state.parameterCount == architecture.parameterCount else {
             throw TrainingError.stateMismatch(
                 "state has \(state.parameterCount) parameters, the task's model \(architecture.parameterCount)"
@@ -52,7 +58,6 @@ public final class Trainer {
         guard state.optimizer.matches(task.optimizer) else {
             throw TrainingError.stateMismatch("optimizer state is not for the task's optimizer")
         }
-        self.init(task: task, architecture: architecture, fittingState: state, threads: threads)
     }
 
     private init(task: TaskDefinition, architecture: Architecture, fittingState state: ModelState, threads: Int) {
@@ -63,6 +68,15 @@ public final class Trainer {
         network = Network(architecture: architecture, maxBatch: task.batchSize, pool: pool)
         gradient = [Float](repeating: 0, count: architecture.parameterCount)
         delta = [Float](repeating: 0, count: architecture.parameterCount)
+    }
+
+    /// Replaces this replica's state with `state` (the same fit checks as `init(task:state:threads:)`), keeping the
+    /// engine's buffers: a verifier that loads one state after another does not allocate and zero them each time.
+    /// By the type's guarantee (every result is a function of task, state and inputs) the replica then behaves
+    /// exactly as a new one built from `state`.
+    public func restore(_ state: ModelState) throws {
+        try Self.checkFit(state, task: task, architecture: architecture)
+        self.state = state
     }
 
     /// Restores from canonical state bytes (strict decoding, then the fit check).

@@ -27,6 +27,8 @@ public struct IterationReplay: Sendable {
     public let maxRebuild: Int
     /// States this replay computed and verified (see the type's note on speed).
     public let states: ReplayStateCache
+    /// Engines finished with, reused to load the next state into (see `EngineShelf`).
+    let engines = EngineShelf()
 
     public init(
         task: TaskDefinition,
@@ -65,6 +67,7 @@ public struct IterationReplay: Sendable {
                 )
             }
             let trainer = try stateBefore(message, checks)
+            defer { engines.put(trainer) }
             let verdict = try rerun(message, on: trainer, stateHash: message.body.stateHashBefore)
             // The checkpoint's hash check ran while the replay did; nothing counts before it passed.
             try checks.settle()
@@ -121,6 +124,7 @@ public struct IterationReplay: Sendable {
         var verified = 0
         do {
             let trainer = try stateBefore(first, checks)
+            defer { engines.put(trainer) }
             var previous: IterationMessage?
             for message in chain {
                 let sequence = message.body.sequence
@@ -232,10 +236,17 @@ public struct IterationReplay: Sendable {
                 )
             }
         }
-        if let kept = states.take(hash) { return try usable { try Trainer(task: task, state: kept, threads: threads) } }
+        if let kept = states.take(hash) { return try usable { try engine(in: kept) } }
         guard let fetched = try artefacts.bytesUnderCheck(for: hash) else { return nil }
         checks.add(fetched)
-        return try usable { try Trainer(task: task, stateBytes: fetched.bytes, threads: threads) }
+        return try usable { try engine(in: ModelState(canonicalBytes: fetched.bytes)) }
+    }
+
+    /// An engine in `state`: one from the shelf, else a new one.
+    private func engine(in state: ModelState) throws -> Trainer {
+        guard let spare = engines.take() else { return try Trainer(task: task, state: state, threads: threads) }
+        try spare.restore(state)
+        return spare
     }
 
     /// The trainer in the state before `message`: its checkpoint, or rebuilt from the nearest earlier one by
