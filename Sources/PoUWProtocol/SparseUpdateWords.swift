@@ -77,16 +77,68 @@ public struct SparseUpdateWords: Sendable, Hashable {
             }
             split = low
         }
-        var p = 0
-        var n = split
-        while p < split && n < count {
+        return firstRepeat(w, split: split)
+    }
+
+    /// The first position in the negative half `w[split...]` whose index also appears in the positive half
+    /// `w[..<split]` (both sorted by index), or `nil`. The negative half is cut into 4 lanes, each starting its
+    /// merge walk at the first positive index not below the lane's first index (binary search); the 4 walks run
+    /// interleaved, so the CPU overlaps their load-compare-advance chains (one walk waits on its previous step
+    /// each time). Lanes cover the negative half in order, so the lowest lane's first repeat is the first one.
+    private static func firstRepeat(_ w: UnsafeBufferPointer<UInt32>, split: Int) -> Int? {
+        let count = w.count
+        guard split > 0, split < count else { return nil }
+        let negatives = count - split
+        let lanes = 4
+        // Lane k covers negative positions [start[k], end[k]); p[k] is its walk's position in the positive half.
+        var n = (0, 0, 0, 0)
+        var end = (0, 0, 0, 0)
+        var p = (0, 0, 0, 0)
+        func lowerBound(_ index: UInt32) -> Int {
+            var low = 0
+            var high = split
+            while low < high {
+                let mid = (low + high) / 2
+                if w[mid] < index { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        func lane(_ k: Int) -> (n: Int, end: Int, p: Int) {
+            let start = split + negatives * k / lanes
+            let stop = split + negatives * (k + 1) / lanes
+            return (start, stop, start < stop ? lowerBound(w[start] & indexMask) : split)
+        }
+        (n.0, end.0, p.0) = lane(0)
+        (n.1, end.1, p.1) = lane(1)
+        (n.2, end.2, p.2) = lane(2)
+        (n.3, end.3, p.3) = lane(3)
+        // A lane that found a repeat stops there (its n is the repeat); one that ran out stops with n = end.
+        var found = (false, false, false, false)
+        @inline(__always)
+        func step(_ p: inout Int, _ n: inout Int, _ end: Int, _ found: inout Bool) -> Bool {
+            guard !found, p < split, n < end else { return false }
             let pi = w[p]
             let ni = w[n] & indexMask
-            if pi == ni { return n }
-            let step = pi < ni ? 1 : 0
-            p &+= step
-            n &+= 1 &- step
+            if pi == ni {
+                found = true
+                return false
+            }
+            let advance = pi < ni ? 1 : 0
+            p &+= advance
+            n &+= 1 &- advance
+            return true
         }
+        while true {
+            let a = step(&p.0, &n.0, end.0, &found.0)
+            let b = step(&p.1, &n.1, end.1, &found.1)
+            let c = step(&p.2, &n.2, end.2, &found.2)
+            let d = step(&p.3, &n.3, end.3, &found.3)
+            if !(a || b || c || d) { break }
+        }
+        if found.0 { return n.0 }
+        if found.1 { return n.1 }
+        if found.2 { return n.2 }
+        if found.3 { return n.3 }
         return nil
     }
 

@@ -155,5 +155,27 @@ import Testing
                 #expect(error == .updateNotCanonical(position: expected ?? -1), "\(words)")
             }
         }
+        // Long updates (the check walks the negative half in 4 lanes): none, one or a few repeats anywhere.
+        for trial in 0..<300 {
+            let range = UInt64(50 + trial * 37)
+            var positive = Set<UInt32>()
+            var negative = Set<UInt32>()
+            for _ in 0..<Int(random.next() % 3000) {
+                let index = UInt32(random.next() % range)
+                if random.next() % 3 == 0 { positive.insert(index) } else { negative.insert(index) }
+            }
+            negative.subtract(positive)
+            for _ in 0..<(trial % 4) where !positive.isEmpty {
+                negative.insert(positive.randomElement(using: &random)!)
+            }
+            let words = positive.sorted() + negative.sorted().map { $0 | SparseUpdateWords.signBit }
+            let expected = reference(words)
+            do {
+                _ = try SparseUpdateWords(words: words)
+                #expect(expected == nil, "accepted \(words.count) words with a repeat")
+            } catch {
+                #expect(error == .updateNotCanonical(position: expected ?? -1), "\(words.count) words")
+            }
+        }
     }
 }
