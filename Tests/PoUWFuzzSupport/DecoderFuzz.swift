@@ -195,6 +195,55 @@ public enum DecoderFuzz {
         return report
     }
 
+    /// A decoder under test: its name, real encodings to start from, and a closure that decodes an input and
+    /// returns the decoded value's canonical bytes.
+    public struct Decoder: Sendable, CustomStringConvertible {
+        public let name: String
+        public let seeds: @Sendable () throws -> [[UInt8]]
+        public let roundTrip: @Sendable ([UInt8]) throws -> [UInt8]
+
+        public init(
+            _ name: String,
+            seeds: @escaping @Sendable () throws -> [[UInt8]],
+            roundTrip: @escaping @Sendable ([UInt8]) throws -> [UInt8]
+        ) {
+            self.name = name
+            self.seeds = seeds
+            self.roundTrip = roundTrip
+        }
+
+        /// `T`'s strict decoder (`init(canonicalBytes:)`) and canonical encoder.
+        public static func canonical<T: CanonicalCodable & SendableMetatype>(
+            _: T.Type,
+            _ name: String,
+            seeds: @escaping @Sendable () throws -> [[UInt8]]
+        ) -> Decoder {
+            Decoder(name, seeds: seeds, roundTrip: DecoderFuzz.roundTrip(T.self))
+        }
+
+        public var description: String { name }
+
+        /// Feeds the decoder `count` inputs from its seeds (see `run`) and returns what is wrong, nothing if all is
+        /// well: a seed that does not round-trip, every finding, no input refused, or no input but the seeds
+        /// accepted (the fuzzer must reach both paths).
+        public func fuzz(count: Int) throws -> [String] {
+            let seeds = try seeds()
+            var problems: [String] = seeds.isEmpty ? ["\(name): no seeds"] : []
+            for seed in seeds where (try? roundTrip(seed)) != seed {
+                problems.append("\(name): seed \(Hex.encode(seed)) does not round-trip")
+            }
+            let report = run(seeds: seeds, count: count, seed: DecoderFuzz.seed(name), roundTrip)
+            if report.total != max(count, seeds.count) { problems.append("\(name): \(report.total) inputs fed") }
+            problems += report.findings.map { "\(name): \($0)" }
+            if report.findingCount > report.findings.count {
+                problems.append("\(name): \(report.findingCount - report.findings.count) more findings")
+            }
+            if report.rejected == 0 { problems.append("\(name): no input was refused") }
+            if report.accepted <= seeds.count { problems.append("\(name): no input but the seeds decoded") }
+            return problems
+        }
+    }
+
     /// Decodes `T` completely (no trailing bytes) and returns its canonical bytes: the usual `run` closure.
     public static func roundTrip<T: CanonicalCodable & SendableMetatype>(
         _: T.Type

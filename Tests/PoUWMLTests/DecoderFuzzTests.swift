@@ -1,3 +1,4 @@
+import Foundation
 import PoUWCore
 import PoUWFuzzSupport
 import PoUWML
@@ -48,49 +49,53 @@ struct MLDecoderFuzzTests {
         return (states, updates)
     }
 
-    struct Decoder: Sendable, CustomTestStringConvertible {
-        let name: String
-        let seeds: @Sendable () throws -> [[UInt8]]
-        let roundTrip: @Sendable ([UInt8]) throws -> [UInt8]
-        var testDescription: String { name }
-    }
-
-    static let all: [Decoder] = [
-        Decoder(
-            name: "model state",
-            seeds: { try trained().states.map(\.canonicalBytes) },
-            roundTrip: DecoderFuzz.roundTrip(ModelState.self)
-        ),
-        Decoder(
-            name: "batch",
-            seeds: { try batches().map(\.canonicalBytes) },
-            roundTrip: DecoderFuzz.roundTrip(Batch.self)
-        ),
-        Decoder(
-            name: "sparse update",
-            seeds: {
-                try trained().updates.map(\.canonicalBytes) + [
-                    try SparseUpdate(tau: 0.5, parameterCount: 100, words: [1, 7, 99, 0x8000_0002, 0x8000_0050])
-                        .canonicalBytes,
-                    try SparseUpdate(tau: 1e-30, parameterCount: 1, words: []).canonicalBytes,
-                ]
-            },
-            roundTrip: DecoderFuzz.roundTrip(SparseUpdate.self)
-        ),
+    static let all: [DecoderFuzz.Decoder] = [
+        DecoderFuzz.Decoder.canonical(ModelState.self, "model state") { try trained().states.map(\.canonicalBytes) },
+        DecoderFuzz.Decoder.canonical(Batch.self, "batch") { try batches().map(\.canonicalBytes) },
+        DecoderFuzz.Decoder.canonical(SparseUpdate.self, "sparse update") {
+            try trained().updates.map(\.canonicalBytes) + [
+                try SparseUpdate(tau: 0.5, parameterCount: 100, words: [1, 7, 99, 0x8000_0002, 0x8000_0050])
+                    .canonicalBytes,
+                try SparseUpdate(tau: 1e-30, parameterCount: 1, words: []).canonicalBytes,
+            ]
+        },
     ]
 
-    @Test(arguments: all) func fuzz(decoder: Decoder) throws {
-        let seeds = try decoder.seeds()
-        #expect(!seeds.isEmpty)
-        #expect(seeds.allSatisfy { $0.count < 2_048 }, "seeds must stay small to keep the suite fast")
-        for seed in seeds { #expect(try decoder.roundTrip(seed) == seed, "\(decoder.name) seed does not round-trip") }
-        let report = DecoderFuzz.run(seeds: seeds, count: Self.count, seed: DecoderFuzz.seed(decoder.name)) {
-            try decoder.roundTrip($0)
+    @Test(arguments: all) func fuzz(decoder: DecoderFuzz.Decoder) throws {
+        let problems = try decoder.fuzz(count: Self.count)
+        #expect(problems.isEmpty, "\(problems)")
+    }
+
+    /// A task file travels inside every PAY_FOR_TASK a client signs (and every manifest): the JSON parser and the
+    /// checks behind it either accept or throw a `TaskDefinitionError`, never crash. JSON has no canonical form, so
+    /// only the refusal is checked, plus that an accepted task gives an architecture within the parameter limit.
+    @Test func taskDefinitionJSON() throws {
+        let deep = { (depth: Int) in
+            Array((String(repeating: "[", count: depth) + String(repeating: "]", count: depth)).utf8)
         }
-        #expect(report.total == max(Self.count, seeds.count))
-        #expect(report.findingCount == 0, "\(decoder.name): \(report.findings)")
+        // The bundled task files, the seed's MNIST task, and nesting at, just past and far past the parser's limit.
+        let seeds = [
+            try Self.readFixture("tasks/digits_mlp.json"), try Self.readFixture("tasks/digits_cnn.json"),
+            Array(TaskDefinitionTests.seed.utf8), deep(64), deep(65), deep(10_000),
+        ]
+        let report = DecoderFuzz.run(
+            seeds: seeds,
+            count: Self.count,
+            seed: DecoderFuzz.seed("task definition"),
+            isExpected: Self.isTaskDefinitionError
+        ) { input in
+            let task = try TaskDefinition(json: input)
+            #expect(Architecture(model: task.model).parameterCount <= TaskDefinition.maxParameters)
+            return input
+        }
+        #expect(report.findingCount == 0, "\(report.findings)")
         #expect(report.rejected > 0)
-        // Mutations of a weight, a step count or a label are valid values: the success path is reached.
-        #expect(report.accepted > seeds.count, "\(decoder.name): only the seeds decoded")
+        #expect(report.accepted > 3, "mutations of a task file (a learning rate, a size) are valid tasks")
+    }
+
+    static func isTaskDefinitionError(_ error: any Error) -> Bool { error is TaskDefinitionError }
+
+    static func readFixture(_ relative: String) throws -> [UInt8] {
+        Array(try String(contentsOfFile: TestSupport.fixture(relative), encoding: .utf8).utf8)
     }
 }

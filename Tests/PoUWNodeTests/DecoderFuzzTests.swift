@@ -87,47 +87,24 @@ struct NodeDecoderFuzzTests {
         ]
     }
 
-    struct Decoder: Sendable, CustomTestStringConvertible {
-        let name: String
-        let seeds: @Sendable () throws -> [[UInt8]]
-        let roundTrip: @Sendable ([UInt8]) throws -> [UInt8]
-        var testDescription: String { name }
-    }
-
-    static let all: [Decoder] = [
-        Decoder(
-            name: "wire message",
-            seeds: { try wireSeeds().map(\.canonicalBytes) },
-            roundTrip: DecoderFuzz.roundTrip(WireMessage.self)
-        ),
-        Decoder(
-            name: "task manifest",
-            seeds: {
-                let manifest = try TaskManifest(canonicalBytes: try fixture("task-manifest-v1.hex"))
-                let small = TaskManifest(
-                    transaction: manifest.transaction,
-                    dataSeed: 1,
-                    sampleCount: 3,
-                    batchHashes: [Hash256.sha256([1])],
-                    testBatchHashes: []
-                )
-                return [manifest.canonicalBytes, small.canonicalBytes]
-            },
-            roundTrip: DecoderFuzz.roundTrip(TaskManifest.self)
-        ),
+    static let all: [DecoderFuzz.Decoder] = [
+        DecoderFuzz.Decoder.canonical(WireMessage.self, "wire message") { try wireSeeds().map(\.canonicalBytes) },
+        DecoderFuzz.Decoder.canonical(TaskManifest.self, "task manifest") {
+            let manifest = try TaskManifest(canonicalBytes: try fixture("task-manifest-v1.hex"))
+            let small = TaskManifest(
+                transaction: manifest.transaction,
+                dataSeed: 1,
+                sampleCount: 3,
+                batchHashes: [Hash256.sha256([1])],
+                testBatchHashes: []
+            )
+            return [manifest.canonicalBytes, small.canonicalBytes]
+        },
     ]
 
-    @Test(arguments: all) func fuzz(decoder: Decoder) throws {
-        let seeds = try decoder.seeds()
-        #expect(!seeds.isEmpty)
-        for seed in seeds { #expect(try decoder.roundTrip(seed) == seed, "\(decoder.name) seed does not round-trip") }
-        let report = DecoderFuzz.run(seeds: seeds, count: Self.count, seed: DecoderFuzz.seed(decoder.name)) {
-            try decoder.roundTrip($0)
-        }
-        #expect(report.total == max(Self.count, seeds.count))
-        #expect(report.findingCount == 0, "\(decoder.name): \(report.findings)")
-        #expect(report.rejected > 0)
-        #expect(report.accepted > seeds.count, "\(decoder.name): only the seeds decoded")
+    @Test(arguments: all) func fuzz(decoder: DecoderFuzz.Decoder) throws {
+        let problems = try decoder.fuzz(count: Self.count)
+        #expect(problems.isEmpty, "\(problems)")
     }
 
     /// Inputs that once made a decoder misbehave, kept as fixed cases.
