@@ -239,6 +239,41 @@ struct NodeDecoderFuzzTests {
         // Every path is taken: refused as a wire message, refused for its content, and handled in full.
         #expect(wireRefused > Self.nodeCount / 10 && contentRefused > Self.nodeCount / 10)
         #expect(decoded > Self.nodeCount / 20)
+
+        // Mutation breaks signatures; an outsider can also sign its own checkpoints of the real task and a real
+        // miner's log, at every size that matters (empty, one, the archive's log, one past it, the 2^48 limit) and
+        // with two roots per size: handled without a crash, each conflicting pair reported as an equivocation.
+        let outsider = try LocalNetwork.key(name: "outsider", seed: 5)
+        let minerKey = try #require(network.selectedMiners.first)
+        let logSize = UInt64(try #require(archive.recorders[network.task.taskID]).canonical.log(of: minerKey).count)
+        let equivocationsBefore = archive.checkpoints.equivocations
+        for size in [0, 1, logSize, logSize + 1, UInt64(MerkleInclusionProof.maxTreeSize)] {
+            for root in [Hash256.sha256([1]), Hash256.sha256([2])] {
+                let unsigned = HistoryCheckpoint(
+                    taskID: network.task.taskID,
+                    supervisor: try NodeKey(bytes: outsider.publicKey.bytes),
+                    miner: minerKey,
+                    size: size,
+                    root: root,
+                    time: size,
+                    signature: try MessageSignature(bytes: [UInt8](repeating: 0, count: 64))
+                )
+                let signed = HistoryCheckpoint(
+                    taskID: unsigned.taskID,
+                    supervisor: unsigned.supervisor,
+                    miner: minerKey,
+                    size: size,
+                    root: root,
+                    time: size,
+                    signature: try MessageSignature(bytes: outsider.sign(unsigned.signedBytes))
+                )
+                #expect(signed.hasValidSignature)
+                archive.handle(WireMessage.historyCheckpoint(signed.canonicalBytes).canonicalBytes, from: peer)
+            }
+        }
+        #expect(archive.checkpoints.equivocations >= equivocationsBefore + 5)
+
+        // What the archive relayed reaches the others; the network still trains and every store verifies clean.
         network.deliver()
         let recorded = archive.statistics.messagesRecorded
         try network.round()
