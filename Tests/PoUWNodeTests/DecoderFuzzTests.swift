@@ -12,10 +12,10 @@ import Testing
 
 /// Throws random and mutated inputs at the node's decoders (`WireMessage` of every kind, `TaskManifest`): each must
 /// either throw a `CanonicalDecodingError` or decode to a value whose canonical encoding is exactly the input, never
-/// crash; 100,000 inputs per decoder by default, 2,000,000 with POUW_LONG_TESTS=1. Then feeds mutated wire
-/// messages (of real traffic) to a real archive node of a running digits network: it must not crash, must count
-/// every undecodable message or content (`NodeStatistics.undecodable`), and its store must still verify clean.
-/// Seeded, so a failure reproduces.
+/// crash; 100,000 inputs per decoder by default, 2,000,000 with POUW_LONG_TESTS=1. Then feeds 2,000 mutated wire
+/// messages (of real traffic; 20,000 long) to each of a real archive, supervisor and miner of a running digits
+/// network: none may crash, each must count every undecodable message or content (`NodeStatistics.undecodable`),
+/// the network must still train and every store must still verify clean. Seeded, so a failure reproduces.
 @Suite("Decoder fuzz: node formats")
 struct NodeDecoderFuzzTests {
     static let count = DecoderFuzz.iterations(100_000, long: 2_000_000)
@@ -189,7 +189,38 @@ struct NodeDecoderFuzzTests {
         return changed.canonicalBytes
     }
 
-    @Test func archiveNodeSurvivesMutatedTraffic() throws {
+    /// Hands `node` `count` mutations of `seeds` as if from `peer`, and checks after each that the node counted it
+    /// as undecodable exactly when it is (`isUndecodable`), and as a refused message when the envelope is.
+    static func feed(
+        _ node: Node,
+        _ count: Int,
+        mutationsOf seeds: [[UInt8]],
+        from peer: NodeAddress
+    ) -> (wireRefused: Int, contentRefused: Int, decoded: Int, mismatches: [String]) {
+        var checkpointsSeen = Set<Hash256>()
+        var (wireRefused, contentRefused, decoded) = (0, 0, 0)
+        var mismatches: [String] = []
+        var rng = DecoderFuzz.PRNG(seed: DecoderFuzz.seed(node.name))
+        for round in 0..<count {
+            let input = Self.mutatedTraffic(seeds, round: round, &rng)
+            let wireFailed = (try? WireMessage(canonicalBytes: input)) == nil
+            let undecodable = Self.isUndecodable(input, checkpointsSeen: &checkpointsSeen)
+            if wireFailed { wireRefused += 1 } else if undecodable { contentRefused += 1 } else { decoded += 1 }
+            let before = node.statistics
+            node.handle(input, from: peer)
+            let after = node.statistics
+            let expected = before.undecodable + (undecodable ? 1 : 0)
+            let refusedAsMessage = !wireFailed || after.messagesRejected == before.messagesRejected + 1
+            if after.undecodable != expected || !refusedAsMessage, mismatches.count < 10 {
+                mismatches.append(
+                    "undecodable \(before.undecodable)→\(after.undecodable), expected \(expected): \(Hex.encode(input))"
+                )
+            }
+        }
+        return (wireRefused, contentRefused, decoded, mismatches)
+    }
+
+    @Test func nodesSurviveMutatedTraffic() throws {
         let directory = try NodeTestSupport.temporaryDirectory("decoder-fuzz")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let network = try NodeTestSupport.network(directory: directory, miners: 2)
@@ -211,34 +242,16 @@ struct NodeDecoderFuzzTests {
                 WireMessage.getObjects(request: 1, hashes: [network.archive.chain.tip.id]).canonicalBytes,
             ] + (try Self.wireSeeds().map(\.canonicalBytes))
 
+        // The archive, a supervisor and a miner each take their own stream of mutated traffic.
         let archive = network.archive
         let peer = NodeAddress("tap")
-        var checkpointsSeen = Set<Hash256>()
-        var wireRefused = 0
-        var contentRefused = 0
-        var decoded = 0
-        var mismatches: [String] = []
-        var rng = DecoderFuzz.PRNG(seed: DecoderFuzz.seed("archive node"))
-        for round in 0..<Self.nodeCount {
-            let input = Self.mutatedTraffic(seeds, round: round, &rng)
-            let wireFailed = (try? WireMessage(canonicalBytes: input)) == nil
-            let undecodable = Self.isUndecodable(input, checkpointsSeen: &checkpointsSeen)
-            if wireFailed { wireRefused += 1 } else if undecodable { contentRefused += 1 } else { decoded += 1 }
-            let before = archive.statistics
-            archive.handle(input, from: peer)
-            let after = archive.statistics
-            let expected = before.undecodable + (undecodable ? 1 : 0)
-            let refusedAsMessage = !wireFailed || after.messagesRejected == before.messagesRejected + 1
-            if after.undecodable != expected || !refusedAsMessage, mismatches.count < 10 {
-                mismatches.append(
-                    "undecodable \(before.undecodable)→\(after.undecodable), expected \(expected): \(Hex.encode(input))"
-                )
-            }
+        for node in [archive, network.supervisors[0], network.miners[0]] {
+            let fed = Self.feed(node, Self.nodeCount, mutationsOf: seeds, from: peer)
+            #expect(fed.mismatches.isEmpty, "\(node.name): \(fed.mismatches)")
+            // Every path is taken: refused as a wire message, refused for its content, and handled in full.
+            #expect(fed.wireRefused > Self.nodeCount / 10 && fed.contentRefused > Self.nodeCount / 10)
+            #expect(fed.decoded > Self.nodeCount / 20)
         }
-        #expect(mismatches.isEmpty, "\(mismatches)")
-        // Every path is taken: refused as a wire message, refused for its content, and handled in full.
-        #expect(wireRefused > Self.nodeCount / 10 && contentRefused > Self.nodeCount / 10)
-        #expect(decoded > Self.nodeCount / 20)
 
         // Mutation breaks signatures; an outsider can also sign its own checkpoints of the real task and a real
         // miner's log, at every size that matters (empty, one, the archive's log, one past it, the 2^48 limit) and
