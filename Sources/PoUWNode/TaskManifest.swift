@@ -113,7 +113,7 @@ public struct TaskManifest: Sendable, Equatable, CanonicalCodable {
             throw CanonicalDecodingError.invalidValue(field: "taskManifest.sampleCount", reason: "\(sampleCount)")
         }
         // Each count is checked against the bytes left before allocating (a manifest claiming 2^20 hashes and
-        // carrying none used to reserve 32 MiB for them first).
+        // carrying none made `map` ask malloc for 32 MiB first).
         batchHashes = try reader.hashes(field: "taskManifest.batchHashes", limit: Self.maxBatches)
         testBatchHashes = try reader.hashes(field: "taskManifest.testBatchHashes", limit: Self.maxBatches)
     }

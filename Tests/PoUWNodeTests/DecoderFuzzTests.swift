@@ -110,7 +110,7 @@ struct NodeDecoderFuzzTests {
     /// Inputs that once made a decoder misbehave, kept as fixed cases.
     @Test func regressions() throws {
         // A manifest claiming 2^20 batch hashes (`TaskManifest.maxBatches`): refused at the count, before
-        // anything is allocated (it used to reserve 32 MiB for the hashes, then fail at the end of the input).
+        // anything is allocated (`map` used to ask malloc for 32 MiB, untouched, then fail at the end of the input).
         let manifest = try TaskManifest(canonicalBytes: try Self.fixture("task-manifest-v1.hex"))
         var claim = ByteWriter()
         claim.header(tag: .taskManifest, version: TaskManifest.version)
