@@ -143,8 +143,13 @@ extension Node {
     /// Keeps a heard attestation (validly signed; the first per (task, block, ticket)) for the task's settlement.
     @discardableResult
     func receiveAttestation(_ bytes: [UInt8]) -> Bool {
-        guard let attestation = try? BlockAttestation(canonicalBytes: bytes), attestation.hasValidSignature else {
-            statistics.lastRejection = "attestation refused: undecodable or not validly signed"
+        guard let attestation = try? BlockAttestation(canonicalBytes: bytes) else {
+            statistics.undecodable += 1
+            statistics.lastRejection = "attestation refused: undecodable"
+            return false
+        }
+        guard attestation.hasValidSignature else {
+            statistics.lastRejection = "attestation refused: not validly signed"
             return false
         }
         let (task, block, ticket) = (attestation.task, attestation.block, attestation.ticket)

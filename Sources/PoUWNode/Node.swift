@@ -178,21 +178,25 @@ public final class Node {
     public func handle(_ payload: [UInt8], from peer: NodeAddress? = nil) {
         let message: WireMessage
         do { message = try WireMessage(canonicalBytes: payload) } catch {
+            statistics.undecodable += 1
             refuseMessage("undecodable wire message: \(error)")
             return
         }
         switch message {
         case .iteration(let bytes):
             do { receive(try IterationMessage(canonicalBytes: bytes), from: peer) } catch {
+                statistics.undecodable += 1
                 refuseMessage("undecodable iteration message: \(error)")
             }
         case .block(let bytes):
             do { receive(try Block(canonicalBytes: bytes), from: peer) } catch {
+                statistics.undecodable += 1
                 statistics.blocksInvalid += 1
                 statistics.lastRejection = "undecodable block: \(error)"
             }
         case .transaction(let bytes):
             do { receive(try Transaction(canonicalBytes: bytes), from: peer) } catch {
+                statistics.undecodable += 1
                 statistics.lastRejection = "undecodable transaction: \(error)"
             }
         case .checkpoint(let task, let miner, let sequence, let state):

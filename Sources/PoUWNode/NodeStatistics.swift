@@ -28,6 +28,11 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     public var evidenceSent = 0
     /// The last evidence event (what was proven, or why an invalid replay proved nothing), for logs.
     public var lastEvidence: String?
+    /// Wire messages that did not decode, or whose content (iteration message, block, transaction, history
+    /// checkpoint, attestation, task manifest) did not: each counted once here, and also where its kind is
+    /// counted (`messagesRejected` for wire and iteration messages, `blocksInvalid`, the checkpoint exchange's
+    /// `refused`). A copy of a history checkpoint already handled is not handled (nor counted) again.
+    public var undecodable = 0
     /// The last rejection reason, if any.
     public var lastRejection: String?
     /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.
