@@ -33,6 +33,9 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     /// counted (`messagesRejected` for wire and iteration messages, `blocksInvalid`, the checkpoint exchange's
     /// `refused`). A copy of a history checkpoint already handled is not handled (nor counted) again.
     public var undecodable = 0
+    /// Decoded transactions refused before the pool: a coinbase, a broken stateless rule (size, field, signature),
+    /// or a full pool (`Node.mempoolLimit`); the reason is in `lastRejection`.
+    public var transactionsRefused = 0
     /// The last rejection reason, if any.
     public var lastRejection: String?
     /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.
