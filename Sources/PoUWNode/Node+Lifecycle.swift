@@ -30,6 +30,9 @@ extension Node {
         /// VRF proofs heard, by task then ticket, with the node key that announced each ticket.
         public internal(set) var proofs: [Hash256: [Hash256: SelectionClaim.Proof]] = [:]
         public internal(set) var proofOwners: [Hash256: [Hash256: NodeKey]] = [:]
+        /// Proofs heard before this node could check them (the task's registration or the ticket not yet on its
+        /// chain), by task then ticket; checked when the selection is derived (`Node+SelectionProofs.swift`).
+        var proofCandidates: [Hash256: [Hash256: [ProofCandidate]]] = [:]
         /// Tasks this node has sent its own proofs for.
         var proofsSent: Set<Hash256> = []
         /// Selections derived, by task; and why a derivation failed.
@@ -215,16 +218,10 @@ extension Node {
         }
     }
 
-    /// Keeps a published proof (the first one per ticket) until the task's selection closes.
-    func receiveSelectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey) {
-        guard lifecycle.selections[task] == nil, lifecycle.proofs[task]?[ticket] == nil else { return }
-        lifecycle.proofs[task, default: [:]][ticket] = SelectionClaim.Proof(ticket: ticket, proof: proof)
-        lifecycle.proofOwners[task, default: [:]][ticket] = owner
-    }
-
     /// Derives `task`'s selection from chain data and the proofs heard, joins it, and — if this node's miner
     /// ticket won a seat — makes it the task this node trains.
     func deriveSelection(_ task: PreparedTask) {
+        settleProofCandidates(task: task.taskID)  // Node+SelectionProofs.swift
         do {
             let selection = try TaskRegistration.select(
                 task: task,

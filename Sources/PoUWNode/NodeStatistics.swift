@@ -36,6 +36,9 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     /// Decoded transactions refused before the pool: a coinbase, a broken stateless rule (size, field, signature),
     /// or a full pool (`Node.mempoolLimit`); the reason is in `lastRejection`.
     public var transactionsRefused = 0
+    /// Selection proofs refused: a ticket not on chain, a key that does not own the ticket, a VRF proof that does
+    /// not verify (`Node+SelectionProofs.swift`); the reason is in `lastRejection`.
+    public var proofsRefused = 0
     /// The last rejection reason, if any.
     public var lastRejection: String?
     /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.
