@@ -143,7 +143,8 @@ extension Node {
         }
     }
 
-    /// Keeps a heard attestation (validly signed; the first per (task, block, ticket)) for the task's settlement.
+    /// Keeps a heard attestation (validly signed; signed by the ticket's owner once this node can check it; the
+    /// first per (task, block, ticket), unless the kept one turns out not to be the owner's) for the settlement.
     @discardableResult
     func receiveAttestation(_ bytes: [UInt8]) -> Bool {
         guard let attestation = try? BlockAttestation(canonicalBytes: bytes) else {
@@ -156,7 +157,19 @@ extension Node {
             return false
         }
         let (task, block, ticket) = (attestation.task, attestation.block, attestation.ticket)
-        guard lifecycle.attestations[task]?[block]?[ticket] == nil else { return false }
+        // Only the owner of a verifier ticket may attest for it (what settlement accepts): checked as soon as the
+        // ticket is on this node's chain, so somebody else's attestation sent first cannot take the owner's place.
+        let record = try? chain.ticket(ticket)
+        func ownsTicket(_ candidate: BlockAttestation) -> Bool {
+            guard let record else { return true }  // not checkable yet: settlement checks it
+            return record.role == .verifier && candidate.signerAddress == record.owner
+        }
+        guard ownsTicket(attestation) else {
+            statistics.lastRejection =
+                "attestation refused: ticket \(ticket.short) is not a verifier ticket of its signer"
+            return false
+        }
+        if let kept = lifecycle.attestations[task]?[block]?[ticket], ownsTicket(kept) { return false }
         lifecycle.attestations[task, default: [:]][block, default: [:]][ticket] = attestation
         return true
     }

@@ -8,8 +8,9 @@ import Testing
 
 @testable import PoUWNode
 
-/// A heard VRF selection proof is checked against the node's chain before it can count, so a peer that sends a
-/// forged proof, or somebody else's ticket under its own key, first cannot shut the real proof out.
+/// A heard VRF selection proof, and a heard block attestation, is checked against the node's chain before it can
+/// count, so a peer that sends a forged one, or somebody else's ticket under its own key, first cannot shut the
+/// owner's out.
 @Suite(.serialized) struct SelectionProofTests {
     @Test func proofsAreCheckedAgainstTheChainAsTheSelectionChecksThem() throws {
         let directory = try NodeTestSupport.temporaryDirectory("proofs")
@@ -77,5 +78,43 @@ import Testing
         #expect(archive.lifecycle.proofs[unregistered] == nil)
         #expect(archive.lifecycle.proofCandidates[unregistered] == nil)
         #expect(archive.statistics.proofsRefused == before + Node.proofCandidatesPerTicket)
+    }
+
+    @Test func anAttestationCountsOnlyFromTheOwnerOfItsVerifierTicket() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("attest")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try NodeRejectionTests.network(directory)
+        let task = network.task.taskID
+        let archive = network.archive
+        var heard: BlockAttestation?
+        for _ in 0..<80 where heard == nil {
+            try network.round()
+            heard = archive.lifecycle.attestations[task]?.values.lazy.flatMap(\.values).first
+        }
+        let real = try #require(heard)
+        let stranger = try LocalNetwork.key(name: "stranger", seed: 8)
+        // The same ticket and block, validly signed, but by a key that does not own the ticket.
+        let forged = BlockAttestation.sign(
+            task: task,
+            block: Hash256.sha256(Array("a block to come".utf8)),
+            ticket: real.ticket,
+            proof: real.proof,
+            key: stranger
+        )
+        #expect(forged.hasValidSignature)
+        #expect(!archive.receiveAttestation(forged.canonicalBytes))
+        #expect(archive.statistics.lastRejection?.contains("not a verifier ticket of its signer") == true)
+        #expect(archive.lifecycle.attestations[task]?[forged.block] == nil)
+        // The owner's own attestation for that block is then kept.
+        let owner = try #require(network.nodes.first { $0.key.publicKey.bytes == real.signer })
+        let genuine = BlockAttestation.sign(
+            task: task,
+            block: forged.block,
+            ticket: real.ticket,
+            proof: real.proof,
+            key: owner.key
+        )
+        #expect(archive.receiveAttestation(genuine.canonicalBytes))
+        #expect(archive.lifecycle.attestations[task]?[forged.block]?[real.ticket] == genuine)
     }
 }
