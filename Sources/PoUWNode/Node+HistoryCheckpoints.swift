@@ -35,7 +35,8 @@ public final class CheckpointExchange {
     public internal(set) var sent = 0
     /// Received checkpoints with a valid signature for a task this node records.
     public internal(set) var received = 0
-    /// Received checkpoints refused: undecodable, a bad signature, or an unknown task.
+    /// Received checkpoints refused: undecodable, a bad signature, an unknown task, a signer without a supervisor
+    /// seat of the task, or a miner not of the task.
     public internal(set) var refused = 0
     /// Received checkpoints whose root equals this node's own log root at that size.
     public internal(set) var agreeing = 0
@@ -123,6 +124,18 @@ extension Node {
         }
         guard checkpoint.hasValidSignature, let recorder = recorders[checkpoint.taskID] else {
             exchange.refused += 1
+            return
+        }
+        // Only a supervisor seated for the task speaks for its history, and only of a miner of the task: anybody
+        // else's statements are not kept, compared or relayed (a filler task has no selection: any signer).
+        let seated = lifecycle.selections[checkpoint.taskID].map { selection in
+            Set(selection.seats(.supervisor).compactMap { selection.keys[$0] })
+        }
+        guard seated?.contains(checkpoint.supervisor) ?? true, recorder.rules.miners.contains(checkpoint.miner) else {
+            exchange.refused += 1
+            exchange.lastEvent =
+                "checkpoint refused: \(checkpoint.supervisor.short) holds no supervisor seat of task "
+                + "\(checkpoint.taskID.short), or \(checkpoint.miner.short) is not one of its miners"
             return
         }
         let signer = CheckpointExchange.Signer(

@@ -253,37 +253,47 @@ struct NodeDecoderFuzzTests {
             #expect(fed.decoded > Self.nodeCount / 20)
         }
 
-        // Mutation breaks signatures; an outsider can also sign its own checkpoints of the real task and a real
-        // miner's log, at every size that matters (empty, one, the archive's log, one past it, the 2^48 limit) and
-        // with two roots per size: handled without a crash, each conflicting pair reported as an equivocation.
-        let outsider = try LocalNetwork.key(name: "outsider", seed: 5)
+        // Mutation breaks signatures; a key can also sign its own checkpoints of the real task and a real miner's
+        // log, at every size that matters (empty, one, the archive's log, one past it, the 2^48 limit) and with two
+        // roots per size. An outsider's are refused (it holds no supervisor seat); a seated supervisor's are
+        // handled without a crash, each conflicting pair reported as an equivocation.
         let minerKey = try #require(network.selectedMiners.first)
         let logSize = UInt64(try #require(archive.recorders[network.task.taskID]).canonical.log(of: minerKey).count)
         let equivocationsBefore = archive.checkpoints.equivocations
-        for size in [0, 1, logSize, logSize + 1, UInt64(MerkleInclusionProof.maxTreeSize)] {
-            for root in [Hash256.sha256([1]), Hash256.sha256([2])] {
-                let unsigned = HistoryCheckpoint(
-                    taskID: network.task.taskID,
-                    supervisor: try NodeKey(bytes: outsider.publicKey.bytes),
-                    miner: minerKey,
-                    size: size,
-                    root: root,
-                    time: size,
-                    signature: try MessageSignature(bytes: [UInt8](repeating: 0, count: 64))
-                )
-                let signed = HistoryCheckpoint(
-                    taskID: unsigned.taskID,
-                    supervisor: unsigned.supervisor,
-                    miner: minerKey,
-                    size: size,
-                    root: root,
-                    time: size,
-                    signature: try MessageSignature(bytes: outsider.sign(unsigned.signedBytes))
-                )
-                #expect(signed.hasValidSignature)
-                archive.handle(WireMessage.historyCheckpoint(signed.canonicalBytes).canonicalBytes, from: peer)
+        let refusedBefore = archive.checkpoints.refused
+        let outsider = try LocalNetwork.key(name: "outsider", seed: 5)
+        let seated = try #require(
+            network.supervisors.first { node in
+                !(node.lifecycle.selections[network.task.taskID]?.seats(.supervisor, of: node.account).isEmpty ?? true)
+            }
+        )
+        for (signer, sizes) in [(outsider, [UInt64(1)]), (seated.key, [])] {
+            for size in sizes.isEmpty ? [0, 1, logSize, logSize + 1, UInt64(MerkleInclusionProof.maxTreeSize)] : sizes {
+                for root in [Hash256.sha256([1]), Hash256.sha256([2])] {
+                    let unsigned = HistoryCheckpoint(
+                        taskID: network.task.taskID,
+                        supervisor: try NodeKey(bytes: signer.publicKey.bytes),
+                        miner: minerKey,
+                        size: size,
+                        root: root,
+                        time: size,
+                        signature: try MessageSignature(bytes: [UInt8](repeating: 0, count: 64))
+                    )
+                    let signed = HistoryCheckpoint(
+                        taskID: unsigned.taskID,
+                        supervisor: unsigned.supervisor,
+                        miner: minerKey,
+                        size: size,
+                        root: root,
+                        time: size,
+                        signature: try MessageSignature(bytes: signer.sign(unsigned.signedBytes))
+                    )
+                    #expect(signed.hasValidSignature)
+                    archive.handle(WireMessage.historyCheckpoint(signed.canonicalBytes).canonicalBytes, from: peer)
+                }
             }
         }
+        #expect(archive.checkpoints.refused == refusedBefore + 2, "the outsider's two checkpoints")
         #expect(archive.checkpoints.equivocations >= equivocationsBefore + 5)
 
         // What the archive relayed reaches the others; the network still trains and every store verifies clean.
