@@ -3,6 +3,7 @@ public import PoUWChain
 public import PoUWCore
 import PoUWML
 public import PoUWProtocol
+import Synchronization
 
 /// One verdict of a replay, for reports.
 public struct ItemVerdict: Sendable, Hashable, Codable {
@@ -188,6 +189,13 @@ extension StoredData {
         let seed = PreparedTask.modelSeed(taskID: id)
         let initial = Trainer(task: task.definition, seed: seed, mode: .pouw(tau: task.definition.effectiveTau))
         let initialHash = initial.stateHash
+        // Signatures, the costly part of the arrival checks (an Ed25519 check hashes the whole message, update
+        // words and all), are checked once, through the store's cache, by the recorder and the replay alike; a
+        // second core checks them ahead, in history order, while this one goes through the messages.
+        let store = protocolStore
+        recorder.signatureCheck = { store.signatureIsValid($0) }
+        let ahead = SignaturesAhead(messages, store: store)
+        defer { ahead.stop() }
         // Pass 1: every message's arrival checks, in history order (cheap: no training).
         var verdicts = [ItemVerdict]()
         for message in messages {
@@ -254,4 +262,26 @@ struct WithDerivedState: ArtefactSource {
     }
 
     func signatureIsValid(_ message: IterationMessage) -> Bool { base.signatureIsValid(message) }
+}
+
+/// Checks the signatures of `messages` on a dispatch thread, in order, through a store's cache, so that the
+/// caller finds them checked when it gets there (or checks one itself if it is there first: the cache takes
+/// either). `stop()` ends the work early and waits for the thread.
+final class SignaturesAhead: Sendable {
+    private let stopped = Atomic(false)
+    private let done = DispatchGroup()
+
+    init(_ messages: [IterationMessage], store: ProtocolStore) {
+        DispatchQueue.global(qos: .userInitiated).async(group: done) { [self] in
+            for message in messages {
+                if stopped.load(ordering: .relaxed) { return }
+                _ = store.signatureIsValid(message)
+            }
+        }
+    }
+
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        done.wait()
+    }
 }

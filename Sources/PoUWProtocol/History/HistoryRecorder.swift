@@ -61,6 +61,10 @@ public struct HistoryRecorder: Sendable {
     private var applied: [NodeKey: [NodeKey: UInt64]] = [:]
     /// Messages waiting for a predecessor (see `offer`).
     var held: [IterationMessage] = []
+    /// How a message's signature is checked: `hasValidSignature` by default. An audit over a store passes the
+    /// store's cached check (`ProtocolStore.signatureIsValid`), so that the replay after it does not check every
+    /// signature a second time, and the checks can run ahead on another core.
+    public var signatureCheck: @Sendable (IterationMessage) -> Bool = { $0.hasValidSignature }
 
     public init(rules: TaskRules) {
         self.rules = rules
@@ -96,7 +100,7 @@ public struct HistoryRecorder: Sendable {
         let hash = hash ?? message.hash
         guard body.taskID == rules.taskID else { throw .wrongTask(body.taskID) }
         guard rules.miners.contains(body.minerKey) else { throw .notAMember(body.minerKey) }
-        guard message.hasValidSignature else { throw .badSignature(body.minerKey) }
+        guard signatureCheck(message) else { throw .badSignature(body.minerKey) }
         if history.contains(hash) { throw .duplicate(hash) }
         do {
             try MinerChainTip.checkLink(tip: tips[body.minerKey], next: body, nextHash: hash)
