@@ -112,13 +112,18 @@ extension Node {
         let id = announcement.taskID
         endOfTraining.announcements[id] = announcement
         if let state = miner, task?.taskID == id { stopTraining(id, state) }
+        startEvaluation(id, source: peer)
+    }
+
+    /// A seated evaluator of an ended task starts evaluating it (once; the selection may be derived after the
+    /// announcement arrived, so `tick` tries again).
+    func startEvaluation(_ id: Hash256, source: NodeAddress?) {
         let seats = lifecycle.selections[id]?.seats(.evaluator, of: account) ?? []
-        if has(.evaluator), !seats.isEmpty, endOfTraining.evaluations[id] == nil {
-            var evaluation = TaskEvaluation()
-            evaluation.source = peer
-            endOfTraining.evaluations[id] = evaluation
-            advanceEvaluation(id)
-        }
+        guard has(.evaluator), !seats.isEmpty, endOfTraining.evaluations[id] == nil else { return }
+        var evaluation = TaskEvaluation()
+        evaluation.source = source
+        endOfTraining.evaluations[id] = evaluation
+        advanceEvaluation(id)
     }
 
     /// The miner stops training `id`: it stores its final state (sent to the archives), keeps its state as it
@@ -174,6 +179,9 @@ extension Node {
             else { continue }
             broadcast(.iteration(last.canonicalBytes))
             endOfTraining.finalAnnouncements[id] = count + 1
+        }
+        for id in endOfTraining.announcements.keys.sorted() where endOfTraining.evaluations[id] == nil {
+            startEvaluation(id, source: nil)
         }
         for id in endOfTraining.evaluations.keys.sorted() {
             endOfTraining.evaluations[id]?.ticks += 1
