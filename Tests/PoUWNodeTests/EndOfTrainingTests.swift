@@ -11,8 +11,6 @@ import Testing
 /// The end of training is a protocol event: the client's signed announcement (wire kind 10) reaches every node,
 /// miners stop by themselves and the seated evaluator evaluates and sends the TASK_RESULT by itself.
 @Suite(.serialized) struct EndOfTrainingTests {
-    static let fixtureDirectory = NodeTestSupport.root.appendingPathComponent("Fixtures/protocol")
-
     @Test func announcementIsPinnedByItsGoldenFixtureAndRoundTrips() throws {
         // The digits task of the task-manifest fixture, ended by its client (development account 0).
         let task = try TaskDataTests.preparedDigits()
@@ -27,16 +25,7 @@ import Testing
         let wire = WireMessage.endOfTraining(bytes)
         #expect(wire.canonicalBytes[2] == 10)
         #expect(try WireMessage(canonicalBytes: wire.canonicalBytes) == wire)
-        let hexURL = Self.fixtureDirectory.appendingPathComponent("end-of-training-v1.hex")
-        let hashURL = Self.fixtureDirectory.appendingPathComponent("end-of-training-v1.sha256")
-        if ProcessInfo.processInfo.environment["POUW_REGENERATE_FIXTURES"] == "1" {
-            try (Hex.encode(bytes) + "\n").write(to: hexURL, atomically: true, encoding: .utf8)
-            try (Hash256.sha256(bytes).hex + "\n").write(to: hashURL, atomically: true, encoding: .utf8)
-        }
-        let hex = try String(contentsOf: hexURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let hash = try String(contentsOf: hashURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(Hex.encode(bytes) == hex)
-        #expect(Hash256.sha256(bytes).hex == hash)
+        let hex = try NodeTestSupport.pinned(bytes, fixture: "end-of-training-v1")
         // The fixture checks against the task's client and nobody else.
         let decoded = try EndOfTraining(canonicalBytes: try #require(Hex.decode(hex)))
         let clientAccount = Address(publicKey: client.publicKey)
