@@ -29,6 +29,9 @@ let package = Package(
         .testTarget(name: "PoUWCryptoTests", dependencies: ["PoUWCrypto", "PoUWCore"]),
         .testTarget(name: "PoUWCoreTests", dependencies: ["PoUWCore", "PoUWCrypto"]),
 
+        // MARK: test support (the seeded decoder fuzzer the protocol, node and ML tests share; not a product)
+        .target(name: "PoUWFuzzSupport", dependencies: ["PoUWCore"], path: "Tests/PoUWFuzzSupport"),
+
         // MARK: store (issue 2)
         .target(name: "PoUWLMDB", dependencies: ["CLMDB"]),
         .target(name: "PoUWZstd", dependencies: ["CZstd"]),
@@ -39,7 +42,7 @@ let package = Package(
 
         // MARK: ML engine (issue 4)
         .target(name: "PoUWML", dependencies: ["PoUWCore"]),
-        .testTarget(name: "PoUWMLTests", dependencies: ["PoUWML", "PoUWCore"]),
+        .testTarget(name: "PoUWMLTests", dependencies: ["PoUWML", "PoUWCore", "PoUWFuzzSupport"]),
 
         // MARK: chain (issue 3)
         .target(name: "PoUWChain", dependencies: ["PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWEconomics"]),
@@ -61,6 +64,7 @@ let package = Package(
             name: "PoUWProtocolTests",
             dependencies: [
                 "PoUWProtocol", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWEconomics",
+                "PoUWFuzzSupport",
             ]
         ),
 
@@ -75,7 +79,7 @@ let package = Package(
             name: "PoUWNodeTests",
             dependencies: [
                 "PoUWNode", "PoUWCore", "PoUWCrypto", "PoUWStore", "PoUWChain", "PoUWML", "PoUWProtocol",
-                "PoUWEconomics",
+                "PoUWEconomics", "PoUWFuzzSupport",
             ]
         ),
 

@@ -123,6 +123,20 @@ public struct ByteReader: Sendable {
         return h
     }
 
+    /// A LEB128 count (at most `limit`) of 32-byte hashes, then the hashes. The count is checked against the bytes
+    /// left before anything is allocated: a huge declared count is refused as `.truncated` at once, at no cost.
+    public mutating func hashes(field: String, limit: Int) throws -> [Hash256] {
+        let count = try length(field: field, limit: limit)
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: 32)
+        if overflow || byteCount > remaining {
+            throw CanonicalDecodingError.truncated(offset: offset, needed: overflow ? Int.max : byteCount - remaining)
+        }
+        var out = [Hash256]()
+        out.reserveCapacity(count)
+        for _ in 0..<count { out.append(try hash()) }
+        return out
+    }
+
     private func need(_ count: Int) throws {
         if count > remaining { throw CanonicalDecodingError.truncated(offset: offset, needed: count - remaining) }
     }

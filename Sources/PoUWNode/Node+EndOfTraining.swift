@@ -92,6 +92,7 @@ extension Node {
         do {
             let announcement: EndOfTraining
             do { announcement = try EndOfTraining(canonicalBytes: bytes) } catch {
+                statistics.undecodable += 1
                 throw EndOfTraining.Refusal.undecodable("\(error)")
             }
             let id = announcement.taskID

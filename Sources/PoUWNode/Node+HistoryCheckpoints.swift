@@ -116,9 +116,12 @@ extension Node {
     func receiveHistoryCheckpoint(_ bytes: [UInt8]) {
         let exchange = checkpoints
         guard exchange.handled.insert(Hash256.sha256(bytes)).inserted else { return }  // seen before: once is enough
-        guard let checkpoint = try? HistoryCheckpoint(canonicalBytes: bytes), checkpoint.hasValidSignature,
-            let recorder = recorders[checkpoint.taskID]
-        else {
+        guard let checkpoint = try? HistoryCheckpoint(canonicalBytes: bytes) else {
+            statistics.undecodable += 1
+            exchange.refused += 1
+            return
+        }
+        guard checkpoint.hasValidSignature, let recorder = recorders[checkpoint.taskID] else {
             exchange.refused += 1
             return
         }

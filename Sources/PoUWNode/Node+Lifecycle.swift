@@ -30,6 +30,9 @@ extension Node {
         /// VRF proofs heard, by task then ticket, with the node key that announced each ticket.
         public internal(set) var proofs: [Hash256: [Hash256: SelectionClaim.Proof]] = [:]
         public internal(set) var proofOwners: [Hash256: [Hash256: NodeKey]] = [:]
+        /// Proofs heard before this node could check them (the task's registration or the ticket not yet on its
+        /// chain), by task then ticket; checked when the selection is derived (`Node+SelectionProofs.swift`).
+        var proofCandidates: [Hash256: [Hash256: [ProofCandidate]]] = [:]
         /// Tasks this node has sent its own proofs for.
         var proofsSent: Set<Hash256> = []
         /// Selections derived, by task; and why a derivation failed.
@@ -140,15 +143,33 @@ extension Node {
         }
     }
 
-    /// Keeps a heard attestation (validly signed; the first per (task, block, ticket)) for the task's settlement.
+    /// Keeps a heard attestation (validly signed; signed by the ticket's owner once this node can check it; the
+    /// first per (task, block, ticket), unless the kept one turns out not to be the owner's) for the settlement.
     @discardableResult
     func receiveAttestation(_ bytes: [UInt8]) -> Bool {
-        guard let attestation = try? BlockAttestation(canonicalBytes: bytes), attestation.hasValidSignature else {
-            statistics.lastRejection = "attestation refused: undecodable or not validly signed"
+        guard let attestation = try? BlockAttestation(canonicalBytes: bytes) else {
+            statistics.undecodable += 1
+            statistics.lastRejection = "attestation refused: undecodable"
+            return false
+        }
+        guard attestation.hasValidSignature else {
+            statistics.lastRejection = "attestation refused: not validly signed"
             return false
         }
         let (task, block, ticket) = (attestation.task, attestation.block, attestation.ticket)
-        guard lifecycle.attestations[task]?[block]?[ticket] == nil else { return false }
+        // Only the owner of a verifier ticket may attest for it (what settlement accepts): checked as soon as the
+        // ticket is on this node's chain, so somebody else's attestation sent first cannot take the owner's place.
+        let record = try? chain.ticket(ticket)
+        func ownsTicket(_ candidate: BlockAttestation) -> Bool {
+            guard let record else { return true }  // not checkable yet: settlement checks it
+            return record.role == .verifier && candidate.signerAddress == record.owner
+        }
+        guard ownsTicket(attestation) else {
+            statistics.lastRejection =
+                "attestation refused: ticket \(ticket.short) is not a verifier ticket of its signer"
+            return false
+        }
+        if let kept = lifecycle.attestations[task]?[block]?[ticket], ownsTicket(kept) { return false }
         lifecycle.attestations[task, default: [:]][block, default: [:]][ticket] = attestation
         return true
     }
@@ -210,16 +231,10 @@ extension Node {
         }
     }
 
-    /// Keeps a published proof (the first one per ticket) until the task's selection closes.
-    func receiveSelectionProof(task: Hash256, ticket: Hash256, proof: [UInt8], owner: NodeKey) {
-        guard lifecycle.selections[task] == nil, lifecycle.proofs[task]?[ticket] == nil else { return }
-        lifecycle.proofs[task, default: [:]][ticket] = SelectionClaim.Proof(ticket: ticket, proof: proof)
-        lifecycle.proofOwners[task, default: [:]][ticket] = owner
-    }
-
     /// Derives `task`'s selection from chain data and the proofs heard, joins it, and — if this node's miner
     /// ticket won a seat — makes it the task this node trains.
     func deriveSelection(_ task: PreparedTask) {
+        settleProofCandidates(task: task.taskID)  // Node+SelectionProofs.swift
         do {
             let selection = try TaskRegistration.select(
                 task: task,

@@ -75,6 +75,7 @@ extension Node {
     public func receiveManifest(_ bytes: [UInt8], from peer: NodeAddress? = nil) -> Bool {
         let manifest: TaskManifest
         do { manifest = try TaskManifest(canonicalBytes: bytes) } catch {
+            statistics.undecodable += 1
             statistics.lastRejection = "undecodable task manifest: \(error)"
             return false
         }

@@ -180,21 +180,25 @@ public final class Node {
     public func handle(_ payload: [UInt8], from peer: NodeAddress? = nil) {
         let message: WireMessage
         do { message = try WireMessage(canonicalBytes: payload) } catch {
+            statistics.undecodable += 1
             refuseMessage("undecodable wire message: \(error)")
             return
         }
         switch message {
         case .iteration(let bytes):
             do { receive(try IterationMessage(canonicalBytes: bytes), from: peer) } catch {
+                statistics.undecodable += 1
                 refuseMessage("undecodable iteration message: \(error)")
             }
         case .block(let bytes):
             do { receive(try Block(canonicalBytes: bytes), from: peer) } catch {
+                statistics.undecodable += 1
                 statistics.blocksInvalid += 1
                 statistics.lastRejection = "undecodable block: \(error)"
             }
         case .transaction(let bytes):
             do { receive(try Transaction(canonicalBytes: bytes), from: peer) } catch {
+                statistics.undecodable += 1
                 statistics.lastRejection = "undecodable transaction: \(error)"
             }
         case .checkpoint(let task, let miner, let sequence, let state):
@@ -297,9 +301,34 @@ public final class Node {
         }
         guard !mempool.contains(where: { $0.id == transaction.id }), (try? chain.transaction(transaction.id)) == nil
         else { return }
+        // Nothing is pooled, stored or passed on that no block could ever carry: a coinbase (it travels inside its
+        // block), a transaction that breaks a stateless rule (size, fields, a signature), one whose slot is
+        // spent; and the pool is bounded.
+        if transaction.isCoinbase { return refuse(transaction, "a coinbase travels only inside its block") }
+        do {
+            try TransactionChecks.check(
+                transaction,
+                encodedSize: transaction.canonicalBytes.count,
+                parameters: chain.parameters
+            )
+        } catch {
+            return refuse(transaction, "\(error)")
+        }
+        if (try? isSpent(transaction)) == true { return }  // a late copy of what is mined: nothing to do
+        guard mempool.count < Self.mempoolLimit else {
+            return refuse(transaction, "the pool holds \(Self.mempoolLimit) transactions already")
+        }
         _ = try? store.put(.transaction, transaction.canonicalBytes)
         mempool.append(transaction)
         if peer != nil { relay(.transaction(transaction.canonicalBytes), except: peer) }
+    }
+
+    /// Most transactions a node pools (what arrives beyond is refused until blocks take some).
+    public static let mempoolLimit = 4096
+
+    private func refuse(_ transaction: Transaction, _ reason: String) {
+        statistics.transactionsRefused += 1
+        statistics.lastRejection = "transaction \(transaction.id.short) refused: \(reason)"
     }
 
     /// Verifies and connects a block (the chain's work validator replays the iteration behind it).

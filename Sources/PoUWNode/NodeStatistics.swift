@@ -28,6 +28,17 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     public var evidenceSent = 0
     /// The last evidence event (what was proven, or why an invalid replay proved nothing), for logs.
     public var lastEvidence: String?
+    /// Wire messages that did not decode, or whose content (iteration message, block, transaction, history
+    /// checkpoint, attestation, task manifest, end-of-training announcement) did not: each counted once here, and
+    /// also where its kind is counted (`messagesRejected` for wire and iteration messages and end-of-training
+    /// announcements, `blocksInvalid`, the checkpoint exchange's `refused`). A copy of a history checkpoint already handled is not handled (nor counted) again.
+    public var undecodable = 0
+    /// Decoded transactions refused before the pool: a coinbase, a broken stateless rule (size, field, signature),
+    /// or a full pool (`Node.mempoolLimit`); the reason is in `lastRejection`.
+    public var transactionsRefused = 0
+    /// Selection proofs refused: a ticket not on chain, a key that does not own the ticket, a VRF proof that does
+    /// not verify (`Node+SelectionProofs.swift`); the reason is in `lastRejection`.
+    public var proofsRefused = 0
     /// The last rejection reason, if any.
     public var lastRejection: String?
     /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.

@@ -112,9 +112,9 @@ public struct TaskManifest: Sendable, Equatable, CanonicalCodable {
         guard sampleCount <= UInt64(Int32.max) else {
             throw CanonicalDecodingError.invalidValue(field: "taskManifest.sampleCount", reason: "\(sampleCount)")
         }
-        let count = try reader.length(field: "taskManifest.batchHashes", limit: Self.maxBatches)
-        batchHashes = try (0..<count).map { _ in try reader.hash() }
-        let testCount = try reader.length(field: "taskManifest.testBatchHashes", limit: Self.maxBatches)
-        testBatchHashes = try (0..<testCount).map { _ in try reader.hash() }
+        // Each count is checked against the bytes left before allocating (a manifest claiming 2^20 hashes and
+        // carrying none made `map` ask malloc for 32 MiB first).
+        batchHashes = try reader.hashes(field: "taskManifest.batchHashes", limit: Self.maxBatches)
+        testBatchHashes = try reader.hashes(field: "taskManifest.testBatchHashes", limit: Self.maxBatches)
     }
 }

@@ -125,8 +125,10 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
             self = .selectionProof(task: task, ticket: ticket, proof: proof, owner: owner)
         case 5:
             let request = try reader.u64()
-            let count = try reader.length(field: "getObjects.hashes", limit: Self.maxRequestHashes)
-            self = .getObjects(request: request, hashes: try (0..<count).map { _ in try reader.hash() })
+            self = .getObjects(
+                request: request,
+                hashes: try reader.hashes(field: "getObjects.hashes", limit: Self.maxRequestHashes)
+            )
         case 6:
             let request = try reader.u64()
             let count = try reader.length(field: "objects.items", limit: Self.maxRequestHashes)

@@ -36,6 +36,32 @@ import Testing
         #expect(throws: CanonicalDecodingError.self) { try r.lengthPrefixed(field: "payload", limit: 1024) }
     }
 
+    @Test func hashCountIsCheckedAgainstTheInputBeforeAllocation() throws {
+        var w = ByteWriter()
+        w.length(2)
+        w.hash(Hash256.sha256([1]))
+        w.hash(Hash256.sha256([2]))
+        var r = ByteReader(w.bytes)
+        #expect(try r.hashes(field: "h", limit: 2) == [Hash256.sha256([1]), Hash256.sha256([2])])
+        try r.finish()
+        // Three claimed, two present: refused at the count (offset 1), before any hash is read.
+        var three = ByteReader([3] + Array(w.bytes.dropFirst()))
+        #expect(throws: CanonicalDecodingError.truncated(offset: 1, needed: 32)) {
+            try three.hashes(field: "h", limit: 8)
+        }
+        // A count whose byte size overflows Int is refused the same way.
+        var huge = ByteWriter()
+        huge.varint(1 << 60)
+        var h = ByteReader(huge.bytes)
+        #expect(throws: CanonicalDecodingError.truncated(offset: huge.bytes.count, needed: Int.max)) {
+            try h.hashes(field: "h", limit: Int.max)
+        }
+        var over = ByteReader([9])
+        #expect(throws: CanonicalDecodingError.lengthLimitExceeded(field: "h", length: 9, limit: 8)) {
+            try over.hashes(field: "h", limit: 8)
+        }
+    }
+
     @Test func fixedWidthIsLittleEndian() {
         var w = ByteWriter()
         w.u32(0x0102_0304)

@@ -64,4 +64,42 @@ import Testing
         #expect(archive.statistics.blocksInvalid == before.blocksInvalid + 1)
         #expect(archive.statistics.lastRejection?.contains("invalid") == true)
     }
+
+    @Test func transactionsNoBlockCouldCarryAreNotPooledOrPassedOn() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("reject-tx")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try Self.network(directory)
+        let client = network.client
+        let archive = network.archive
+        let sequence = try archive.chain.account(client.account).sequence
+        let transfer = Transaction(
+            body: .transfer(Transfer(to: archive.account, amount: try Amount(pai: 1))),
+            signer: client.key.publicKey,
+            sequence: sequence,
+            fee: .zero
+        )
+        .signed(with: client.key)
+        // Signed by the client, but altered after signing (another amount): the signature no longer verifies.
+        var altered = transfer
+        altered.body = .transfer(Transfer(to: archive.account, amount: try Amount(pai: 2)))
+        // A coinbase only ever travels inside its block.
+        let coinbase = Transaction(coinbase: Coinbase(height: 1, outputs: []))
+        let before = archive.statistics.transactionsRefused
+        let pooled = archive.mempool.count
+        for (transaction, reason) in [(altered, "signature"), (coinbase, "coinbase")] {
+            network.client.broadcast(.transaction(transaction.canonicalBytes))
+            network.deliver()
+            #expect(archive.statistics.lastRejection?.contains(reason) == true, "\(reason)")
+            #expect(!archive.mempool.contains { $0.id == transaction.id })
+            #expect(!network.miners[0].mempool.contains { $0.id == transaction.id })
+        }
+        #expect(archive.statistics.transactionsRefused == before + 2)
+        #expect(archive.mempool.count == pooled)
+        // The transfer as signed is pooled and passed on.
+        network.client.broadcast(.transaction(transfer.canonicalBytes))
+        network.deliver()
+        #expect(archive.mempool.contains { $0.id == transfer.id })
+        #expect(network.miners[0].mempool.contains { $0.id == transfer.id })
+        #expect(archive.statistics.transactionsRefused == before + 2)
+    }
 }

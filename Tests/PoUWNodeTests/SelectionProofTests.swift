@@ -1,0 +1,120 @@
+import Foundation
+import PoUWChain
+import PoUWCore
+import PoUWCrypto
+import PoUWEconomics
+import PoUWProtocol
+import Testing
+
+@testable import PoUWNode
+
+/// A heard VRF selection proof, and a heard block attestation, is checked against the node's chain before it can
+/// count, so a peer that sends a forged one, or somebody else's ticket under its own key, first cannot shut the
+/// owner's out.
+@Suite(.serialized) struct SelectionProofTests {
+    @Test func proofsAreCheckedAgainstTheChainAsTheSelectionChecksThem() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("proofs")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try NodeRejectionTests.network(directory)
+        let task = network.task.taskID
+        let archive = network.archive
+        let selection = try #require(archive.lifecycle.selections[task])
+        let ticket = try #require(selection.seats(.miner).first)
+        let proof = try #require(archive.lifecycle.proofs[task]?[ticket]).proof
+        let owner = try #require(archive.lifecycle.proofOwners[task]?[ticket])
+        let stranger = try NodeKey(bytes: LocalNetwork.key(name: "stranger", seed: 7).publicKey.bytes)
+
+        #expect(archive.checkSelectionProof(task: task, ticket: ticket, proof: proof, owner: owner) == .valid)
+        var forged = proof
+        forged[forged.count / 2] ^= 0x01
+        guard
+            case .invalid(let vrf) = archive.checkSelectionProof(
+                task: task,
+                ticket: ticket,
+                proof: forged,
+                owner: owner
+            )
+        else {
+            Issue.record("a forged proof passed")
+            return
+        }
+        #expect(vrf.contains("VRF"))
+        guard
+            case .invalid(let key) = archive.checkSelectionProof(
+                task: task,
+                ticket: ticket,
+                proof: proof,
+                owner: stranger
+            )
+        else {
+            Issue.record("another key's announcement passed")
+            return
+        }
+        #expect(key.contains("does not own"))
+        let unknownTicket = Hash256.sha256(Array("no such ticket".utf8))
+        #expect(
+            archive.checkSelectionProof(task: task, ticket: unknownTicket, proof: proof, owner: owner)
+                == .invalid("ticket \(unknownTicket.short) is not on chain")
+        )
+        // A task not registered on this chain yet: nothing to check against.
+        let unregistered = Hash256.sha256(Array("a task to come".utf8))
+        #expect(archive.checkSelectionProof(task: unregistered, ticket: ticket, proof: proof, owner: owner) == .notYet)
+
+        // Heard before the registration: kept as candidates (bounded per ticket), not as proofs, not relayed.
+        let before = archive.statistics.proofsRefused
+        for i in 0..<6 {
+            var bytes = proof
+            bytes[0] ^= UInt8(i)
+            archive.handle(
+                WireMessage.selectionProof(task: unregistered, ticket: ticket, proof: bytes, owner: owner)
+                    .canonicalBytes,
+                from: network.miners[0].address
+            )
+        }
+        #expect(archive.lifecycle.proofs[unregistered] == nil)
+        #expect(archive.lifecycle.proofCandidates[unregistered]?[ticket]?.count == Node.proofCandidatesPerTicket)
+        // Checked once the selection is derived: none of them verifies for that task, so none counts.
+        archive.settleProofCandidates(task: unregistered)
+        #expect(archive.lifecycle.proofs[unregistered] == nil)
+        #expect(archive.lifecycle.proofCandidates[unregistered] == nil)
+        #expect(archive.statistics.proofsRefused == before + Node.proofCandidatesPerTicket)
+    }
+
+    @Test func anAttestationCountsOnlyFromTheOwnerOfItsVerifierTicket() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("attest")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try NodeRejectionTests.network(directory)
+        let task = network.task.taskID
+        let archive = network.archive
+        var heard: BlockAttestation?
+        for _ in 0..<80 where heard == nil {
+            try network.round()
+            heard = archive.lifecycle.attestations[task]?.values.lazy.flatMap(\.values).first
+        }
+        let real = try #require(heard)
+        let stranger = try LocalNetwork.key(name: "stranger", seed: 8)
+        // The same ticket and block, validly signed, but by a key that does not own the ticket.
+        let forged = BlockAttestation.sign(
+            task: task,
+            block: Hash256.sha256(Array("a block to come".utf8)),
+            ticket: real.ticket,
+            proof: real.proof,
+            key: stranger
+        )
+        #expect(forged.hasValidSignature)
+        #expect(!archive.receiveAttestation(forged.canonicalBytes))
+        #expect(archive.statistics.lastRejection?.contains("not a verifier ticket of its signer") == true)
+        #expect(archive.lifecycle.attestations[task]?[forged.block] == nil)
+        // The owner's own attestation for that block is then kept.
+        let owner = try #require(network.nodes.first { $0.key.publicKey.bytes == real.signer })
+        let genuine = BlockAttestation.sign(
+            task: task,
+            block: forged.block,
+            ticket: real.ticket,
+            proof: real.proof,
+            key: owner.key
+        )
+        #expect(archive.receiveAttestation(genuine.canonicalBytes))
+        #expect(archive.lifecycle.attestations[task]?[forged.block]?[real.ticket] == genuine)
+    }
+}
