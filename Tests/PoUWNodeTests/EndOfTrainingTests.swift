@@ -2,6 +2,7 @@ import Foundation
 import PoUWChain
 import PoUWCore
 import PoUWCrypto
+import PoUWEconomics
 import PoUWML
 import PoUWProtocol
 import Testing
@@ -143,5 +144,37 @@ import Testing
         }
         #expect(training.map { $0.endOfTraining.finalAnnouncements[id] ?? 0 } == announced)
         #expect(network.client.endOfTraining.ended == [id])
+    }
+
+    @Test func withoutThePeersAgreementTheClaimLeavesTheUnsettledBlocksOut() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("end-of-training-fork")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try NodeTestSupport.network(directory: directory, miners: 2)
+        for _ in 0..<80 { try network.round() }
+        // A peer the evaluator never hears from (cut off): it cannot know that peer's tip, so after waiting
+        // `agreementTicks` it claims only the attestations of blocks at least `unsettledDepth` below its tip.
+        let supervisor = try #require(network.supervisors.first)
+        network.network.setPartitioned(supervisor.address, true)
+        let evaluation = try network.evaluate()
+        let result = try #require(evaluation.result)
+        let evaluator = try #require(network.evaluators.first)
+        let state = try #require(evaluator.endOfTraining.evaluations[network.task.taskID])
+        #expect(state.attestationDepth == EndOfTrainingState.unsettledDepth)
+        #expect(state.ticks >= EndOfTrainingState.agreementTicks)
+        #expect(!evaluator.peersAgreeOnTip)
+        let tip = evaluator.chain.tip.height
+        let claimed = evaluation.claim?.attestations(task: network.task.taskID) ?? []
+        #expect(!claimed.isEmpty)
+        // The attestations the evaluator heard include later blocks', left out of the claim.
+        let heard = evaluator.lifecycle.attestations[network.task.taskID]?.values.map(\.count).reduce(0, +) ?? 0
+        #expect(heard > claimed.count)
+        for attestation in claimed {
+            let height = try #require(try evaluator.chain.indexRecord(attestation.block)?.height)
+            #expect(height + EndOfTrainingState.unsettledDepth <= tip)
+        }
+        // Reconnected, the supervisor catches up and the TASK_RESULT is mined and settles the task.
+        network.network.setPartitioned(supervisor.address, false)
+        #expect(try network.confirm(result, limit: 200))
+        #expect(try network.archive.chain.task(network.task.taskID)?.settled == true)
     }
 }
