@@ -19,8 +19,11 @@ public struct TaskEvaluation: Sendable {
     public internal(set) var attestationDepth: UInt64?
     /// Why it has not proposed yet (what it still lacks, or the last failure).
     public internal(set) var waitingFor: String?
-    /// Set when this node cannot produce a TASK_RESULT at all (it would lack the quorum of signatures).
+    /// Set when this node cannot produce a TASK_RESULT at all.
     public internal(set) var failure: String?
+    /// The settlement this evaluator computed, waiting for a quorum of evaluator votes, and its own vote for it.
+    public internal(set) var pending: TaskSettlement.Proposal?
+    public internal(set) var ownVote: EvaluatorVote?
 }
 
 /// A node's part in the end of paid tasks (Docs/protocol.md "End of training"): the client's announcements heard,
@@ -43,6 +46,11 @@ public struct EndOfTrainingState {
     var archives: [NodeAddress] = []
     /// When the client last re-sent its announcements.
     var lastResent: UInt64 = 0
+    /// Evaluator votes heard (and made), by task, result (`EvaluatorVote.messageHash`) and signer key.
+    public internal(set) var votes: [Hash256: [Hash256: [[UInt8]: [EvaluatorVote]]]] = [:]
+    /// Votes kept per result and key, and results kept per task.
+    public static let votesPerSigner = 4
+    public static let resultsPerTask = 8
 
     /// Most times a miner re-announces its last message of a stopped task (unless the TASK_RESULT comes first).
     public static let maxFinalAnnouncements = 60
@@ -222,37 +230,109 @@ extension Node {
             evaluation.waitingFor = "a quiet history (\(evaluation.quietTicks) ticks)"
             return
         }
-        let agreed = peersAgreeOnTip
-        guard agreed || evaluation.ticks >= EndOfTrainingState.agreementTicks else {
-            evaluation.waitingFor = "the peers' agreement on the tip"
+        if evaluation.pending == nil {
+            let agreed = peersAgreeOnTip
+            guard agreed || evaluation.ticks >= EndOfTrainingState.agreementTicks else {
+                evaluation.waitingFor = "the peers' agreement on the tip"
+                return
+            }
+            do {
+                let depth = agreed ? 0 : EndOfTrainingState.unsettledDepth
+                let proposal = try TaskSettlement.propose(
+                    task: task,
+                    selection: selection,
+                    node: self,
+                    attestationDepth: depth
+                )
+                evaluation.pending = proposal
+                evaluation.attestationDepth = depth
+                let vote = EvaluatorVote.sign(proposal.result, key: key)
+                evaluation.ownVote = vote
+                keep(vote)
+            } catch {
+                evaluation.waitingFor = "\(error)"
+                return
+            }
+        }
+        guard let pending = evaluation.pending, let vote = evaluation.ownVote else { return }
+        // Votes for this very result from distinct holders of evaluator seats, until a quorum signed it; the
+        // signer holding the first evaluator seat submits it (one TASK_RESULT, not one per evaluator).
+        let message = pending.result.evaluatorMessage
+        let holders = Set(selection.seats(.evaluator).compactMap { selection.owners[$0] })
+        let quorum = TaskResultRules.quorum(holders: holders.count)
+        var signatures: [Address: EvaluatorSignature] = [:]
+        for candidates in (endOfTraining.votes[id]?[vote.messageHash] ?? [:]).values {
+            for candidate in candidates where candidate.verifies(message: message) {
+                guard let key = try? Ed25519.PublicKey(bytes: candidate.signature.publicKey) else { continue }
+                let holder = Address(publicKey: key)
+                if holders.contains(holder) { signatures[holder] = candidate.signature }
+                break
+            }
+        }
+        guard signatures.count >= quorum else {
+            evaluation.waitingFor = "evaluator votes: \(signatures.count) of \(quorum)"
+            broadcast(.evaluatorVote(vote.canonicalBytes))  // again each tick, for whoever missed it
             return
         }
-        let holders = Set(selection.seats(.evaluator).compactMap { selection.owners[$0] })
-        guard TaskResultRules.quorum(holders: holders.count) <= 1 else {
-            evaluation.failure =
-                "a TASK_RESULT needs \(TaskResultRules.quorum(holders: holders.count)) evaluator signatures; "
-                + "gathering other evaluators' signatures is not built"
+        let submitter = selection.seats(.evaluator).compactMap { selection.owners[$0] }.first {
+            signatures[$0] != nil
+        }
+        guard submitter == account else {
+            evaluation.waitingFor = "the TASK_RESULT from \(submitter?.description ?? "another evaluator")"
             return
         }
         do {
-            let depth = agreed ? 0 : EndOfTrainingState.unsettledDepth
-            let proposal = try TaskSettlement.propose(
-                task: task,
-                selection: selection,
-                node: self,
-                attestationDepth: depth
-            )
             let sequence = try chain.account(account).sequence
-            guard let result = TaskSettlement.transaction(proposal.result, evaluators: [key], sequence: sequence)
-            else { return }
-            evaluation.proposal = proposal
+            let result = TaskSettlement.transaction(
+                pending.result,
+                signatures: signatures.values.sorted { $0.publicKey.lexicographicallyPrecedes($1.publicKey) },
+                sender: key,
+                sequence: sequence
+            )
+            evaluation.proposal = pending
             evaluation.result = result
-            evaluation.attestationDepth = depth
             evaluation.waitingFor = nil
             receive(result)
             broadcast(.transaction(result.canonicalBytes))
         } catch {
             evaluation.waitingFor = "\(error)"
         }
+    }
+
+    /// Keeps `vote` (at most `EndOfTrainingState.votesPerSigner` per result and key, `resultsPerTask` results per
+    /// task: a forged vote under a real evaluator's key cannot shut the real one out, and nothing grows unbounded).
+    /// True if it is new.
+    @discardableResult
+    func keep(_ vote: EvaluatorVote) -> Bool {
+        let byResult = endOfTraining.votes[vote.taskID] ?? [:]
+        let forKey = byResult[vote.messageHash]?[vote.signature.publicKey] ?? []
+        guard !forKey.contains(vote), forKey.count < EndOfTrainingState.votesPerSigner,
+            byResult[vote.messageHash] != nil || byResult.count < EndOfTrainingState.resultsPerTask
+        else { return false }
+        endOfTraining.votes[vote.taskID, default: [:]][vote.messageHash, default: [:]][vote.signature.publicKey] =
+            forKey + [vote]
+        return true
+    }
+
+    /// A vote arrived: kept if it decodes and its key is a seated evaluator's of a task this node knows (whether
+    /// it signs the result is checked when votes are counted, against the result this node computed itself).
+    /// True if newly kept (relayed once).
+    func receiveEvaluatorVote(_ bytes: [UInt8]) -> Bool {
+        guard let vote = try? EvaluatorVote(canonicalBytes: bytes) else {
+            statistics.undecodable += 1
+            refuseMessage("undecodable evaluator vote")
+            return false
+        }
+        guard let selection = lifecycle.selections[vote.taskID] else {
+            refuseMessage("evaluator vote refused: unknown task \(vote.taskID.short)")
+            return false
+        }
+        let seated = Set(selection.seats(.evaluator).compactMap { selection.keys[$0]?.bytes })
+        guard seated.contains(vote.signature.publicKey) else {
+            refuseMessage("evaluator vote refused: the key holds no evaluator seat of task \(vote.taskID.short)")
+            return false
+        }
+        guard !settled(vote.taskID) else { return false }
+        return keep(vote)
     }
 }

@@ -224,6 +224,8 @@ public final class Node {
             if receiveManifest(bytes, from: peer), peer != nil { relay(message, except: peer) }  // Node+TaskData
         case .endOfTraining(let bytes):
             if receiveEndOfTraining(bytes, from: peer), peer != nil { relay(message, except: peer) }
+        case .evaluatorVote(let bytes):
+            if receiveEvaluatorVote(bytes), peer != nil { relay(message, except: peer) }  // Node+EndOfTraining
         }
     }
 

@@ -85,11 +85,15 @@ struct NodeDecoderFuzzTests {
             .attestation(attestation),
             .taskManifest(manifest),
             .endOfTraining(try fixture("end-of-training-v1.hex")),
+            .evaluatorVote(try fixture("evaluator-vote-v1.hex")),
         ]
     }
 
     static let all: [DecoderFuzz.Decoder] = [
         DecoderFuzz.Decoder.canonical(WireMessage.self, "wire message") { try wireSeeds().map(\.canonicalBytes) },
+        DecoderFuzz.Decoder.canonical(EvaluatorVote.self, "evaluator vote") {
+            [try fixture("evaluator-vote-v1.hex")]
+        },
         DecoderFuzz.Decoder.canonical(TaskManifest.self, "task manifest") {
             let manifest = try TaskManifest(canonicalBytes: try fixture("task-manifest-v1.hex"))
             let small = TaskManifest(
@@ -147,6 +151,7 @@ struct NodeDecoderFuzzTests {
         case .attestation(let bytes): return (try? BlockAttestation(canonicalBytes: bytes)) == nil
         case .taskManifest(let bytes): return (try? TaskManifest(canonicalBytes: bytes)) == nil
         case .endOfTraining(let bytes): return (try? EndOfTraining(canonicalBytes: bytes)) == nil
+        case .evaluatorVote(let bytes): return (try? EvaluatorVote(canonicalBytes: bytes)) == nil
         case .historyCheckpoint(let bytes):
             guard checkpointsSeen.insert(Hash256.sha256(bytes)).inserted else { return false }
             return (try? HistoryCheckpoint(canonicalBytes: bytes)) == nil
@@ -173,6 +178,7 @@ struct NodeDecoderFuzzTests {
         case .attestation(let bytes): changed = .attestation(mutated(bytes))
         case .taskManifest(let bytes): changed = .taskManifest(mutated(bytes))
         case .endOfTraining(let bytes): changed = .endOfTraining(mutated(bytes))
+        case .evaluatorVote(let bytes): changed = .evaluatorVote(mutated(bytes))
         case .checkpoint(let task, let miner, let sequence, let state):
             changed = .checkpoint(task: task, miner: miner, sequence: sequence, state: mutated(state))
         case .selectionProof(let task, let ticket, let proof, let owner):

@@ -44,6 +44,27 @@ import Testing
         #expect(throws: EndOfTraining.Refusal.badSignature(moved.taskID)) { try moved.check(client: clientAccount) }
     }
 
+    @Test func voteIsPinnedByItsGoldenFixtureAndVerifiesOnlyItsResult() throws {
+        // Development account 1's vote on a fixed result of the task-manifest fixture's task.
+        let task = try TaskDataTests.preparedDigits()
+        let result = TaskResult(taskId: task.taskID, metrics: [1, 2, 3], payouts: [])
+        let vote = EvaluatorVote.sign(result, key: DevKeys.privateKey(1))
+        let bytes = vote.canonicalBytes
+        #expect(bytes[0] == RecordTag.evaluatorVote.rawValue && bytes[1] == EvaluatorVote.version)
+        #expect(bytes.count == 2 + 32 + 32 + 32 + 64)
+        #expect(try EvaluatorVote(canonicalBytes: bytes) == vote)
+        #expect(throws: CanonicalDecodingError.self) { try EvaluatorVote(canonicalBytes: bytes + [0]) }
+        #expect(throws: CanonicalDecodingError.self) { try EvaluatorVote(canonicalBytes: Array(bytes.dropLast())) }
+        let hex = try NodeTestSupport.pinned(bytes, fixture: "evaluator-vote-v1")
+        let decoded = try EvaluatorVote(canonicalBytes: try #require(Hex.decode(hex)))
+        #expect(decoded.verifies(message: result.evaluatorMessage))
+        let other = TaskResult(taskId: task.taskID, metrics: [1, 2, 4], payouts: [])
+        #expect(!decoded.verifies(message: other.evaluatorMessage))
+        let wire = WireMessage.evaluatorVote(bytes)
+        #expect(wire.canonicalBytes[2] == 11)
+        #expect(try WireMessage(canonicalBytes: wire.canonicalBytes) == wire)
+    }
+
     @Test func forgedAnnouncementsAreRefusedAndTheRealOneStopsTheMinersAndSettlesTheTask() throws {
         let directory = try NodeTestSupport.temporaryDirectory("end-of-training")
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -176,5 +197,59 @@ import Testing
         network.network.setPartitioned(supervisor.address, false)
         #expect(try network.confirm(result, limit: 200))
         #expect(try network.archive.chain.task(network.task.taskID)?.settled == true)
+    }
+
+    @Test func severalEvaluatorsGatherVotesAndOneTaskResultCarriesAQuorum() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("evaluator-votes")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var configuration = NetworkConfiguration()
+        configuration.miners = 2
+        configuration.supervisors = 1
+        configuration.evaluators = 3
+        configuration.checkpointInterval = 10
+        let network = try NodeTestSupport.network(directory: directory, configuration: configuration)
+        for _ in 0..<12 { try network.round() }
+        let id = network.task.taskID
+        let selection = try #require(network.archive.lifecycle.selections[id])
+        let holders = Set(selection.seats(.evaluator).compactMap { selection.owners[$0] })
+        #expect(holders.count == 3)
+
+        // A vote under a key that holds no evaluator seat is refused by name and kept nowhere.
+        let stranger = try LocalNetwork.key(name: "stranger", seed: 11)
+        let forged = EvaluatorVote(
+            taskID: id,
+            messageHash: Hash256.sha256([7]),
+            signature: EvaluatorSignature(publicKey: stranger.publicKey.bytes, signature: stranger.sign([7]))
+        )
+        #expect(try EvaluatorVote(canonicalBytes: forged.canonicalBytes) == forged)
+        network.miners[0].broadcast(.evaluatorVote(forged.canonicalBytes))
+        network.deliver()
+        for evaluator in network.evaluators {
+            #expect(evaluator.statistics.lastMessageRejection?.contains("holds no evaluator seat") == true)
+            #expect(evaluator.endOfTraining.votes[id] == nil)
+        }
+
+        let evaluation = try network.evaluate()
+        let result = try #require(evaluation.result)
+        guard case .taskResult(let body) = result.body else {
+            Issue.record("not a TASK_RESULT")
+            return
+        }
+        // A majority of the three holders signed the very result submitted, each once.
+        let signers = Set(
+            body.evaluatorSignatures.compactMap { try? Address(publicKey: Ed25519.PublicKey(bytes: $0.publicKey)) }
+        )
+        #expect(signers.count == body.evaluatorSignatures.count && signers.count >= TaskResultRules.quorum(holders: 3))
+        #expect(signers.isSubset(of: holders))
+        let vote = EvaluatorVote(
+            taskID: id,
+            messageHash: Hash256.sha256(body.evaluatorMessage),
+            signature: try #require(body.evaluatorSignatures.first)
+        )
+        #expect(vote.verifies(message: body.evaluatorMessage))
+        // Exactly one evaluator submitted it; it is mined and the task settles.
+        #expect(network.evaluators.filter { $0.endOfTraining.evaluations[id]?.result != nil }.count == 1)
+        #expect(try network.confirm(result, limit: 40))
+        #expect(try network.archive.chain.task(id)?.settled == true)
     }
 }

@@ -36,7 +36,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Number of miners.") var miners = 3
     @Option(help: "Number of supervisors.") var supervisors = 2
-    @Option(help: "Number of evaluators (1 for now).") var evaluators = 1
+    @Option(help: "Number of evaluators (a majority of them signs the TASK_RESULT).") var evaluators = 1
     @Option(help: "Seconds of training before evaluation.") var duration: Double = 90
     @Option(help: "fashion-mnist, digits, an IDX folder or a CSV file.") var dataset = "fashion-mnist"
     @Option(help: "The task JSON (default: the seed's MNIST task; for digits its 64-input variant).") var task: String?
@@ -70,14 +70,7 @@ struct DemoCommand: ParsableCommand {
     func validate() throws {
         guard (1...16).contains(miners) else { throw ValidationError("--miners must be in 1…16") }
         guard (1...8).contains(supervisors) else { throw ValidationError("--supervisors must be in 1…8") }
-        // Each node evaluates by itself and evaluators do not gather each other's signatures yet: a TASK_RESULT
-        // needs a majority of the evaluator seats' holders, so only one evaluator can settle a task.
-        guard evaluators == 1 else {
-            throw ValidationError(
-                "--evaluators must be 1 for now: evaluators do not yet gather each other's signatures on the "
-                    + "TASK_RESULT (Docs/protocol.md \"End of training\")"
-            )
-        }
+        guard (1...8).contains(evaluators) else { throw ValidationError("--evaluators must be in 1…8") }
         guard duration > 0 else { throw ValidationError("--duration must be positive") }
         if let iterations, iterations < 1 { throw ValidationError("--iterations must be at least 1") }
         guard (0...0.5).contains(loss) else { throw ValidationError("--loss must be in 0…0.5") }
