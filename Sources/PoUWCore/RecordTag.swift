@@ -50,4 +50,8 @@ public enum RecordTag: UInt8, Sendable, CaseIterable {
     case wireMessage = 0x80
     /// A paid task's manifest: what a node needs to rebuild the task without its data (PoUWNode/TaskManifest.swift).
     case taskManifest = 0x81
+    /// A client's signed end-of-training announcement for a paid task (PoUWNode/EndOfTraining.swift).
+    case endOfTraining = 0x82
+    /// A seated evaluator's signature on the TASK_RESULT it would submit (PoUWNode/EvaluatorVote.swift).
+    case evaluatorVote = 0x83
 }

@@ -240,11 +240,14 @@ public final class LocalNetwork {
     public enum Failure: Error, Sendable, CustomStringConvertible {
         case selection(String)
         case bootstrap(Int)
+        /// The seated evaluator broadcast no TASK_RESULT: why.
+        case evaluation(String)
 
         public var description: String {
             switch self {
             case .selection(let reason): "the task's selection failed: \(reason)"
             case .bootstrap(let rounds): "the task had not started after \(rounds) rounds"
+            case .evaluation(let reason): "evaluation: \(reason)"
             }
         }
     }
@@ -371,61 +374,46 @@ public final class LocalNetwork {
         public let result: Transaction?
     }
 
-    /// Blocks below the tip whose attestations a claim leaves out when the nodes do not agree on the tip.
-    public static let unsettledDepth: UInt64 = 6
+    /// Blocks below the tip whose attestations a claim leaves out when the evaluator's peers do not agree on its
+    /// tip (`EndOfTrainingState.unsettledDepth`): the lossy demo at 1,733 rounds proposed a claim naming a block
+    /// the next reorganization removed, and the TASK_RESULT was refused for good.
+    public static let unsettledDepth = EndOfTrainingState.unsettledDepth
 
-    /// Stops training: every miner stores its final state, the evaluator seats' owners test every final model on
-    /// the test set, settle the fee and broadcast the signed TASK_RESULT.
-    public func evaluate() throws -> Evaluation {
-        for miner in miners where miner.task?.taskID == task.taskID {
-            try miner.finalCheckpoint(archives: [archive.address])
-        }
+    /// Ends training the way it ends over TCP: the client calls `Node.endTraining` (reveals the test set,
+    /// broadcasts its signed announcement); then the driver only delivers messages and lets time pass (ticks),
+    /// while each node acts by itself — miners stop and announce their last messages, the seated evaluator fetches
+    /// what it lacks, evaluates and broadcasts the TASK_RESULT (`Node+EndOfTraining`) — until that TASK_RESULT is
+    /// broadcast, at most `limit` rounds of time (then it throws `Failure.evaluation` with what the evaluator
+    /// waits for). No round is mined meanwhile.
+    public func evaluate(limit: Int = 200) throws -> Evaluation {
+        try client.endTraining(task: task.taskID)
         deliver()
         let seated = evaluators.filter { node in
             !(node.lifecycle.selections[task.taskID]?.seats(.evaluator, of: node.account).isEmpty ?? true)
         }
-        guard let evaluator = seated.first, let selection = evaluator.lifecycle.selections[task.taskID] else {
+        guard !seated.isEmpty else {
             return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
         }
-        // Each miner announces its last message until the evaluator has recorded it (a lost one is resent, and
-        // what it waits for fetched), and the evaluator fetches every final model over the network. The client
-        // reveals the test set, and the seated evaluators fetch it from the client by hash.
-        try client.revealTestSet(task: task.taskID)
-        let finals = miners.filter { $0.task?.taskID == task.taskID }.compactMap { $0.miner?.lastMessage }
-        for _ in 0..<40 {
-            let history = Set(evaluator.recorders[task.taskID]?.history.messages ?? [])
-            let unheard = finals.filter { !history.contains($0.hash) }
-            let testMissing = seated.map { $0.requestTestSet(task: task.taskID, from: client.address).count }
-            if unheard.isEmpty && evaluator.requestFinalModels(task: task.taskID).isEmpty
-                && testMissing.allSatisfy({ $0 == 0 })
-            {
-                break
+        for _ in 0...limit {
+            for evaluator in seated {
+                let state = evaluator.endOfTraining.evaluations[task.taskID]
+                if let proposal = state?.proposal, let result = state?.result {
+                    return Evaluation(
+                        scores: proposal.scores,
+                        claim: proposal.claim,
+                        table: proposal.table,
+                        result: result
+                    )
+                }
+                if let failure = state?.failure { throw Failure.evaluation("\(evaluator.name): \(failure)") }
             }
-            for message in unheard {
-                miners.first { $0.nodeKey == message.body.minerKey }?.broadcast(.iteration(message.canonicalBytes))
-            }
-            deliver()
             network.advance(by: configuration.roundMicroseconds)
             tick()
         }
-        // The claim names blocks by their attestations: if the nodes do not agree on the tip (a fork still open on
-        // lossy links), the last `unsettledDepth` blocks are left out of it, so no reorganization can remove a
-        // block it names and void the TASK_RESULT.
-        let agreed = synchronize(limit: 40)
-        let proposal = try TaskSettlement.propose(
-            task: task,
-            selection: selection,
-            node: evaluator,
-            attestationDepth: agreed ? 0 : Self.unsettledDepth
-        )
-        let sequence = try evaluator.chain.account(evaluator.account).sequence
-        let result = TaskSettlement.transaction(proposal.result, evaluators: seated.map(\.key), sequence: sequence)
-        if let result {
-            evaluator.receive(result)
-            evaluator.broadcast(.transaction(result.canonicalBytes))
-            deliver()
+        let waiting = seated.map {
+            "\($0.name): \($0.endOfTraining.evaluations[task.taskID]?.waitingFor ?? "no announcement")"
         }
-        return Evaluation(scores: proposal.scores, claim: proposal.claim, table: proposal.table, result: result)
+        throw Failure.evaluation("no TASK_RESULT after \(limit) rounds (\(waiting.joined(separator: "; ")))")
     }
 
     /// Keeps the miners iterating until `transaction` is in a block on the archive's chain and every node shares

@@ -186,6 +186,7 @@ extension Node {
         }
         wantTaskData()  // Node+TaskData.swift
         if !audit.deferred.isEmpty { retryDeferredAudits() }  // Node+Audit.swift
+        tickEndOfTraining()  // Node+EndOfTraining.swift
         flushRequests()
     }
 
@@ -414,6 +415,7 @@ extension Node {
 
     /// A peer's tip: fetched if this node does not know it and it is higher than its own.
     func receiveTip(id: Hash256, height: UInt64, from peer: NodeAddress?) {
+        notePeerTip(id, from: peer)  // Node+EndOfTraining.swift
         guard height > chain.tip.height else { return }
         want(id, .block, from: peer)
         flushRequests()

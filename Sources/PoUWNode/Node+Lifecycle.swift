@@ -245,7 +245,10 @@ extension Node {
             )
             lifecycle.selections[task.taskID] = selection
             try join(task, rules: selection.rules)
-            if has(.miner), selection.minerKeys.contains(nodeKey) { try startMining(task) }
+            // A task whose client already ended training is not started.
+            if has(.miner), selection.minerKeys.contains(nodeKey), endOfTraining.announcements[task.taskID] == nil {
+                try startMining(task)
+            }
         } catch {
             lifecycle.failures[task.taskID] = "\(error)"
             statistics.lastRejection = "task \(task.taskID.short): \(error)"

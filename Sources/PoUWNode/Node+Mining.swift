@@ -47,6 +47,7 @@ extension Node {
     ///   - archives: nodes that keep every checkpoint.
     public func mine(blockTime: UInt64, startTime: UInt64, archives: [NodeAddress]) throws -> MiningStep {
         guard has(.miner) else { throw MiningFailure.notAMiner }
+        endOfTraining.archives = archives
         // No paid task has selected this miner yet: it trains a filler anchored at its tip.
         if miner == nil { try startFiller() }
         guard var state = miner else { throw MiningFailure.notAMiner }

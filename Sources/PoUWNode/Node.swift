@@ -62,6 +62,8 @@ public final class Node {
     public let checkpoints = CheckpointExchange()
     /// Paid tasks' data: manifests, withheld test batches, batches being fetched (Node+TaskData.swift).
     public internal(set) var taskData = TaskDataState()
+    /// The end of paid tasks: announcements, stopped training, evaluations (Node+EndOfTraining.swift).
+    public internal(set) var endOfTraining = EndOfTrainingState()
     let tasks = InMemoryTaskCatalog()
     let histories = InMemoryHistories()
     private let replayHolder = ReplayHolder()
@@ -220,11 +222,15 @@ public final class Node {
             if receiveAttestation(bytes), peer != nil { relay(message, except: peer) }
         case .taskManifest(let bytes):
             if receiveManifest(bytes, from: peer), peer != nil { relay(message, except: peer) }  // Node+TaskData
+        case .endOfTraining(let bytes):
+            if receiveEndOfTraining(bytes, from: peer), peer != nil { relay(message, except: peer) }
+        case .evaluatorVote(let bytes):
+            if receiveEvaluatorVote(bytes), peer != nil { relay(message, except: peer) }  // Node+EndOfTraining
         }
     }
 
     /// Counts a refused wire or iteration message and keeps why.
-    private func refuseMessage(_ reason: String) {
+    func refuseMessage(_ reason: String) {
         statistics.messagesRejected += 1
         statistics.lastRejection = reason
         statistics.lastMessageRejection = reason

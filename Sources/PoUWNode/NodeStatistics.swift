@@ -29,9 +29,9 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     /// The last evidence event (what was proven, or why an invalid replay proved nothing), for logs.
     public var lastEvidence: String?
     /// Wire messages that did not decode, or whose content (iteration message, block, transaction, history
-    /// checkpoint, attestation, task manifest) did not: each counted once here, and also where its kind is
-    /// counted (`messagesRejected` for wire and iteration messages, `blocksInvalid`, the checkpoint exchange's
-    /// `refused`). A copy of a history checkpoint already handled is not handled (nor counted) again.
+    /// checkpoint, attestation, task manifest, end-of-training announcement) did not: each counted once here, and
+    /// also where its kind is counted (`messagesRejected` for wire and iteration messages and end-of-training
+    /// announcements, `blocksInvalid`, the checkpoint exchange's `refused`). A copy of a history checkpoint already handled is not handled (nor counted) again.
     public var undecodable = 0
     /// Decoded transactions refused before the pool: a coinbase, a broken stateless rule (size, field, signature),
     /// or a full pool (`Node.mempoolLimit`); the reason is in `lastRejection`.

@@ -196,19 +196,15 @@ public enum TaskSettlement {
         Address(publicKey: try Ed25519.PublicKey(bytes: key.bytes))
     }
 
-    /// The TASK_RESULT for `result`, signed by every key of `evaluators` (the evaluator seats' owners) and sent by
-    /// the first of them with account sequence `sequence`.
+    /// The TASK_RESULT carrying `result` with the evaluator `signatures` gathered (votes), sent by `sender`.
     public static func transaction(
         _ result: TaskResult,
-        evaluators: [Ed25519.PrivateKey],
+        signatures: [EvaluatorSignature],
+        sender: Ed25519.PrivateKey,
         sequence: UInt64
-    ) -> Transaction? {
-        guard let sender = evaluators.first else { return nil }
+    ) -> Transaction {
         var body = result
-        let message = body.evaluatorMessage
-        body.evaluatorSignatures = evaluators.map {
-            EvaluatorSignature(publicKey: $0.publicKey.bytes, signature: $0.sign(message))
-        }
+        body.evaluatorSignatures = signatures
         return Transaction(body: .taskResult(body), signer: sender.publicKey, sequence: sequence, fee: .zero)
             .signed(with: sender)
     }

@@ -33,6 +33,11 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
     /// A client's `TaskManifest` of a paid task, its canonical bytes (kind 9): broadcast by the client (and re-sent
     /// until the task is settled), relayed once by every node that accepts it.
     case taskManifest([UInt8])
+    /// A client's signed `EndOfTraining` announcement of a paid task, its canonical bytes (kind 10): relayed once
+    /// by every node that accepts it, re-sent by the client until the task's TASK_RESULT is on its chain.
+    case endOfTraining([UInt8])
+    /// A seated evaluator's signature on a TASK_RESULT (an `EvaluatorVote` 0x83, ≤ 1 KiB; relayed once).
+    case evaluatorVote([UInt8])
 
     public static let version: UInt8 = 1
     /// Largest payload accepted in one field.
@@ -87,6 +92,12 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
         case .taskManifest(let bytes):
             writer.u8(9)
             writer.lengthPrefixed(bytes)
+        case .endOfTraining(let bytes):
+            writer.u8(10)
+            writer.lengthPrefixed(bytes)
+        case .evaluatorVote(let bytes):
+            writer.u8(11)
+            writer.lengthPrefixed(bytes)
         }
     }
 
@@ -135,6 +146,8 @@ public enum WireMessage: Sendable, Equatable, CanonicalCodable {
         case 0x20: self = .historyCheckpoint(try reader.lengthPrefixed(field: "historyCheckpoint", limit: 1_024))
         case 8: self = .attestation(try reader.lengthPrefixed(field: "attestation", limit: 1024))
         case 9: self = .taskManifest(try reader.lengthPrefixed(field: "taskManifest", limit: Self.maxPayload))
+        case 10: self = .endOfTraining(try reader.lengthPrefixed(field: "endOfTraining", limit: 1_024))
+        case 11: self = .evaluatorVote(try reader.lengthPrefixed(field: "evaluatorVote", limit: 1_024))
         default:
             throw CanonicalDecodingError.invalidValue(field: "wireMessage.kind", reason: "unknown kind \(kind)")
         }

@@ -84,11 +84,16 @@ struct NodeDecoderFuzzTests {
             .historyCheckpoint(checkpoint),
             .attestation(attestation),
             .taskManifest(manifest),
+            .endOfTraining(try fixture("end-of-training-v1.hex")),
+            .evaluatorVote(try fixture("evaluator-vote-v1.hex")),
         ]
     }
 
     static let all: [DecoderFuzz.Decoder] = [
         DecoderFuzz.Decoder.canonical(WireMessage.self, "wire message") { try wireSeeds().map(\.canonicalBytes) },
+        DecoderFuzz.Decoder.canonical(EvaluatorVote.self, "evaluator vote") {
+            [try fixture("evaluator-vote-v1.hex")]
+        },
         DecoderFuzz.Decoder.canonical(TaskManifest.self, "task manifest") {
             let manifest = try TaskManifest(canonicalBytes: try fixture("task-manifest-v1.hex"))
             let small = TaskManifest(
@@ -145,6 +150,8 @@ struct NodeDecoderFuzzTests {
         case .transaction(let bytes): return (try? Transaction(canonicalBytes: bytes)) == nil
         case .attestation(let bytes): return (try? BlockAttestation(canonicalBytes: bytes)) == nil
         case .taskManifest(let bytes): return (try? TaskManifest(canonicalBytes: bytes)) == nil
+        case .endOfTraining(let bytes): return (try? EndOfTraining(canonicalBytes: bytes)) == nil
+        case .evaluatorVote(let bytes): return (try? EvaluatorVote(canonicalBytes: bytes)) == nil
         case .historyCheckpoint(let bytes):
             guard checkpointsSeen.insert(Hash256.sha256(bytes)).inserted else { return false }
             return (try? HistoryCheckpoint(canonicalBytes: bytes)) == nil
@@ -170,6 +177,8 @@ struct NodeDecoderFuzzTests {
         case .historyCheckpoint(let bytes): changed = .historyCheckpoint(mutated(bytes))
         case .attestation(let bytes): changed = .attestation(mutated(bytes))
         case .taskManifest(let bytes): changed = .taskManifest(mutated(bytes))
+        case .endOfTraining(let bytes): changed = .endOfTraining(mutated(bytes))
+        case .evaluatorVote(let bytes): changed = .evaluatorVote(mutated(bytes))
         case .checkpoint(let task, let miner, let sequence, let state):
             changed = .checkpoint(task: task, miner: miner, sequence: sequence, state: mutated(state))
         case .selectionProof(let task, let ticket, let proof, let owner):
@@ -236,6 +245,11 @@ struct NodeDecoderFuzzTests {
         let seeds =
             traffic + [
                 WireMessage.taskManifest(manifest).canonicalBytes,
+                WireMessage.endOfTraining(
+                    // Signed by a stranger: refused (a genuine one would end the task under the fuzz).
+                    EndOfTraining.sign(task: network.task.taskID, key: try LocalNetwork.key(name: "stranger", seed: 5))
+                        .canonicalBytes
+                ).canonicalBytes,
                 WireMessage.transaction(network.task.transaction.canonicalBytes).canonicalBytes,
                 WireMessage.tip(id: network.archive.chain.tip.id, height: network.archive.chain.tip.height + 1)
                     .canonicalBytes,

@@ -26,6 +26,23 @@ enum NodeTestSupport {
         return (json, train, test)
     }
 
+    /// Checks `bytes` against the golden fixture `Fixtures/protocol/<name>.hex` (and its `.sha256`), written first
+    /// when `POUW_REGENERATE_FIXTURES=1`; returns the fixture's hex.
+    static func pinned(_ bytes: [UInt8], fixture name: String) throws -> String {
+        let directory = root.appendingPathComponent("Fixtures/protocol")
+        let hexURL = directory.appendingPathComponent(name + ".hex")
+        let hashURL = directory.appendingPathComponent(name + ".sha256")
+        if ProcessInfo.processInfo.environment["POUW_REGENERATE_FIXTURES"] == "1" {
+            try (Hex.encode(bytes) + "\n").write(to: hexURL, atomically: true, encoding: .utf8)
+            try (Hash256.sha256(bytes).hex + "\n").write(to: hashURL, atomically: true, encoding: .utf8)
+        }
+        let hex = try String(contentsOf: hexURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let hash = try String(contentsOf: hashURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Hex.encode(bytes) == hex)
+        #expect(Hash256.sha256(bytes).hex == hash)
+        return hex
+    }
+
     /// The filler the demo trains: the digits task on the digits training split.
     static func filler() throws -> FillerTask.Source {
         let (json, train, _) = try digits()

@@ -64,12 +64,18 @@ import Testing
         // The task's data crossed the lossy links too: miners trained from batches fetched by hash, the archive
         // fetched every batch, and the seated evaluator fetched the revealed test set from the client.
         let task = network.task
-        for miner in network.miners where miner.task?.taskID == task.taskID {
-            #expect(miner.task?.batches.isEmpty == true)
-            #expect((miner.miner?.sequence ?? 0) > 0)
+        // The client's end-of-training announcement crossed them too: each selected miner stopped by itself, and
+        // the seated evaluator sent the TASK_RESULT by itself.
+        let selected = network.miners.filter { network.selectedMiners.contains($0.nodeKey) }
+        #expect(selected.count == 2)
+        for miner in selected {
+            #expect(miner.joined[task.taskID]?.batches.isEmpty == true)
+            #expect((miner.endOfTraining.stopped[task.taskID]?.sequence ?? 0) > 0, "\(miner.name)")
+            #expect(miner.task?.taskID != task.taskID, "\(miner.name) still trains the task")
         }
         #expect(task.batchHashes.allSatisfy { network.archive.artefacts.holds($0) })
         let evaluator = try #require(network.evaluators.first)
+        #expect(evaluator.endOfTraining.evaluations[task.taskID]?.result != nil)
         let known = try #require(evaluator.lifecycle.offers[task.taskID])
         #expect(try evaluator.testSet(for: known) != nil)
         #expect(task.testBatchHashes.allSatisfy { !network.miners[0].artefacts.holds($0) })

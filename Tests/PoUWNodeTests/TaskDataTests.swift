@@ -13,8 +13,6 @@ import Testing
 /// by hash, the others check the manifest against its PAY_FOR_TASK and fetch what they need; the test set stays
 /// with the client until it reveals it for evaluation.
 @Suite(.serialized) struct TaskDataTests {
-    static let fixtureDirectory = NodeTestSupport.root.appendingPathComponent("Fixtures/protocol")
-
     /// The digits task prepared by development account 0 (sequence 0, data seed 0, two miners).
     static func preparedDigits() throws -> PreparedTask {
         let (json, train, test) = try NodeTestSupport.digits()
@@ -39,16 +37,7 @@ import Testing
         #expect(try TaskManifest(canonicalBytes: bytes) == task.manifest)
         #expect(throws: CanonicalDecodingError.self) { try TaskManifest(canonicalBytes: bytes + [0]) }
         #expect(throws: CanonicalDecodingError.self) { try TaskManifest(canonicalBytes: Array(bytes.dropLast())) }
-        let hexURL = Self.fixtureDirectory.appendingPathComponent("task-manifest-v1.hex")
-        let hashURL = Self.fixtureDirectory.appendingPathComponent("task-manifest-v1.sha256")
-        if ProcessInfo.processInfo.environment["POUW_REGENERATE_FIXTURES"] == "1" {
-            try (Hex.encode(bytes) + "\n").write(to: hexURL, atomically: true, encoding: .utf8)
-            try (Hash256.sha256(bytes).hex + "\n").write(to: hashURL, atomically: true, encoding: .utf8)
-        }
-        let hex = try String(contentsOf: hexURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        let hash = try String(contentsOf: hashURL, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(Hex.encode(bytes) == hex)
-        #expect(Hash256.sha256(bytes).hex == hash)
+        let hex = try NodeTestSupport.pinned(bytes, fixture: "task-manifest-v1")
         // The fixture rebuilds the task without its data: same id, roots and batch hashes, no batches, no test set.
         let rebuilt = try TaskManifest(canonicalBytes: try #require(Hex.decode(hex))).check()
         #expect(rebuilt.taskID == task.taskID)

@@ -19,6 +19,8 @@ import Testing
             .historyCheckpoint([0x51, 2, 4]),
             .attestation([0x79, 1, 4]),
             .taskManifest([0x81, 1, 0]),
+            .endOfTraining([0x82, 1]),
+            .evaluatorVote([0x83, 1]),
         ]
         for sample in samples {
             let bytes = sample.canonicalBytes
@@ -28,7 +30,7 @@ import Testing
             #expect(throws: CanonicalDecodingError.self) { try WireMessage(canonicalBytes: Array(bytes.dropLast())) }
         }
         var unknown = WireMessage.block([]).canonicalBytes
-        unknown[2] = 10
+        unknown[2] = 12  // the first kind not in use
         #expect(throws: CanonicalDecodingError.self) { try WireMessage(canonicalBytes: unknown) }
         // A history checkpoint is kind 0x20 and at most 1 KiB.
         #expect(WireMessage.historyCheckpoint([]).canonicalBytes[2] == 0x20)

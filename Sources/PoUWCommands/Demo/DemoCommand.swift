@@ -36,7 +36,7 @@ struct DemoCommand: ParsableCommand {
 
     @Option(help: "Number of miners.") var miners = 3
     @Option(help: "Number of supervisors.") var supervisors = 2
-    @Option(help: "Number of evaluators.") var evaluators = 1
+    @Option(help: "Number of evaluators (a majority of them signs the TASK_RESULT).") var evaluators = 1
     @Option(help: "Seconds of training before evaluation.") var duration: Double = 90
     @Option(help: "fashion-mnist, digits, an IDX folder or a CSV file.") var dataset = "fashion-mnist"
     @Option(help: "The task JSON (default: the seed's MNIST task; for digits its 64-input variant).") var task: String?

@@ -24,12 +24,14 @@ enum DemoSummary {
         func balance(_ account: Address) -> String { ((try? chain.account(account))?.balance ?? .zero).description }
         let scores = Dictionary(uniqueKeysWithValues: evaluation.scores.map { ($0.miner, $0) })
         let miners = network.miners.map { node in
-            DemoReport.Miner(
+            // A miner of the task stopped at the end of training (it trains a filler since).
+            let state = node.endOfTraining.stopped[network.task.taskID] ?? node.miner
+            return DemoReport.Miner(
                 name: node.name,
                 key: node.nodeKey.hex,
-                iterations: node.miner?.sequence ?? 0,
-                epoch: (node.miner?.epoch ?? 0) + 1,
-                trainLoss: Double(node.miner?.lastLoss ?? .nan),
+                iterations: state?.sequence ?? 0,
+                epoch: (state?.epoch ?? 0) + 1,
+                trainLoss: Double(state?.lastLoss ?? .nan),
                 testAccuracy: scores[node.nodeKey]?.accuracy ?? 0,
                 blocksMined: node.minedBlocks.count,
                 payout: paid(node.account).description,
