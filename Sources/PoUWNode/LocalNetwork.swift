@@ -372,6 +372,14 @@ public final class LocalNetwork {
         public let claim: SettlementClaim?
         public let table: PayoutTable
         public let result: Transaction?
+
+        /// No evaluation: nothing scored, claimed or sent (the evaluator gave no TASK_RESULT).
+        public static let none = Evaluation(
+            scores: [],
+            claim: nil,
+            table: PayoutTable(escrow: .zero, lines: []),
+            result: nil
+        )
     }
 
     /// Blocks below the tip whose attestations a claim leaves out when the evaluator's peers do not agree on its
@@ -392,7 +400,7 @@ public final class LocalNetwork {
             !(node.lifecycle.selections[task.taskID]?.seats(.evaluator, of: node.account).isEmpty ?? true)
         }
         guard !seated.isEmpty else {
-            return Evaluation(scores: [], claim: nil, table: PayoutTable(escrow: .zero, lines: []), result: nil)
+            return .none
         }
         for _ in 0...limit {
             for evaluator in seated {

@@ -163,7 +163,14 @@ struct DemoCommand: ParsableCommand {
         let interrupted = stop.requested
         view.finishLive()
         view.say(interrupted ? "interrupted: evaluating what was trained" : "training time is up: evaluating")
-        let evaluation = try network.evaluate()
+        // An evaluation that ends without a TASK_RESULT still leaves a summary (and everything stored so far).
+        let evaluation: LocalNetwork.Evaluation
+        var evaluationFailure: String?
+        do { evaluation = try network.evaluate() } catch let failure as LocalNetwork.Failure {
+            view.say("no TASK_RESULT: \(failure)")
+            evaluationFailure = "\(failure)"
+            evaluation = .none
+        }
         var confirmed = false
         if let result = evaluation.result, !interrupted {
             confirmed = try network.confirm(result, limit: 400)
@@ -192,5 +199,6 @@ struct DemoCommand: ParsableCommand {
         } else {
             DemoSummary.printTable(report)
         }
+        if let evaluationFailure { throw CommandFailure("the task was not settled: \(evaluationFailure)") }
     }
 }
