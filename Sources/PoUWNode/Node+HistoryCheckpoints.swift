@@ -61,8 +61,11 @@ public final class CheckpointExchange {
 
     /// (task, miner, size) this node already signed.
     var signed: Set<Slot> = []
-    /// SHA-256 of every checkpoint handled (received, relayed or refused), so each is handled once.
+    /// SHA-256 of the checkpoints handled (received, relayed or refused), so each is handled once; forgotten all
+    /// at once beyond `handledLimit` (handling a checkpoint again is harmless: it is stored and compared again,
+    /// and the same statement twice is no conflict), so a long-running node's memory stays bounded.
     var handled: Set<Hash256> = []
+    static let handledLimit = 100_000
     /// Received checkpoints per (task, supervisor, miner), by size (the first one seen for each size).
     var known: [Signer: [UInt64: HistoryCheckpoint]] = [:]
 
@@ -116,6 +119,7 @@ extension Node {
     /// with the same supervisor's earlier checkpoints of that log; a conflict is reported as EVIDENCE.
     func receiveHistoryCheckpoint(_ bytes: [UInt8]) {
         let exchange = checkpoints
+        if exchange.handled.count >= CheckpointExchange.handledLimit { exchange.handled.removeAll() }
         guard exchange.handled.insert(Hash256.sha256(bytes)).inserted else { return }  // seen before: once is enough
         guard let checkpoint = try? HistoryCheckpoint(canonicalBytes: bytes) else {
             statistics.undecodable += 1

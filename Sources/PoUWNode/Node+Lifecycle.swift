@@ -143,6 +143,9 @@ extension Node {
         }
     }
 
+    /// Most attestations a node keeps per task.
+    static let attestationsPerTaskLimit = 65_536
+
     /// Keeps a heard attestation (validly signed; signed by the ticket's owner once this node can check it; the
     /// first per (task, block, ticket), unless the kept one turns out not to be the owner's) for the settlement.
     @discardableResult
@@ -170,6 +173,13 @@ extension Node {
             return false
         }
         if let kept = lifecycle.attestations[task]?[block]?[ticket], ownsTicket(kept) { return false }
+        // Bounded per task (a claim carries at most `SettlementClaim.maxAttestations` anyway): attestations for
+        // blocks this node never sees cannot grow its memory without end.
+        let held = lifecycle.attestations[task]?.values.reduce(0) { $0 + $1.count } ?? 0
+        guard held < Self.attestationsPerTaskLimit else {
+            statistics.lastRejection = "attestation refused: \(held) already kept for task \(task.short)"
+            return false
+        }
         lifecycle.attestations[task, default: [:]][block, default: [:]][ticket] = attestation
         return true
     }
