@@ -15,6 +15,7 @@ public struct InspectCommand: AsyncParsableCommand {
             InspectExportCommand.self,
             InspectImportCommand.self,
             InspectBackupCommand.self,
+            InspectUpgradeCommand.self,
             ChainBlocksCommand.self,
             ChainBlockCommand.self,
             ChainTxCommand.self,

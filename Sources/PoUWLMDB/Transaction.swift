@@ -197,6 +197,13 @@ public final class WriteTransaction: ReadTransaction {
         return true
     }
 
+    /// Removes every entry of `database` at once, keeping the database (`mdb_drop` without delete): its pages go
+    /// back to the free list in one step, without visiting the entries.
+    public func empty(_ database: Database) throws {
+        requireLive()
+        try checkWrite(mdb_drop(handle, database.dbi, 0), "mdb_drop", database)
+    }
+
     /// Removes every key `>= start` (every key when `start` is `nil`); returns how many were removed.
     @discardableResult
     public func deleteAll(_ database: Database, from start: [UInt8]? = nil) throws -> Int {

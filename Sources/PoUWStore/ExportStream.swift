@@ -62,8 +62,8 @@ extension Store {
                 report.dictionaries += 1
             }
             let total = try view.objectCount()
-            try view.txn.forEach(databases.objects) { key, _ in
-                guard let hash = Keys.hash(key) else { return true }
+            try view.forEachObjectKey(after: nil) { key, _ in
+                guard let hash = Hash256(bytes: key) else { return true }
                 let object = try view.object(hash)
                 var w = ByteWriter(capacity: object.bytes.count + 48)
                 w.u8(ExportFormat.objectRecord)

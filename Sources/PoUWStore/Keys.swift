@@ -6,6 +6,12 @@ enum Keys {
         withUnsafeBytes(of: value.bigEndian) { Array($0) }
     }
 
+    /// The big-endian integer in the first 8 bytes of `bytes` (0 when shorter).
+    static func u64Value(_ bytes: [UInt8]) -> UInt64 {
+        guard bytes.count >= 8 else { return 0 }
+        return bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
     static func u64(_ span: RawSpan, at offset: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in 0..<8 { value = value << 8 | UInt64(span.unsafeLoad(fromByteOffset: offset + i, as: UInt8.self)) }
@@ -55,7 +61,12 @@ enum Keys {
 
 /// The sub-databases of a store's LMDB environment.
 enum Collection: String, CaseIterable, Sendable {
+    /// Object hash → sequence number in `values`: the index of every object up to the last merge.
     case objects
+    /// Object hash → sequence number in `values`: objects added since the last merge (a small tree).
+    case recentObjects = "objects_recent"
+    /// Sequence number (u64 BE, appended in order) → stored value (header + payload).
+    case values
     case blocks
     case blockIndex = "block_index"
     case txIndex = "tx_index"

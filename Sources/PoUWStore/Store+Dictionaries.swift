@@ -21,8 +21,10 @@ extension Store {
         var samples: [ObjectKind: [[UInt8]]] = [:]
         try read { view in
             var full = 0
-            try view.txn.forEach(databases.objects) { key, value in
-                guard let hash = Keys.hash(key), let header = try? codec.header(value, key: hash),
+            // Newest values first: samples of what is being written now (values are numbered in write order).
+            try view.txn.forEach(databases.values, reverse: true) { _, value in
+                let hash = Hash256.zero
+                guard let header = try? codec.header(value, key: hash),
                     wanted.contains(header.kind), samples[header.kind, default: []].count < maximumSamples,
                     let decoded = try? codec.decode(value, key: hash)
                 else { return true }

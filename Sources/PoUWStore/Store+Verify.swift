@@ -51,32 +51,37 @@ extension Store {
             problems: [],
             resumedAfter: resumeAfter?.hex
         )
-        let total = try read { try $0.objectCount() }
+        // Values present now have their keys present now, and keys are never removed: so later passes, whatever
+        // writers add meanwhile, reach every one of them. Values added later are not checked for references.
+        let (total, valueEnd) = try read { view in
+            (try view.objectCount(), try view.txn.last(databases.values).map { Keys.u64Value($0.key) + 1 } ?? 0)
+        }
+        // Which values the index references (bit i: sequence i), to find values no key reaches.
+        var referenced = SequenceSet()
         var cursor = resumeAfter
         var finished = false
         while !finished {
             try read { view in
                 var visited = 0
-                var start = cursor?.bytes
-                if let last = start {
-                    // Start strictly after the last key: append a zero byte (keys are exactly 32 bytes).
-                    start = last + [0]
-                }
                 finished = true
-                try view.txn.forEach(databases.objects, from: start) { key, value in
-                    guard let hash = Keys.hash(key), key.byteCount == 32 else {
+                try view.forEachObjectKey(after: cursor) { key, sequence in
+                    guard let hash = Hash256(bytes: key), let sequence else {
                         report.problems.append(
                             VerifyProblem(
                                 collection: "objects",
-                                key: Hex.encode(Keys.bytes(key)),
+                                key: Hex.encode(key),
                                 code: StoreError.Code.corruptValue.rawValue,
-                                message: "object key is not 32 bytes"
+                                message: key.count == 32
+                                    ? "index entry is not an 8-byte sequence number" : "object key is not 32 bytes"
                             )
                         )
                         return true
                     }
+                    referenced.insert(sequence)
                     do {
-                        let decoded = try codec.decode(value, key: hash)
+                        let decoded = try view.withStoredValue(sequence: sequence, hash: hash) { value in
+                            try codec.decode(value, key: hash)
+                        }
                         report.bytesDecoded += decoded.bytes.count
                         if Hash256.sha256(decoded.bytes) != hash {
                             throw StoreError(.corruptValue, "decoded bytes do not hash to the key", hash: hash)
@@ -103,8 +108,37 @@ extension Store {
             }
             progress?(VerifyProgress(phase: "objects", done: report.objectsChecked, total: total, lastKey: cursor))
         }
+        // Values no index entry reaches (checked on a whole pass only: a resumed one saw part of the keys).
+        if resumeAfter == nil { try checkUnreferencedValues(referenced, below: valueEnd, &report) }
         try verifyIndexes(&report, progress: progress)
         return report
+    }
+
+    /// Names every value in `values` that no object key references (space lost to damage, or an entry that
+    /// points elsewhere; the key that should reach it is then reported by the object pass).
+    private func checkUnreferencedValues(
+        _ referenced: SequenceSet,
+        below end: UInt64,
+        _ report: inout VerifyReport
+    ) throws {
+        try read { view in
+            try view.txn.forEach(databases.values) { key, _ in
+                let bytes = Keys.bytes(key)
+                if bytes.count == 8 && Keys.u64Value(bytes) >= end { return false }
+                if bytes.count != 8 || !referenced.contains(Keys.u64Value(bytes)) {
+                    report.problems.append(
+                        VerifyProblem(
+                            collection: "values",
+                            key: Hex.encode(bytes),
+                            code: StoreError.Code.corruptValue.rawValue,
+                            message: "no object key references this value"
+                        )
+                    )
+                }
+                report.indexEntriesChecked += 1
+                return true
+            }
+        }
     }
 
     private func verifyIndexes(_ report: inout VerifyReport, progress: ((VerifyProgress) -> Void)?) throws {
@@ -158,5 +192,22 @@ extension Store {
             if try view.contains(target) { return nil }
             return problem(.missingObject, "points at missing object \(target.hex)")
         }
+    }
+}
+
+/// A set of sequence numbers as a bitmap (values are numbered densely from 0).
+struct SequenceSet {
+    private var words: [UInt64] = []
+
+    mutating func insert(_ sequence: UInt64) {
+        guard sequence < 1 << 40 else { return }
+        let word = Int(sequence >> 6)
+        if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
+        words[word] |= 1 << (sequence & 63)
+    }
+
+    func contains(_ sequence: UInt64) -> Bool {
+        let word = Int(min(sequence >> 6, UInt64(Int.max)))
+        return word < words.count && words[word] & (1 << (sequence & 63)) != 0
     }
 }

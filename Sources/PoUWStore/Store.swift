@@ -27,9 +27,9 @@ public final class Store: Sendable {
     let codec: ValueCodec
     let autoTrainGate = AutoTrainGate()
 
-    /// The store format version this build writes (kept in `meta`). Version 1 (per-kind counters in `meta`) is
-    /// still read, and upgraded when opened writable.
-    public static let formatVersion: UInt8 = 2
+    /// The store format version this build writes (kept in `meta`). Formats 1 and 2 (objects' values inside the
+    /// `objects` tree) are upgraded in place, in one transaction, when opened writable.
+    public static let formatVersion: UInt8 = 3
 
     private init(path: String, options: StoreOptions, environment: Environment) {
         self.path = path
@@ -41,7 +41,8 @@ public final class Store: Sendable {
     }
 
     /// Opens the store in directory `path`, creating it (and the directory) when missing unless read-only.
-    /// Stale reader slots of killed processes are cleared.
+    /// Stale reader slots of killed processes are cleared. A store of an older format is upgraded when opened
+    /// writable; opened read-only it is `unknownFormatVersion`, saying how to upgrade it.
     public static func open(at path: String, options: StoreOptions = .init()) throws -> Store {
         try translating {
             if options.readOnly {
@@ -59,12 +60,18 @@ public final class Store: Sendable {
                 durability: options.durability == .durable ? .durable : .fast,
                 minimumFreeDisk: options.minimumFreeDisk
             )
-            let environment = try Environment(
-                path: path,
-                databases: Collection.allCases.map(\.rawValue),
-                options: lmdbOptions,
-                maximumMapSize: options.maximumMapSize
-            )
+            let environment: Environment
+            do {
+                environment = try Environment(
+                    path: path,
+                    databases: Collection.allCases.map(\.rawValue),
+                    options: lmdbOptions,
+                    maximumMapSize: options.maximumMapSize
+                )
+            } catch let error as LMDBError where options.readOnly && error.operation == "mdb_dbi_open" {
+                // Only a store of an older format lacks one of this format's databases.
+                throw olderFormat(path, cause: error)
+            }
             let store = Store(path: path, options: options, environment: environment)
             try store.checkFormat()
             try store.loadDictionaries()
@@ -72,32 +79,83 @@ public final class Store: Sendable {
         }
     }
 
+    private static func olderFormat(_ path: String, found: UInt8? = nil, cause: (any Error)? = nil) -> StoreError {
+        StoreError(
+            .unknownFormatVersion,
+            "the store at \(path) has an older format\(found.map { " (\($0))" } ?? ""); this build reads format "
+                + "\(formatVersion) and upgrades older stores in place when it opens them writable: run "
+                + "`pouw-inspect --data-dir \(path) upgrade` once",
+            cause: cause
+        )
+    }
+
     private func checkFormat() throws {
         let meta = databases.meta
         let found = try environment.read { try $0.get(meta, Keys.formatKey) }
-        if let found {
-            guard found == [Self.formatVersion] || found == [1] else {
-                throw StoreError(
-                    .unknownFormatVersion,
-                    "store format \(found.first.map(String.init) ?? "?") is neither 1 nor \(Self.formatVersion)"
-                )
-            }
-            if found == [1] && !options.readOnly { try upgradeFromVersion1() }
-        } else if !options.readOnly {
-            try environment.write { try $0.put(meta, Keys.formatKey, [Self.formatVersion]) }
+        guard let found else {
+            if !options.readOnly { try environment.write { try $0.put(meta, Keys.formatKey, [Self.formatVersion]) } }
+            return
+        }
+        if found == [Self.formatVersion] { return }
+        guard found == [1] || found == [2] else {
+            throw StoreError(
+                .unknownFormatVersion,
+                "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion) (nor 1 or 2, "
+                    + "which this build upgrades)"
+            )
+        }
+        guard !options.readOnly else { throw Self.olderFormat(path, found: found[0]) }
+        try upgrade(from: found[0])
+    }
+
+    /// The format version recorded in the store at `path` (`nil` for a store that never had one written), read
+    /// without opening the store, so for any version. Do not call it while the process has the store open.
+    public static func storedFormatVersion(at path: String) throws -> UInt8? {
+        try translating {
+            let environment = try Environment(
+                path: path,
+                databases: [Collection.meta.rawValue],
+                options: EnvironmentOptions(maxDatabases: 16, readOnly: true)
+            )
+            return try environment.read { try $0.get(environment.database(Collection.meta.rawValue), Keys.formatKey) }?
+                .first
         }
     }
 
-    /// Format 1 kept the per-kind counters in `meta`, so every commit touched one more database (one more page to
-    /// write and sync); format 2 keeps them in the main database, whose page a commit rewrites anyway.
-    private func upgradeFromVersion1() throws {
+    /// Upgrades a format-1 or format-2 store to format 3 in one transaction (all or nothing).
+    /// - Format 1 kept the per-kind counters in `meta`, so every commit touched one more database (one more page
+    ///   to write and sync); since format 2 they sit in the main database, whose page a commit rewrites anyway.
+    /// - Formats 1 and 2 kept each object's value in `objects` under its hash; format 3 appends the values to
+    ///   `values` (in hash order, the order they are read) and keeps only the sequence number in `objects`.
+    private func upgrade(from version: UInt8) throws {
         let meta = databases.meta
         let main = databases.main
-        try environment.write { txn in
-            for kind in ObjectKind.allCases {
-                guard let legacy = try txn.get(meta, Keys.legacyKindStats(kind)) else { continue }
-                try txn.put(main, Keys.kindStats(kind), legacy)
-                try txn.delete(meta, Keys.legacyKindStats(kind))
+        let objects = databases.objects
+        let values = databases.values
+        let size = try environment.read { try $0.statistics(objects).bytesInPages }
+        try environment.write(expectedBytes: size + size / 4) { txn in
+            if version == 1 {
+                for kind in ObjectKind.allCases {
+                    guard let legacy = try txn.get(meta, Keys.legacyKindStats(kind)) else { continue }
+                    try txn.put(main, Keys.kindStats(kind), legacy)
+                    try txn.delete(meta, Keys.legacyKindStats(kind))
+                }
+            }
+            var sequence: UInt64 = try txn.last(values).map { Keys.u64Value($0.key) + 1 } ?? 0
+            var start: [UInt8]?
+            while true {
+                var chunk: [(key: [UInt8], value: [UInt8])] = []
+                try txn.forEach(objects, from: start) { key, value in
+                    chunk.append((Keys.bytes(key), Keys.bytes(value)))
+                    return chunk.count < 256
+                }
+                for (key, value) in chunk {
+                    try txn.put(values, Keys.u64(sequence), value, flags: .append)
+                    try txn.put(objects, key, Keys.u64(sequence))
+                    sequence += 1
+                }
+                guard chunk.count == 256, let last = chunk.last else { break }
+                start = last.key + [0]
             }
             try txn.put(meta, Keys.formatKey, [Self.formatVersion])
         }
@@ -300,13 +358,16 @@ func makeDirectories(_ path: String) throws {
 
 /// The database handles of a store's environment.
 struct Databases: Sendable {
-    let objects, blocks, blockIndex, txIndex, history, checkpoints, datasets, state, undo, meta: Database
+    let objects, recentObjects, values, blocks, blockIndex, txIndex, history, checkpoints, datasets, state, undo,
+        meta: Database
     /// LMDB's unnamed main database: the per-kind counters (keys starting with a NUL byte).
     let main: Database
 
     init(_ environment: Environment) {
         main = environment.main
         objects = environment.database(Collection.objects.rawValue)
+        recentObjects = environment.database(Collection.recentObjects.rawValue)
+        values = environment.database(Collection.values.rawValue)
         blocks = environment.database(Collection.blocks.rawValue)
         blockIndex = environment.database(Collection.blockIndex.rawValue)
         txIndex = environment.database(Collection.txIndex.rawValue)
@@ -321,6 +382,8 @@ struct Databases: Sendable {
     func handle(_ collection: Collection) -> Database {
         switch collection {
         case .objects: objects
+        case .recentObjects: recentObjects
+        case .values: values
         case .blocks: blocks
         case .blockIndex: blockIndex
         case .txIndex: txIndex

@@ -11,6 +11,8 @@ public final class StoreBatch: StoreView {
     private var kindDeltas = [(count: Int, raw: Int, stored: Int)](repeating: (0, 0, 0), count: 16)
     private var kindsTouched: [ObjectKind] = []
     private var nextHistory: [Hash256: UInt64] = [:]
+    /// The sequence number the next new object's value gets in `values` (read from the log on first use).
+    private var nextSequence: UInt64?
     private(set) var untrainedKindsTouched: Set<ObjectKind> = []
 
     init(store: Store, transaction: WriteTransaction) {
@@ -35,13 +37,11 @@ public final class StoreBatch: StoreView {
             )
         }
         let hash = Hash256.sha256(bytes)
-        let key = Keys.key(hash)
         // Large objects: look first, so that storing one again does not compress it again. Small ones: encode
-        // first and let the put that refuses to overwrite be the existence check (one B-tree descent, not two).
-        if bytes.count >= Self.lookFirstSize, try wtxn.contains(db.objects, key) { return hash }
+        // first and let the insert's own existence check decide.
+        if bytes.count >= Self.lookFirstSize, try contains(hash) { return hash }
         let value = try store.codec.encode(kind, bytes, preference: preference)
-        guard try wtxn.put(db.objects, key, value, flags: .noOverwrite) else { return hash }
-        count(kind: kind, rawCount: bytes.count, storedCount: value.count)
+        try putEncoded(hash: hash, kind: kind, rawCount: bytes.count, value: value)
         return hash
     }
 
@@ -63,15 +63,21 @@ public final class StoreBatch: StoreView {
         hashes.reserveCapacity(objects.count)
         for (index, (hash, value)) in encoded.enumerated() {
             hashes.append(hash)
-            guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { continue }
-            count(kind: kind, rawCount: objects[index].count, storedCount: value.count)
+            try putEncoded(hash: hash, kind: kind, rawCount: objects[index].count, value: value)
         }
         return hashes
     }
 
+    /// Stores an encoded value unless an object with `hash` exists: the value goes at the end of `values`, its
+    /// index entry into the small `objects_recent` tree (whose no-overwrite put is the second half of the
+    /// existence check).
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        // The value is encoded already: a put that refuses to overwrite is the existence check.
-        guard try wtxn.put(db.objects, Keys.key(hash), value, flags: .noOverwrite) else { return }
+        let key = Keys.key(hash)
+        guard try !wtxn.contains(db.objects, key) else { return }
+        let sequence = try nextSequence ?? (txn.last(db.values).map { Keys.u64Value($0.key) + 1 } ?? 0)
+        guard try wtxn.put(db.recentObjects, key, Keys.u64(sequence), flags: .noOverwrite) else { return }
+        try wtxn.put(db.values, Keys.u64(sequence), value, flags: .append)
+        nextSequence = sequence + 1
         count(kind: kind, rawCount: rawCount, storedCount: value.count)
     }
 
@@ -86,8 +92,9 @@ public final class StoreBatch: StoreView {
         kindDeltas[index].stored += storedCount
     }
 
-    /// Writes the per-kind counters; called once before commit.
+    /// Writes the per-kind counters and merges the recent object index when it is due; called once before commit.
     func finish() throws {
+        if nextSequence != nil { try mergeRecentObjects(threshold: store.options.indexMergeThreshold) }
         for kind in kindsTouched {
             let delta = kindDeltas[Int(kind.rawValue)]
             var totals = try KindCounters(wtxn.get(db.main, Keys.kindStats(kind)))

@@ -25,6 +25,9 @@ public struct StoreOptions: Sendable {
     /// Train a dictionary for a small-record kind automatically once it holds this many objects (`nil`: only
     /// `trainDictionaries()` trains).
     public var autoTrainThreshold: Int?
+    /// New objects' index entries wait in a small tree until it holds this many; the commit that reaches it moves
+    /// them all into the main index in key order (see Docs/store-format.md "What a write costs").
+    public var indexMergeThreshold: Int
 
     public init(
         durability: Durability = .durable,
@@ -33,7 +36,8 @@ public struct StoreOptions: Sendable {
         readOnly: Bool = false,
         maxObjectSize: Int = 1 << 30,
         minimumFreeDisk: Int = 16 << 20,
-        autoTrainThreshold: Int? = 1000
+        autoTrainThreshold: Int? = 1000,
+        indexMergeThreshold: Int = 4096
     ) {
         self.durability = durability
         self.initialMapSize = initialMapSize
@@ -42,5 +46,6 @@ public struct StoreOptions: Sendable {
         self.maxObjectSize = maxObjectSize
         self.minimumFreeDisk = minimumFreeDisk
         self.autoTrainThreshold = autoTrainThreshold
+        self.indexMergeThreshold = max(1, indexMergeThreshold)
     }
 }

@@ -43,7 +43,7 @@ public class StoreView {
 
     /// The object under `hash` decoded but not yet re-hashed (`Store.getCheckingConcurrently` checks it).
     func decodedObject(_ hash: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
-        let decoded = try txn.withValue(db.objects, Keys.key(hash)) { value in
+        let decoded = try withStoredValue(hash) { value in
             try store.codec.decode(value, key: hash)
         }
         guard let decoded else { throw StoreError(.missingObject, "no object with this key", hash: hash) }
@@ -56,7 +56,7 @@ public class StoreView {
     }
 
     public func contains(_ hash: Hash256) throws -> Bool {
-        try txn.contains(db.objects, Keys.key(hash))
+        try sequence(of: hash) != nil
     }
 
     /// The kind recorded in the object's header, or `nil` when absent.
@@ -66,16 +66,16 @@ public class StoreView {
 
     /// The value header of the object under `hash`, or `nil` when absent.
     public func header(of hash: Hash256) throws -> ValueHeader? {
-        try txn.withValue(db.objects, Keys.key(hash)) { try store.codec.header($0, key: hash) }
+        try withStoredValue(hash) { try store.codec.header($0, key: hash) }
     }
 
     /// The stored (encoded) value under `hash` as it sits in the database: header plus payload.
     public func storedValue(_ hash: Hash256) throws -> [UInt8]? {
-        try txn.get(db.objects, Keys.key(hash))
+        try withStoredValue(hash) { Keys.bytes($0) }
     }
 
     /// Number of objects.
-    public func objectCount() throws -> Int { try txn.count(db.objects) }
+    public func objectCount() throws -> Int { try txn.count(db.objects) + txn.count(db.recentObjects) }
 
     // MARK: Blocks by height
 

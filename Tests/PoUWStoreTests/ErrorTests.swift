@@ -5,14 +5,24 @@ import PoUWStore
 import PoUWZstd
 import Testing
 
-/// Rewrites the stored value of `hash` directly in LMDB (the store must be closed).
+/// Rewrites the stored value of `hash` directly in LMDB (the store must be closed): the index entry (in `objects`
+/// or `objects_recent`) gives its sequence number in `values`.
 func patchStoredValue(_ dir: String, _ hash: Hash256, _ transform: ([UInt8]) -> [UInt8]) throws {
-    let environment = try Environment(path: dir, databases: ["objects"])
-    let objects = environment.database("objects")
+    let environment = try Environment(path: dir, databases: ["objects", "objects_recent", "values"])
+    let values = environment.database("values")
     try environment.write { txn in
-        let value = try #require(try txn.get(objects, hash.bytes))
-        try txn.put(objects, hash.bytes, transform(value))
+        let sequence = try #require(
+            try txn.get(environment.database("objects"), hash.bytes)
+                ?? txn.get(environment.database("objects_recent"), hash.bytes)
+        )
+        let value = try #require(try txn.get(values, sequence))
+        try txn.put(values, sequence, transform(value))
     }
+}
+
+/// Entries of the object index (`objects` plus `objects_recent`) as `stats` reports them.
+func indexEntries(_ statistics: StoreStatistics) -> Int {
+    statistics.collections.filter { $0.name == "objects" || $0.name == "objects_recent" }.reduce(0) { $0 + $1.entries }
 }
 
 /// Stores one object, closes the store, patches its value, reopens and returns the error `get` throws.

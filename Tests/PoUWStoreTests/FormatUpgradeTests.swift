@@ -6,20 +6,45 @@ import Testing
 
 @Suite("Store format upgrade")
 struct FormatUpgradeTests {
-    /// Turns a store written by this build back into format 1: counters under `stats/<kind>` in `meta`, none in
-    /// the main database, `format` = 1.
-    func downgradeToVersion1(_ dir: String) throws {
-        let environment = try Environment(path: dir, databases: ["meta"])
-        let meta = environment.database("meta")
-        try environment.write { txn in
-            for kind in ObjectKind.allCases {
-                let key = [0] + Array("stats/".utf8) + [kind.rawValue]
-                guard let counters = try txn.get(environment.main, key) else { continue }
-                try txn.put(meta, Array("stats/".utf8) + [kind.rawValue], counters)
-                try txn.delete(environment.main, key)
-            }
-            try txn.put(meta, Array("format".utf8), [1])
+    /// The databases of formats 1 and 2: objects' stored values sat in `objects` under their hashes.
+    static let olderDatabases = [
+        "objects", "blocks", "block_index", "tx_index", "history", "checkpoints", "datasets", "state", "undo", "meta",
+    ]
+
+    /// Writes `objects` with this build into `dir/current`, then lays the same stored values, counters and a
+    /// history entry out in `dir/old` as format `version` (1 or 2) did, and returns the per-kind counts.
+    func writeOlderStore(_ dir: String, version: UInt8, objects: [(ObjectKind, [UInt8])]) throws -> [String: [UInt64]] {
+        let store = try Store.open(at: dir + "/current")
+        try store.write { batch in for (kind, bytes) in objects { try batch.put(kind, bytes) } }
+        let expected = try kindCounts(store)
+        let values = try store.read { view in
+            try objects.map { (Hash256.sha256($0.1), try #require(try view.storedValue(Hash256.sha256($0.1)))) }
         }
+        let kinds = try store.statistics().kinds
+        let counters = ObjectKind.allCases.compactMap { kind -> ([UInt8], [UInt8])? in
+            guard let stats = kinds.first(where: { $0.kind == kind.description }) else { return nil }
+            var bytes: [UInt8] = []
+            for word in [stats.count, stats.rawBytes, stats.storedBytes] {
+                bytes += withUnsafeBytes(of: word.littleEndian) { Array($0) }
+            }
+            return ([kind.rawValue], bytes)
+        }
+        try FileManager.default.createDirectory(atPath: dir + "/old", withIntermediateDirectories: true)
+        let environment = try Environment(path: dir + "/old", databases: Self.olderDatabases)
+        try environment.write { txn in
+            for (hash, value) in values { try txn.put(environment.database("objects"), hash.bytes, value) }
+            for (kind, bytes) in counters {
+                if version == 1 {
+                    try txn.put(environment.database("meta"), Array("stats/".utf8) + kind, bytes)
+                } else {
+                    try txn.put(environment.main, [0] + Array("stats/".utf8) + kind, bytes)
+                }
+            }
+            let task = [UInt8](repeating: 7, count: 32)
+            try txn.put(environment.database("history"), task + [UInt8](repeating: 0, count: 8), values[0].0.bytes)
+            try txn.put(environment.database("meta"), Array("format".utf8), [version])
+        }
+        return expected
     }
 
     func kindCounts(_ store: Store) throws -> [String: [UInt64]] {
@@ -30,39 +55,54 @@ struct FormatUpgradeTests {
         )
     }
 
-    @Test("a format-1 store reads its counters read-only, and is upgraded to format 2 when opened writable")
-    func upgradeFromVersion1() throws {
+    @Test(
+        "a store of format 1 or 2 is refused read-only with the way to upgrade it, and upgraded in place when opened writable",
+        arguments: [UInt8(1), 2]
+    )
+    func upgradeOlderFormat(version: UInt8) throws {
         try withTemporaryDirectory { dir in
             let objects = sampleObjects()
-            let expected = try {
-                let store = try Store.open(at: dir)
-                try store.write { batch in for (kind, bytes) in objects { try batch.put(kind, bytes) } }
-                return try kindCounts(store)
-            }()
+            let expected = try writeOlderStore(dir, version: version, objects: objects)
             #expect(!expected.isEmpty)
-            try downgradeToVersion1(dir)
+            let old = dir + "/old"
+            #expect(try Store.storedFormatVersion(at: old) == version)
 
-            let readOnly = try Store.open(at: dir, options: StoreOptions(readOnly: true))
-            #expect(try kindCounts(readOnly) == expected, "format 1 counters are read from meta")
+            let refusal = #expect(throws: StoreError.self) {
+                try Store.open(at: old, options: StoreOptions(readOnly: true))
+            }
+            #expect(refusal?.code == .unknownFormatVersion)
+            #expect(refusal?.message.contains("pouw-inspect --data-dir \(old) upgrade") == true)
 
-            let store = try Store.open(at: dir)
+            let store = try Store.open(at: old)
             #expect(try kindCounts(store) == expected, "the upgrade keeps the counters")
+            for (_, bytes) in objects { #expect(try store.get(Hash256.sha256(bytes)) == bytes) }
+            let task = try #require(Hash256(bytes: [UInt8](repeating: 7, count: 32)))
+            #expect(try store.read { try $0.history(task: task, range: 0..<1) } == [Hash256.sha256(objects[0].1)])
             let extra = Array("one more blob after the upgrade".utf8)
             try store.put(.blob, extra)
-            let counts = try kindCounts(store)
-            #expect(counts["blob"]?[0] == (expected["blob"]?[0] ?? 0) + 1)
-            #expect(try store.verify().ok)
-            for (_, bytes) in objects { #expect(try store.get(Hash256.sha256(bytes)) == bytes) }
+            #expect(try kindCounts(store)["blob"]?[0] == (expected["blob"]?[0] ?? 0) + 1)
+            #expect(try store.get(Hash256.sha256(extra)) == extra)
+            let report = try store.verify()
+            #expect(report.ok, "\(report.problems)")
+            #expect(report.objectsChecked == objects.count + 1)
+            let statistics = try store.statistics()
+            #expect(statistics.collections.first { $0.name == "values" }?.entries == objects.count + 1)
+            #expect(indexEntries(statistics) == objects.count + 1)
+        }
+    }
 
-            let environment = try Environment(path: dir, databases: ["meta"], options: .init(readOnly: true))
-            let meta = environment.database("meta")
-            let (format, legacy) = try environment.read { txn in
-                (
-                    try txn.get(meta, Array("format".utf8)),
-                    try ObjectKind.allCases.compactMap { try txn.get(meta, Array("stats/".utf8) + [$0.rawValue]) }
-                )
+    @Test("the upgrade is recorded: format 3 in meta, no format-1 counters left there")
+    func upgradeRecordsFormat() throws {
+        try withTemporaryDirectory { dir in
+            _ = try writeOlderStore(dir, version: 1, objects: sampleObjects(2))
+            _ = try Store.open(at: dir + "/old")
+            #expect(try Store.storedFormatVersion(at: dir + "/old") == Store.formatVersion)
+            let environment = try Environment(path: dir + "/old", databases: ["meta"], options: .init(readOnly: true))
+            let legacy = try environment.read { txn in
+                try ObjectKind.allCases.compactMap {
+                    try txn.get(environment.database("meta"), Array("stats/".utf8) + [$0.rawValue])
+                }
             }
-            #expect(format == [Store.formatVersion])
             #expect(legacy.isEmpty, "the format-1 counters are gone from meta")
         }
     }
@@ -76,6 +116,86 @@ struct FormatUpgradeTests {
             let copy = try Store.open(at: dir + "/copy", options: StoreOptions(readOnly: true))
             #expect(try kindCounts(copy) == kindCounts(store))
             #expect(try !kindCounts(copy).isEmpty)
+        }
+    }
+}
+
+@Suite("Object index: values log, recent entries, merges")
+struct ObjectIndexTests {
+    @Test("entries wait in objects_recent until the threshold, then move to objects in one commit; reads never notice")
+    func mergesAtThreshold() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 8))
+            var hashes: [Hash256] = []
+            var blobs: [[UInt8]] = []
+            for round in 0..<7 {
+                let batch = (0..<3).map { Array("blob \(round)-\($0)".utf8) }
+                blobs += batch
+                hashes += try store.write { try $0.put(.blob, contentsOf: batch) }
+                let statistics = try store.statistics()
+                let recent = statistics.collections.first { $0.name == "objects_recent" }?.entries ?? -1
+                #expect(recent < 8, "a commit that reaches the threshold merges")
+                #expect(indexEntries(statistics) == blobs.count)
+                for (hash, bytes) in zip(hashes, blobs) { #expect(try store.get(hash) == bytes) }
+            }
+            let merged = try store.statistics().collections.first { $0.name == "objects" }?.entries ?? 0
+            #expect(merged >= 16, "two merges happened (at 9 and 18 objects)")
+            // Storing known bytes again, merged or recent, adds nothing.
+            let again = try store.write { try $0.put(.blob, contentsOf: [blobs[0], blobs[20]]) }
+            #expect(again == [hashes[0], hashes[20]])
+            #expect(try store.statistics().collections.first { $0.name == "values" }?.entries == blobs.count)
+            let report = try store.verify()
+            #expect(report.ok && report.objectsChecked == blobs.count)
+        }
+    }
+
+    @Test("export lists objects in key order across the merged and the recent index")
+    func exportOrder() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(
+                at: dir + "/a",
+                options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 5)
+            )
+            let blobs = (0..<13).map { Array("ordered \($0)".utf8) }
+            for blob in blobs { try store.put(.blob, blob) }
+            try store.export(to: dir + "/stream")
+            let copy = try Store.open(at: dir + "/b")
+            try copy.import(from: dir + "/stream")
+            try copy.export(to: dir + "/again")
+            #expect(
+                FileManager.default.contents(atPath: dir + "/stream")
+                    == FileManager.default.contents(atPath: dir + "/again"),
+                "the stream does not depend on where entries sit"
+            )
+            let report = try store.verify()
+            #expect(report.ok && report.objectsChecked == blobs.count)
+        }
+    }
+
+    @Test("verify names a value no key reaches, and an index entry that is not a sequence number")
+    func verifyFindsIndexDamage() throws {
+        try withTemporaryDirectory { dir in
+            let hash = try {
+                let store = try Store.open(at: dir)
+                try store.put(.blob, Array("first".utf8))
+                return try store.put(.blob, Array("second".utf8))
+            }()
+            let environment = try Environment(path: dir, databases: ["objects_recent", "values"])
+            try environment.write { txn in
+                try txn.put(environment.database("values"), [0, 0, 0, 0, 0, 0, 0, 9], [1, 2, 3], flags: .append)
+                try txn.put(environment.database("objects_recent"), hash.bytes, [1, 2, 3])
+            }
+            let store = try Store.open(at: dir)
+            let error = #expect(throws: StoreError.self) { try store.get(hash) }
+            #expect(error?.code == .corruptValue && error?.key == hash.hex)
+            let report = try store.verify()
+            #expect(Set(report.problems.map(\.collection)) == ["objects", "values"])
+            #expect(report.problems.contains { $0.collection == "objects" && $0.key == hash.hex })
+            #expect(report.problems.contains { $0.collection == "values" && $0.key == "0000000000000009" })
+            #expect(
+                report.problems.contains { $0.collection == "values" && $0.key == "0000000000000001" },
+                "the value the damaged entry reached"
+            )
         }
     }
 }

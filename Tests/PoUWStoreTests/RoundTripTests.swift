@@ -100,7 +100,8 @@ struct RoundTripTests {
             #expect(first == second && second == third)
             let after = try store.statistics()
             #expect(after.kinds.map(\.count) == before.kinds.map(\.count))
-            #expect(after.collections.first { $0.name == "objects" }?.entries == 1)
+            #expect(indexEntries(after) == 1)
+            #expect(after.collections.first { $0.name == "values" }?.entries == 1, "one stored value")
         }
     }
 
