@@ -193,7 +193,7 @@ extension Node {
             guard chain.tip.height >= lifecycle.purchasedAt + 4 else { return }
             for (role, tx) in pending {
                 lifecycle.purchases[role] = nil
-                mempool.removeAll { $0.id == tx.id }
+                unpool { $0.id == tx.id }
             }
         }
         let missing = lifecycle.ticketPlan.keys.sorted().filter { lifecycle.purchases[$0] == nil }
@@ -216,7 +216,7 @@ extension Node {
                 .signed(with: key)
             sequence += 1
             lifecycle.purchases[role] = tx
-            mempool.append(tx)
+            pool(tx)
             broadcast(.transaction(tx.canonicalBytes))
         }
         lifecycle.purchasedAt = chain.tip.height

@@ -26,6 +26,6 @@ extension Node {
     /// of a long-running node does not fill with dead copies. Transactions that may still apply later (a
     /// sequence gap, a balance not there yet) stay.
     func dropSpentTransactions() {
-        mempool.removeAll { (try? isSpent($0)) ?? false }
+        unpool { (try? isSpent($0)) ?? false }
     }
 }

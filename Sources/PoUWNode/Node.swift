@@ -31,8 +31,11 @@ public final class Node {
     /// The chain's economic rules (also used to price tickets and build settlements).
     public let economics: EconomicLedgerRules
     public internal(set) var statistics = NodeStatistics()
-    /// Transactions heard of and not yet in a block, in arrival order.
-    public internal(set) var mempool: [Transaction] = []
+    /// Transactions heard of and not yet in a block, in arrival order (changed only by `pool` and `unpool`).
+    public private(set) var mempool: [Transaction] = []
+    /// The ids of `mempool`'s transactions: an id is a hash of the whole encoding, so it is computed once per
+    /// transaction pooled instead of once per pooled transaction for every transaction heard.
+    private var pooledIDs: Set<Hash256> = []
     /// The task this node works on: a miner's current task (filler or paid), else the last paid task joined.
     public internal(set) var task: PreparedTask?
     /// Every task joined (fillers and paid), by id.
@@ -301,8 +304,8 @@ public final class Node {
             }
             return
         }
-        guard !mempool.contains(where: { $0.id == transaction.id }), (try? chain.transaction(transaction.id)) == nil
-        else { return }
+        let id = transaction.id
+        guard !pooledIDs.contains(id), (try? chain.transaction(id)) == nil else { return }
         // Nothing is pooled, stored or passed on that no block could ever carry: a coinbase (it travels inside its
         // block), a transaction that breaks a stateless rule (size, fields, a signature), one whose slot is
         // spent; and the pool is bounded.
@@ -321,12 +324,28 @@ public final class Node {
             return refuse(transaction, "the pool holds \(Self.mempoolLimit) transactions already")
         }
         _ = try? store.put(.transaction, transaction.canonicalBytes)
-        mempool.append(transaction)
+        pool(transaction)
         if peer != nil { relay(.transaction(transaction.canonicalBytes), except: peer) }
     }
 
     /// Most transactions a node pools (what arrives beyond is refused until blocks take some).
     public static let mempoolLimit = 4096
+
+    /// Appends `transaction` to the pool.
+    func pool(_ transaction: Transaction) {
+        mempool.append(transaction)
+        pooledIDs.insert(transaction.id)
+    }
+
+    /// Removes the pooled transactions `drop` picks; the others keep their order.
+    func unpool(where drop: (Transaction) -> Bool) {
+        var kept: [Transaction] = []
+        kept.reserveCapacity(mempool.count)
+        for transaction in mempool {
+            if drop(transaction) { pooledIDs.remove(transaction.id) } else { kept.append(transaction) }
+        }
+        mempool = kept
+    }
 
     private func refuse(_ transaction: Transaction, _ reason: String) {
         statistics.transactionsRefused += 1
@@ -351,7 +370,7 @@ public final class Node {
             case .extended, .reorganized:
                 statistics.blocksAccepted += 1
                 let included = Set(block.transactions.map(\.id))
-                mempool.removeAll { included.contains($0.id) }
+                unpool { included.contains($0.id) }
                 dropSpentTransactions()
                 advanceLifecycle()
                 auditAfterAccepting(block)  // audit hook (Node+Audit.swift)

@@ -117,4 +117,81 @@ import Testing
         #expect(archive.receiveAttestation(genuine.canonicalBytes))
         #expect(archive.lifecycle.attestations[task]?[forged.block]?[real.ticket] == genuine)
     }
+
+    @Test func aValidProofHeardBeforeTheRegistrationIsKeptAsACandidateAndCountsAtTheSelection() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("proof-candidates")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try NodeRejectionTests.network(directory)
+        let task = network.task.taskID
+        let archive = network.archive
+        // The archive heard every proof after the registration and derived the selection from them.
+        let reference = try #require(archive.lifecycle.selections[task])
+        let proofs = try #require(archive.lifecycle.proofs[task])
+        let owners = try #require(archive.lifecycle.proofOwners[task])
+        #expect(proofs.count == reference.selection.proofs.count && proofs.count > 1)
+
+        // A node joins with an empty chain: it hears every proof before it has the task's registration.
+        let simulated = network.network
+        let late = try Node(
+            name: "late",
+            roles: [.verifier],
+            key: LocalNetwork.key(name: "late", seed: 0),
+            directory: directory + "/late",
+            transport: simulated.attach(NodeAddress("late")),
+            clock: { ChainParameters.local.genesisTime + simulated.now / 1_000_000 + 60 }
+        )
+        try late.provision(fillerSource: NodeTestSupport.filler(), tickets: [:], seats: archive.lifecycle.seats)
+        let first = try #require(proofs.keys.min())
+        for (ticket, proof) in proofs.sorted(by: { $0.key < $1.key }) {
+            let owner = try #require(owners[ticket])
+            late.handle(
+                WireMessage.selectionProof(task: task, ticket: ticket, proof: proof.proof, owner: owner).canonicalBytes,
+                from: archive.address
+            )
+            #expect(late.checkSelectionProof(task: task, ticket: ticket, proof: proof.proof, owner: owner) == .notYet)
+        }
+        // Forged copies of the first ticket's proof heard after the real one fill its other places (and the real
+        // one is no longer the first in byte order): they cannot shut it out.
+        for i in 1...Node.proofCandidatesPerTicket {
+            var forged = try #require(proofs[first]).proof
+            forged[0] ^= UInt8(i)
+            late.handle(
+                WireMessage.selectionProof(task: task, ticket: first, proof: forged, owner: try #require(owners[first]))
+                    .canonicalBytes,
+                from: archive.address
+            )
+        }
+        // Kept as candidates only: nothing accepted, refused or passed on yet.
+        #expect(late.lifecycle.proofs[task] == nil)
+        #expect(late.lifecycle.proofCandidates[task]?.count == proofs.count)
+        #expect(late.lifecycle.proofCandidates[task]?[first]?.count == Node.proofCandidatesPerTicket)
+        #expect(late.statistics.proofsRefused == 0)
+        #expect(simulated.inFlight == 0)
+        #expect(late.receiveManifest(network.task.manifest.canonicalBytes))
+
+        // It catches up block by block from the archive (fetching what each replay lacks); past the block after
+        // the registration it derives the selection from the candidates.
+        let tip = archive.chain.tip.height
+        for height in 1...tip {
+            let block = try #require(try archive.chain.block(atHeight: height))
+            late.handle(WireMessage.block(block.canonicalBytes).canonicalBytes, from: archive.address)
+            for _ in 0..<40 where late.chain.tip.height < height {
+                while simulated.inFlight > 0 {
+                    simulated.deliverNext()
+                    for node in network.nodes + [late] { node.drainInbox() }
+                }
+                if late.chain.tip.height >= height { break }
+                simulated.advance(by: network.configuration.roundMicroseconds)
+                late.tick(now: simulated.now)
+            }
+            try #require(late.chain.tip.id == block.id, "\(height): \(late.statistics.lastRejection ?? "")")
+        }
+        #expect(late.lifecycle.failures[task] == nil, "\(late.lifecycle.failures[task] ?? "")")
+        let derived = try #require(late.lifecycle.selections[task])
+        #expect(derived.selection == reference.selection)
+        for role in Role.allCases { #expect(derived.seats(role) == reference.seats(role), "\(role)") }
+        #expect(late.lifecycle.proofs[task] == proofs)
+        #expect(late.lifecycle.proofCandidates[task] == nil)
+        #expect(late.statistics.proofsRefused == 0)
+    }
 }
