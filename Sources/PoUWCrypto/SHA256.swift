@@ -61,9 +61,13 @@ public enum SHA256 {
     }
 
     static func hashRaw(_ raw: UnsafeRawBufferPointer) -> Digest {
-        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
-            let md = out.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            _ = COpenSSL.SHA256(raw.baseAddress?.assumingMemoryBound(to: UInt8.self), raw.count, md)
+        // The context on the stack, not OpenSSL 3's one-shot `SHA256()`: that one fetches the algorithm on every
+        // call, which triples the cost of hashing a 500-byte record (0.9 against 0.3 µs here).
+        var context = SHA256_CTX()
+        SHA256_Init(&context)
+        _ = SHA256_Update(&context, raw.baseAddress, raw.count)
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            _ = SHA256_Final(out.baseAddress!.assumingMemoryBound(to: UInt8.self), &context)
             return Digest.fromRaw(UnsafeRawBufferPointer(out))
         }
     }

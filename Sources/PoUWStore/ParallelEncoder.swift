@@ -6,63 +6,120 @@ internal import Synchronization
 internal import Glibc
 #endif
 
-/// Hashes and encodes many objects on several threads (pure functions of the bytes, so the result is the same as
-/// doing it one by one).
+/// Hashes and encodes many objects on several threads while the calling thread consumes the results in order
+/// (hashing and encoding are pure functions of the bytes, so the result is the same as doing it one by one).
 enum ParallelEncoder {
-    /// Below this many objects per thread, one thread does it all.
-    static let objectsPerThread = 64
+    /// Objects per unit of work: small enough that the threads share the work evenly and the caller starts
+    /// consuming early, large enough that claiming a chunk costs nothing next to encoding it.
+    static let chunkSize = 16
+    /// Below this many objects, one thread does it all.
+    static let parallelThreshold = 128
 
     static let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-    /// SHA-256 and the stored value of each of `objects`, in order.
-    static func hashAndEncode(
+    /// Calls `consume` on the calling thread with the index, SHA-256 and stored value of each of `objects`, in
+    /// order. Helper threads (one per further core) encode chunks ahead; the calling thread consumes every
+    /// finished chunk in order and encodes chunks itself whenever the next one is not ready. When `consume`
+    /// throws, or an encoding fails, the helpers stop and the error is rethrown after they have.
+    static func forEachEncoded(
         _ kind: ObjectKind,
         _ objects: [[UInt8]],
-        codec: ValueCodec
-    ) throws -> [(Hash256, [UInt8])] {
-        let threads = min(cores, objects.count / objectsPerThread)
-        guard threads > 1 else { return try objects.map { (Hash256.sha256($0), try codec.encode(kind, $0)) } }
-        let slots = Slots(count: objects.count)
-        defer { slots.release() }
-        let chunk = (objects.count + threads - 1) / threads
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            for index in thread * chunk..<min(objects.count, (thread + 1) * chunk) {
-                do {
-                    slots.store(index, (Hash256.sha256(objects[index]), try codec.encode(kind, objects[index])))
-                } catch {
-                    slots.fail(error)
-                    return
+        codec: ValueCodec,
+        _ consume: (_ index: Int, _ hash: Hash256, _ value: [UInt8]) throws -> Void
+    ) throws {
+        let helpers = min(cores - 1, objects.count / parallelThreshold)
+        guard helpers > 0 else {
+            for (index, object) in objects.enumerated() {
+                try consume(index, Hash256.sha256(object), try codec.encode(kind, object))
+            }
+            return
+        }
+        let work = Work(objects: objects, kind: kind, codec: codec)
+        let group = DispatchGroup()
+        for _ in 0..<helpers {
+            DispatchQueue.global(qos: .userInitiated).async(group: group) {
+                while let chunk = work.claim() { work.encode(chunk, signal: true) }
+            }
+        }
+        defer {
+            work.cancel()
+            group.wait()
+            work.release()
+        }
+        for chunk in 0..<work.chunkCount {
+            while !work.isDone(chunk) {
+                if let mine = work.claim() {
+                    work.encode(mine, signal: false)
+                } else {
+                    work.waitForAnyChunk()
                 }
             }
-        }
-        return try slots.results()
-    }
-
-    /// One result slot per object, each written by exactly one thread; read after all threads finished.
-    private final class Slots: @unchecked Sendable {
-        private let buffer: UnsafeMutableBufferPointer<(Hash256, [UInt8])?>
-        private let error = Mutex<(any Error)?>(nil)
-
-        init(count: Int) {
-            buffer = .allocate(capacity: count)
-            buffer.initialize(repeating: nil)
-        }
-
-        func store(_ index: Int, _ value: (Hash256, [UInt8])) { buffer[index] = value }
-
-        func fail(_ failure: any Error) { error.withLock { $0 = $0 ?? failure } }
-
-        func results() throws -> [(Hash256, [UInt8])] {
-            if let failure = error.withLock({ $0 }) { throw failure }
-            return buffer.map { slot in
-                guard let slot else { preconditionFailure("an encoding thread left a slot empty") }
-                return slot
+            for index in work.range(of: chunk) {
+                let (hash, value) = try work.result(index)
+                try consume(index, hash, value)
             }
         }
+    }
+
+    /// The shared state of one `forEachEncoded`: chunks are claimed in order from a counter; each result slot is
+    /// written by exactly one thread before its chunk is marked done under the lock, and read by the calling
+    /// thread only after it saw the chunk done (the lock orders the two).
+    private final class Work: @unchecked Sendable {
+        let objects: [[UInt8]]
+        let kind: ObjectKind
+        let codec: ValueCodec
+        let chunkCount: Int
+        private let slots: UnsafeMutableBufferPointer<Result<(Hash256, [UInt8]), any Error>?>
+        private let next = Atomic<Int>(0)
+        private let cancelled = Atomic<Bool>(false)
+        private let done: Mutex<[Bool]>
+        private let finished = DispatchSemaphore(value: 0)
+
+        init(objects: [[UInt8]], kind: ObjectKind, codec: ValueCodec) {
+            self.objects = objects
+            self.kind = kind
+            self.codec = codec
+            chunkCount = (objects.count + ParallelEncoder.chunkSize - 1) / ParallelEncoder.chunkSize
+            slots = .allocate(capacity: objects.count)
+            slots.initialize(repeating: nil)
+            done = Mutex([Bool](repeating: false, count: chunkCount))
+        }
+
+        func range(of chunk: Int) -> Range<Int> {
+            chunk * ParallelEncoder.chunkSize..<min(objects.count, (chunk + 1) * ParallelEncoder.chunkSize)
+        }
+
+        /// The next chunk nobody has claimed, or `nil` when all are claimed (or the work was cancelled).
+        func claim() -> Int? {
+            guard !cancelled.load(ordering: .relaxed) else { return nil }
+            let chunk = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            return chunk < chunkCount ? chunk : nil
+        }
+
+        func encode(_ chunk: Int, signal: Bool) {
+            for index in range(of: chunk) {
+                let object = objects[index]
+                slots[index] = Result(catching: { (Hash256.sha256(object), try codec.encode(kind, object)) })
+            }
+            done.withLock { $0[chunk] = true }
+            if signal { finished.signal() }
+        }
+
+        func isDone(_ chunk: Int) -> Bool { done.withLock { $0[chunk] } }
+
+        /// Waits until a helper finishes some chunk (possibly an earlier wake-up's: callers re-check).
+        func waitForAnyChunk() { finished.wait() }
+
+        func result(_ index: Int) throws -> (Hash256, [UInt8]) {
+            guard let slot = slots[index] else { preconditionFailure("a finished chunk left a slot empty") }
+            return try slot.get()
+        }
+
+        func cancel() { cancelled.store(true, ordering: .relaxed) }
 
         func release() {
-            buffer.deinitialize()
-            buffer.deallocate()
+            slots.deinitialize()
+            slots.deallocate()
         }
     }
 }

@@ -49,19 +49,18 @@ public final class StoreBatch: StoreView {
     static let lookFirstSize = 16 << 10
 
     /// Stores each of `objects` as an object of `kind` (idempotent, like `put`) and returns their hashes in order.
-    /// Hashing and compressing, most of the CPU a small object costs, run spread over the machine's cores before
-    /// the objects go into the transaction one by one in the given order; the result is the same as calling `put`
-    /// for each.
+    /// Hashing and compressing, most of the CPU a small object costs, run spread over the machine's cores while
+    /// this thread puts the finished ones into the transaction in the given order; the result is the same as
+    /// calling `put` for each.
     @discardableResult
     public func put(_ kind: ObjectKind, contentsOf objects: [[UInt8]]) throws -> [Hash256] {
         let limit = store.options.maxObjectSize
         if let large = objects.first(where: { $0.count > limit }) {
             throw StoreError(.invalidArgument, "object of \(large.count) bytes exceeds the limit of \(limit)")
         }
-        let encoded = try ParallelEncoder.hashAndEncode(kind, objects, codec: store.codec)
         var hashes: [Hash256] = []
         hashes.reserveCapacity(objects.count)
-        for (index, (hash, value)) in encoded.enumerated() {
+        try ParallelEncoder.forEachEncoded(kind, objects, codec: store.codec) { index, hash, value in
             hashes.append(hash)
             try putEncoded(hash: hash, kind: kind, rawCount: objects[index].count, value: value)
         }

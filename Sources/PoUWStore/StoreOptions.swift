@@ -37,7 +37,7 @@ public struct StoreOptions: Sendable {
         maxObjectSize: Int = 1 << 30,
         minimumFreeDisk: Int = 16 << 20,
         autoTrainThreshold: Int? = 1000,
-        indexMergeThreshold: Int = 4096
+        indexMergeThreshold: Int = 16384
     ) {
         self.durability = durability
         self.initialMapSize = initialMapSize
