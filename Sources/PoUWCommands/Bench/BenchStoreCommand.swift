@@ -222,12 +222,15 @@ struct BenchStoreCommand: ParsableCommand {
     }
 
     private func blobs(_ root: String, _ result: inout [String: Any]) throws {
-        // Space overhead of incompressible 1 MiB objects: LMDB pages of `objects` versus raw bytes.
+        // Space overhead of incompressible 1 MiB objects: LMDB pages of the object index and the values versus raw
+        // bytes.
         let blobs = try Store.open(at: root + "/blobs", options: StoreOptions(autoTrainThreshold: nil))
         var blobRandom = BenchRandom(seed: 5)
         let blobCount = 32
         for _ in 0..<blobCount { try blobs.put(.blob, blobRandom.bytes(1 << 20)) }
-        let pages = try blobs.statistics().collections.first { $0.name == "objects" }?.bytes ?? 0
+        let objectCollections: Set<String> = ["objects", "objects_recent", "values"]
+        let pages = try blobs.statistics().collections.filter { objectCollections.contains($0.name) }
+            .reduce(0) { $0 + $1.bytes }
         let raw = blobCount << 20
         result["overhead_1mib_pct"] = round(Double(pages - raw) / Double(raw) * 100, 3)
     }
