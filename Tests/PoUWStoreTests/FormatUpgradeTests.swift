@@ -91,6 +91,31 @@ struct FormatUpgradeTests {
         }
     }
 
+    @Test("pouw-inspect: read-only commands name `upgrade` for an older store; `upgrade` brings it to format 3 once")
+    func inspectUpgrade() throws {
+        let inspect = try #require(toolPath("pouw-inspect"), "build pouw-inspect first (Tools/dev.sh does)")
+        try withTemporaryDirectory { dir in
+            let objects = sampleObjects(3)
+            _ = try writeOlderStore(dir, version: 2, objects: objects)
+            let old = dir + "/old"
+            let refused = try run(inspect, ["--data-dir", old, "stats"])
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("pouw-inspect --data-dir \(old) upgrade"), "\(refused.stderr)")
+
+            let upgrade = try run(inspect, ["--data-dir", old, "upgrade", "--json"])
+            #expect(upgrade.status == 0, "\(upgrade.stderr)")
+            let report = try JSONSerialization.jsonObject(with: upgrade.stdout) as? [String: Any]
+            #expect(report?["from"] as? Int == 2 && report?["to"] as? Int == 3 && report?["upgraded"] as? Bool == true)
+
+            let verify = try run(inspect, ["--data-dir", old, "verify", "--no-chain", "--json"])
+            #expect(verify.status == 0, "\(verify.stderr)")
+            let again = try run(inspect, ["--data-dir", old, "upgrade"])
+            #expect(again.status == 0 && String(decoding: again.stdout, as: UTF8.self).contains("nothing to do"))
+            let none = try run(inspect, ["--data-dir", dir + "/nowhere", "upgrade"])
+            #expect(none.status != 0 && none.stderr.contains("no store at"), "upgrade never creates a store")
+        }
+    }
+
     @Test("the upgrade is recorded: format 3 in meta, no format-1 counters left there")
     func upgradeRecordsFormat() throws {
         try withTemporaryDirectory { dir in
