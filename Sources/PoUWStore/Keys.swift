@@ -41,6 +41,19 @@ enum Keys {
 
     static func history(_ task: Hash256, _ sequence: UInt64) -> [UInt8] { key(task) + u64(sequence) }
 
+    /// The key of a stored value: its sequence number, then its object's hash (40 bytes).
+    static func value(_ sequence: UInt64, _ hash: Hash256) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: 40) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            raw.storeBytes(of: sequence.bigEndian, toByteOffset: 0, as: UInt64.self)
+            raw.storeBytes(of: hash.w0.bigEndian, toByteOffset: 8, as: UInt64.self)
+            raw.storeBytes(of: hash.w1.bigEndian, toByteOffset: 16, as: UInt64.self)
+            raw.storeBytes(of: hash.w2.bigEndian, toByteOffset: 24, as: UInt64.self)
+            raw.storeBytes(of: hash.w3.bigEndian, toByteOffset: 32, as: UInt64.self)
+            initialized = 40
+        }
+    }
+
     static func checkpoint(_ task: Hash256, _ miner: [UInt8], _ iteration: UInt64) -> [UInt8] {
         key(task) + [UInt8(miner.count)] + miner + u64(iteration)
     }
@@ -48,6 +61,8 @@ enum Keys {
     static func dataset(_ root: Hash256, _ index: UInt64) -> [UInt8] { key(root) + u64(index) }
 
     static let formatKey = Array("format".utf8)
+    /// The merge mark: every value with a smaller sequence number has its entry in `objects`.
+    static let mergedKey = Array("merged".utf8)
     static func dictionary(_ id: UInt32) -> [UInt8] {
         Array("dict/".utf8) + withUnsafeBytes(of: id.bigEndian) { Array($0) }
     }
@@ -61,11 +76,9 @@ enum Keys {
 
 /// The sub-databases of a store's LMDB environment.
 enum Collection: String, CaseIterable, Sendable {
-    /// Object hash → sequence number in `values`: the index of every object up to the last merge.
+    /// Object hash → sequence number in `values`, for every value below the merge mark.
     case objects
-    /// Object hash → sequence number in `values`: objects added since the last merge (a small tree).
-    case recentObjects = "objects_recent"
-    /// Sequence number (u64 BE, appended in order) → stored value (header + payload).
+    /// Sequence number (u64 BE, appended in order) ‖ object hash → stored value (header + payload).
     case values
     case blocks
     case blockIndex = "block_index"

@@ -51,13 +51,7 @@ extension Store {
             problems: [],
             resumedAfter: resumeAfter?.hex
         )
-        // Values present now have their keys present now, and keys are never removed: so later passes, whatever
-        // writers add meanwhile, reach every one of them. Values added later are not checked for references.
-        let (total, valueEnd) = try read { view in
-            (try view.objectCount(), try view.txn.last(databases.values).map { Keys.u64Value($0.key) + 1 } ?? 0)
-        }
-        // Which values the index references (bit i: sequence i), to find values no key reaches.
-        var referenced = SequenceSet()
+        let total = try read { try $0.objectCount() }
         var cursor = resumeAfter
         var finished = false
         while !finished {
@@ -77,7 +71,6 @@ extension Store {
                         )
                         return true
                     }
-                    referenced.insert(sequence)
                     do {
                         let decoded = try view.withStoredValue(sequence: sequence, hash: hash) { value in
                             try codec.decode(value, key: hash)
@@ -108,34 +101,49 @@ extension Store {
             }
             progress?(VerifyProgress(phase: "objects", done: report.objectsChecked, total: total, lastKey: cursor))
         }
-        // Values no index entry reaches (checked on a whole pass only: a resumed one saw part of the keys).
-        if resumeAfter == nil { try checkUnreferencedValues(referenced, below: valueEnd, &report) }
+        try checkValueKeys(&report)
         try verifyIndexes(&report, progress: progress)
         return report
     }
 
-    /// Names every value in `values` that no object key references (space lost to damage, or an entry that
-    /// points elsewhere; the key that should reach it is then reported by the object pass).
-    private func checkUnreferencedValues(
-        _ referenced: SequenceSet,
-        below end: UInt64,
-        _ report: inout VerifyReport
-    ) throws {
+    /// Checks every key of `values` against the index, in one snapshot: a value below the merge mark must be the
+    /// one `objects` gives for its hash, one above it must not have an `objects` entry too. Names each value that
+    /// fails by its hash (or its key, when that is not sequence ‖ hash).
+    private func checkValueKeys(_ report: inout VerifyReport) throws {
         try read { view in
+            let merged = try view.unmergedRange().lowerBound
             try view.txn.forEach(databases.values) { key, _ in
-                let bytes = Keys.bytes(key)
-                if bytes.count == 8 && Keys.u64Value(bytes) >= end { return false }
-                if bytes.count != 8 || !referenced.contains(Keys.u64Value(bytes)) {
+                report.indexEntriesChecked += 1
+                guard key.byteCount == 40, let hash = Keys.hash(key, at: 8) else {
                     report.problems.append(
                         VerifyProblem(
                             collection: "values",
-                            key: Hex.encode(bytes),
+                            key: Hex.encode(Keys.bytes(key)),
                             code: StoreError.Code.corruptValue.rawValue,
-                            message: "no object key references this value"
+                            message: "values key is not a sequence number and a hash"
+                        )
+                    )
+                    return true
+                }
+                let sequence = Keys.u64(key, at: 0)
+                let indexed = try view.txn.withValue(databases.objects, Keys.key(hash)) {
+                    $0.byteCount == 8 ? Keys.u64($0, at: 0) : nil
+                }
+                let message: String? =
+                    sequence < merged
+                    ? (indexed == sequence
+                        ? nil : "value \(sequence) is below the merge mark but objects does not point at it")
+                    : (indexed == nil ? nil : "value \(sequence) is above the merge mark but objects has an entry too")
+                if let message {
+                    report.problems.append(
+                        VerifyProblem(
+                            collection: "values",
+                            key: hash.hex,
+                            code: StoreError.Code.corruptValue.rawValue,
+                            message: message
                         )
                     )
                 }
-                report.indexEntriesChecked += 1
                 return true
             }
         }
@@ -192,22 +200,5 @@ extension Store {
             if try view.contains(target) { return nil }
             return problem(.missingObject, "points at missing object \(target.hex)")
         }
-    }
-}
-
-/// A set of sequence numbers as a bitmap (values are numbered densely from 0).
-struct SequenceSet {
-    private var words: [UInt64] = []
-
-    mutating func insert(_ sequence: UInt64) {
-        guard sequence < 1 << 40 else { return }
-        let word = Int(sequence >> 6)
-        if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
-        words[word] |= 1 << (sequence & 63)
-    }
-
-    func contains(_ sequence: UInt64) -> Bool {
-        let word = Int(min(sequence >> 6, UInt64(Int.max)))
-        return word < words.count && words[word] & (1 << (sequence & 63)) != 0
     }
 }

@@ -26,6 +26,8 @@ public final class Store: Sendable {
     let dictionaries: DictionaryRegistry
     let codec: ValueCodec
     let autoTrainGate = AutoTrainGate()
+    /// The values above the merge mark, as read so far (see `UnmergedObjects`).
+    let unmerged = UnmergedObjects()
 
     /// The store format version this build writes (kept in `meta`). Formats 1 and 2 (objects' values inside the
     /// `objects` tree) are upgraded in place, in one transaction, when opened writable.
@@ -141,7 +143,11 @@ public final class Store: Sendable {
                     try txn.delete(meta, Keys.legacyKindStats(kind))
                 }
             }
-            var sequence: UInt64 = try txn.last(values).map { Keys.u64Value($0.key) + 1 } ?? 0
+            var sequence: UInt64 = 0
+            try txn.forEach(values, reverse: true) { key, _ in
+                if key.byteCount >= 8 { sequence = Keys.u64(key, at: 0) + 1 }
+                return false
+            }
             var start: [UInt8]?
             while true {
                 var chunk: [(key: [UInt8], value: [UInt8])] = []
@@ -150,13 +156,17 @@ public final class Store: Sendable {
                     return chunk.count < 256
                 }
                 for (key, value) in chunk {
-                    try txn.put(values, Keys.u64(sequence), value, flags: .append)
+                    guard let hash = Hash256(bytes: key) else {
+                        throw StoreError(.corruptValue, "object key of \(key.count) bytes in a format-\(version) store")
+                    }
+                    try txn.put(values, Keys.value(sequence, hash), value, flags: .append)
                     try txn.put(objects, key, Keys.u64(sequence))
                     sequence += 1
                 }
                 guard chunk.count == 256, let last = chunk.last else { break }
                 start = last.key + [0]
             }
+            try txn.put(meta, Keys.mergedKey, Keys.u64(sequence))
             try txn.put(meta, Keys.formatKey, [Self.formatVersion])
         }
     }
@@ -279,14 +289,15 @@ public final class Store: Sendable {
     }
 
     func write<R>(expectedBytes: Int, _ body: (StoreBatch) throws -> R) throws -> R {
-        let (result, trainKinds) = try Self.translating {
+        let (result, trainKinds, objects) = try Self.translating {
             try environment.write(expectedBytes: expectedBytes) { txn in
                 let batch = StoreBatch(store: self, transaction: txn)
                 let result = try body(batch)
                 try batch.finish()
-                return (result, batch.untrainedKindsTouched)
+                return (result, batch.untrainedKindsTouched, batch.committedObjects)
             }
         }
+        unmerged.committed(pending: objects.pending, start: objects.start, merged: objects.merged)
         if let threshold = options.autoTrainThreshold, !trainKinds.isEmpty {
             try autoTrain(kinds: trainKinds, threshold: threshold)
         }
@@ -358,7 +369,7 @@ func makeDirectories(_ path: String) throws {
 
 /// The database handles of a store's environment.
 struct Databases: Sendable {
-    let objects, recentObjects, values, blocks, blockIndex, txIndex, history, checkpoints, datasets, state, undo,
+    let objects, values, blocks, blockIndex, txIndex, history, checkpoints, datasets, state, undo,
         meta: Database
     /// LMDB's unnamed main database: the per-kind counters (keys starting with a NUL byte).
     let main: Database
@@ -366,7 +377,6 @@ struct Databases: Sendable {
     init(_ environment: Environment) {
         main = environment.main
         objects = environment.database(Collection.objects.rawValue)
-        recentObjects = environment.database(Collection.recentObjects.rawValue)
         values = environment.database(Collection.values.rawValue)
         blocks = environment.database(Collection.blocks.rawValue)
         blockIndex = environment.database(Collection.blockIndex.rawValue)
@@ -382,7 +392,6 @@ struct Databases: Sendable {
     func handle(_ collection: Collection) -> Database {
         switch collection {
         case .objects: objects
-        case .recentObjects: recentObjects
         case .values: values
         case .blocks: blocks
         case .blockIndex: blockIndex

@@ -11,8 +11,10 @@ public final class StoreBatch: StoreView {
     private var kindDeltas = [(count: Int, raw: Int, stored: Int)](repeating: (0, 0, 0), count: 16)
     private var kindsTouched: [ObjectKind] = []
     private var nextHistory: [Hash256: UInt64] = [:]
-    /// The sequence number the next new object's value gets in `values` (read from the log on first use).
-    private var nextSequence: UInt64?
+    /// The values this batch appended: hash → sequence number.
+    private(set) var pending: [Hash256: UInt64] = [:]
+    /// The merge mark this batch's merge set, if it merged.
+    private var mergedTo: UInt64?
     private(set) var untrainedKindsTouched: Set<ObjectKind> = []
 
     init(store: Store, transaction: WriteTransaction) {
@@ -67,17 +69,24 @@ public final class StoreBatch: StoreView {
         return hashes
     }
 
-    /// Stores an encoded value unless an object with `hash` exists: the value goes at the end of `values`, its
-    /// index entry into the small `objects_recent` tree (whose no-overwrite put is the second half of the
-    /// existence check).
+    /// Stores an encoded value unless an object with `hash` exists: the value goes at the end of `values` under
+    /// the next sequence number and its hash.
     func putEncoded(hash: Hash256, kind: ObjectKind, rawCount: Int, value: [UInt8]) throws {
-        let key = Keys.key(hash)
-        guard try !wtxn.contains(db.objects, key) else { return }
-        let sequence = try nextSequence ?? (txn.last(db.values).map { Keys.u64Value($0.key) + 1 } ?? 0)
-        guard try wtxn.put(db.recentObjects, key, Keys.u64(sequence), flags: .noOverwrite) else { return }
-        try wtxn.put(db.values, Keys.u64(sequence), value, flags: .append)
-        nextSequence = sequence + 1
+        // `sequence(of:)` reads the unmerged range before anything is appended, so it is the snapshot's.
+        guard try sequence(of: hash) == nil else { return }
+        let sequence = try unmergedRange().upperBound + UInt64(pending.count)
+        try wtxn.put(db.values, Keys.value(sequence, hash), value, flags: .append)
+        pending[hash] = sequence
         count(kind: kind, rawCount: rawCount, storedCount: value.count)
+    }
+
+    override func pendingSequence(of hash: Hash256) -> UInt64? { pending[hash] }
+
+    override var pendingCount: Int { pending.count }
+
+    /// What the store's cache of unmerged objects learns once this batch has committed.
+    var committedObjects: (pending: [Hash256: UInt64], start: UInt64, merged: UInt64?) {
+        (pending, unmergedRangeCache?.upperBound ?? 0, mergedTo)
     }
 
     private func count(kind: ObjectKind, rawCount: Int, storedCount: Int) {
@@ -93,7 +102,7 @@ public final class StoreBatch: StoreView {
 
     /// Writes the per-kind counters and merges the recent object index when it is due; called once before commit.
     func finish() throws {
-        if nextSequence != nil { try mergeRecentObjects(threshold: store.options.indexMergeThreshold) }
+        if !pending.isEmpty { mergedTo = try mergeUnmerged(threshold: store.options.indexMergeThreshold) }
         for kind in kindsTouched {
             let delta = kindDeltas[Int(kind.rawValue)]
             var totals = try KindCounters(wtxn.get(db.main, Keys.kindStats(kind)))

@@ -20,6 +20,8 @@ public class StoreView {
     let store: Store
     let txn: ReadTransaction
     var db: Databases { store.databases }
+    /// This snapshot's unmerged range of `values` (`unmergedRange()`), read once.
+    var unmergedRangeCache: Range<UInt64>?
 
     init(store: Store, transaction: ReadTransaction) {
         self.store = store
@@ -27,6 +29,12 @@ public class StoreView {
     }
 
     // MARK: Objects
+
+    /// The sequence number of a value this transaction itself appended for `hash` (a batch's), else `nil`.
+    func pendingSequence(of hash: Hash256) -> UInt64? { nil }
+
+    /// How many values this transaction itself appended.
+    var pendingCount: Int { 0 }
 
     /// The object under `hash`: exactly the bytes that were put, or `missingObject` / `corruptValue` / … naming
     /// the key.
@@ -75,7 +83,7 @@ public class StoreView {
     }
 
     /// Number of objects.
-    public func objectCount() throws -> Int { try txn.count(db.objects) + txn.count(db.recentObjects) }
+    public func objectCount() throws -> Int { try txn.count(db.objects) + unmergedRange().count + pendingCount }
 
     // MARK: Blocks by height
 

@@ -5,24 +5,27 @@ import PoUWStore
 import PoUWZstd
 import Testing
 
-/// Rewrites the stored value of `hash` directly in LMDB (the store must be closed): the index entry (in `objects`
-/// or `objects_recent`) gives its sequence number in `values`.
+/// Rewrites the stored value of `hash` directly in LMDB (the store must be closed): its key in `values` is its
+/// sequence number and hash.
 func patchStoredValue(_ dir: String, _ hash: Hash256, _ transform: ([UInt8]) -> [UInt8]) throws {
-    let environment = try Environment(path: dir, databases: ["objects", "objects_recent", "values"])
+    let environment = try Environment(path: dir, databases: ["values"])
     let values = environment.database("values")
     try environment.write { txn in
-        let sequence = try #require(
-            try txn.get(environment.database("objects"), hash.bytes)
-                ?? txn.get(environment.database("objects_recent"), hash.bytes)
-        )
-        let value = try #require(try txn.get(values, sequence))
-        try txn.put(values, sequence, transform(value))
+        var found: [UInt8]?
+        try txn.forEach(values) { key, _ in
+            let bytes = key.withUnsafeBytes { Array($0) }
+            if bytes.count == 40 && Array(bytes.suffix(32)) == hash.bytes { found = bytes }
+            return found == nil
+        }
+        let key = try #require(found)
+        let value = try #require(try txn.get(values, key))
+        try txn.put(values, key, transform(value))
     }
 }
 
-/// Entries of the object index (`objects` plus `objects_recent`) as `stats` reports them.
+/// Objects in the store as `stats` reports them: one value each in `values`.
 func indexEntries(_ statistics: StoreStatistics) -> Int {
-    statistics.collections.filter { $0.name == "objects" || $0.name == "objects_recent" }.reduce(0) { $0 + $1.entries }
+    statistics.collections.first { $0.name == "values" }?.entries ?? 0
 }
 
 /// Stores one object, closes the store, patches its value, reopens and returns the error `get` throws.

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import PoUWCore
 import PoUWLMDB
@@ -145,9 +146,13 @@ struct FormatUpgradeTests {
     }
 }
 
-@Suite("Object index: values log, recent entries, merges")
+@Suite("Object index: values log, merge mark, merges")
 struct ObjectIndexTests {
-    @Test("entries wait in objects_recent until the threshold, then move to objects in one commit; reads never notice")
+    func entries(_ store: Store, _ name: String) throws -> Int {
+        try store.statistics().collections.first { $0.name == name }?.entries ?? -1
+    }
+
+    @Test("values above the merge mark go into objects, in one commit, once there are as many as the threshold")
     func mergesAtThreshold() throws {
         try withTemporaryDirectory { dir in
             let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 8))
@@ -157,24 +162,71 @@ struct ObjectIndexTests {
                 let batch = (0..<3).map { Array("blob \(round)-\($0)".utf8) }
                 blobs += batch
                 hashes += try store.write { try $0.put(.blob, contentsOf: batch) }
-                let statistics = try store.statistics()
-                let recent = statistics.collections.first { $0.name == "objects_recent" }?.entries ?? -1
-                #expect(recent < 8, "a commit that reaches the threshold merges")
-                #expect(indexEntries(statistics) == blobs.count)
+                let expected = blobs.count >= 18 ? 18 : blobs.count >= 9 ? 9 : 0
+                #expect(try entries(store, "objects") == expected, "merged at 9 and 18 values")
+                #expect(try entries(store, "values") == blobs.count)
+                #expect(try store.read { try $0.objectCount() } == blobs.count)
                 for (hash, bytes) in zip(hashes, blobs) { #expect(try store.get(hash) == bytes) }
             }
-            let merged = try store.statistics().collections.first { $0.name == "objects" }?.entries ?? 0
-            #expect(merged >= 16, "two merges happened (at 9 and 18 objects)")
-            // Storing known bytes again, merged or recent, adds nothing.
-            let again = try store.write { try $0.put(.blob, contentsOf: [blobs[0], blobs[20]]) }
-            #expect(again == [hashes[0], hashes[20]])
-            #expect(try store.statistics().collections.first { $0.name == "values" }?.entries == blobs.count)
+            // Storing known bytes again, merged or not, adds nothing.
+            let again = try store.write { try $0.put(.blob, contentsOf: [blobs[0], blobs[20], blobs[20]]) }
+            #expect(again == [hashes[0], hashes[20], hashes[20]])
+            #expect(try entries(store, "values") == blobs.count)
             let report = try store.verify()
             #expect(report.ok && report.objectsChecked == blobs.count)
         }
     }
 
-    @Test("export lists objects in key order across the merged and the recent index")
+    @Test("a batch reads its own new objects; an aborted batch leaves nothing behind, in the store or in the cache")
+    func batchSeesItsOwn() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 4))
+            struct Abort: Error {}
+            let lost = Array("never committed".utf8)
+            #expect(throws: Abort.self) {
+                try store.write { batch in
+                    let hash = try batch.put(.blob, lost)
+                    #expect(try batch.get(hash) == lost && batch.contains(hash) && batch.objectCount() == 1)
+                    throw Abort()
+                }
+            }
+            #expect(try !store.contains(Hash256.sha256(lost)))
+            let kept = (0..<5).map { Array("kept \($0)".utf8) }
+            let hashes = try store.write { try $0.put(.blob, contentsOf: kept) }
+            #expect(try !store.contains(Hash256.sha256(lost)))
+            for (hash, bytes) in zip(hashes, kept) { #expect(try store.get(hash) == bytes) }
+            #expect(try store.read { try $0.objectCount() } == 5)
+        }
+    }
+
+    @Test("a reader whose snapshot predates a merge still finds the objects that were unmerged in it")
+    func oldSnapshotAcrossMerge() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 6))
+            let early = (0..<4).map { Array("early \($0)".utf8) }
+            let earlyHashes = try store.write { try $0.put(.blob, contentsOf: early) }
+            try store.read { view throws in
+                // Another thread commits enough to merge while this snapshot stays open.
+                let done = DispatchSemaphore(value: 0)
+                let box = ErrorBox()
+                Thread.detachNewThread {
+                    do {
+                        _ = try store.write { try $0.put(.blob, contentsOf: (0..<4).map { Array("late \($0)".utf8) }) }
+                    } catch { box.error = "\(error)" }
+                    done.signal()
+                }
+                done.wait()
+                #expect(box.error == nil)
+                #expect(try entries(store, "objects") == 8, "the merge committed")
+                for (hash, bytes) in zip(earlyHashes, early) { #expect(try view.get(hash) == bytes) }
+                #expect(try view.objectCount() == 4)
+                #expect(try !view.contains(Hash256.sha256(Array("late 0".utf8))), "later objects are not in it")
+            }
+            #expect(try store.read { try $0.objectCount() } == 8)
+        }
+    }
+
+    @Test("export lists objects in key order across objects and the unmerged values")
     func exportOrder() throws {
         try withTemporaryDirectory { dir in
             let store = try Store.open(
@@ -197,30 +249,63 @@ struct ObjectIndexTests {
         }
     }
 
-    @Test("verify names a value no key reaches, and an index entry that is not a sequence number")
-    func verifyFindsIndexDamage() throws {
+    @Test("another process reads objects this one has not merged, while it keeps writing")
+    func otherProcessReads() throws {
+        let inspect = try #require(toolPath("pouw-inspect"), "build pouw-inspect first (Tools/dev.sh does)")
         try withTemporaryDirectory { dir in
-            let hash = try {
-                let store = try Store.open(at: dir)
-                try store.put(.blob, Array("first".utf8))
-                return try store.put(.blob, Array("second".utf8))
-            }()
-            let environment = try Environment(path: dir, databases: ["objects_recent", "values"])
-            try environment.write { txn in
-                try txn.put(environment.database("values"), [0, 0, 0, 0, 0, 0, 0, 9], [1, 2, 3], flags: .append)
-                try txn.put(environment.database("objects_recent"), hash.bytes, [1, 2, 3])
-            }
-            let store = try Store.open(at: dir)
-            let error = #expect(throws: StoreError.self) { try store.get(hash) }
-            #expect(error?.code == .corruptValue && error?.key == hash.hex)
-            let report = try store.verify()
-            #expect(Set(report.problems.map(\.collection)) == ["objects", "values"])
-            #expect(report.problems.contains { $0.collection == "objects" && $0.key == hash.hex })
-            #expect(report.problems.contains { $0.collection == "values" && $0.key == "0000000000000009" })
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 10))
+            let first = try store.put(.blob, compressible)
+            let raw = try run(inspect, ["--data-dir", dir, "object", first.hex, "--raw"])
+            #expect(raw.status == 0 && [UInt8](raw.stdout) == compressible, "\(raw.stderr)")
+            try store.write { _ = try $0.put(.blob, contentsOf: (0..<12).map { Array("more \($0)".utf8) }) }
+            let verify = try run(inspect, ["--data-dir", dir, "verify", "--no-chain", "--json"])
+            #expect(verify.status == 0, "\(verify.stderr)")
+            let json = try JSONSerialization.jsonObject(with: verify.stdout) as? [String: Any]
             #expect(
-                report.problems.contains { $0.collection == "values" && $0.key == "0000000000000001" },
-                "the value the damaged entry reached"
+                (json?["store"] as? [String: Any])?["objectsChecked"] as? Int == 13,
+                "\(String(decoding: verify.stdout, as: UTF8.self))"
             )
         }
     }
+
+    @Test("verify names damaged index entries and values by their hash")
+    func verifyFindsIndexDamage() throws {
+        try withTemporaryDirectory { dir in
+            let (first, second) = try {
+                let store = try Store.open(
+                    at: dir,
+                    options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 2)
+                )
+                let first = try store.put(.blob, Array("first".utf8))
+                let second = try store.put(.blob, Array("second".utf8))
+                try store.put(.blob, Array("third, not merged".utf8))
+                return (first, second)
+            }()
+            let environment = try Environment(path: dir, databases: ["objects", "values"])
+            try environment.write { txn in
+                try txn.put(environment.database("objects"), second.bytes, [1, 2, 3])
+                try txn.put(environment.database("objects"), first.bytes, [0, 0, 0, 0, 0, 0, 0, 2])
+                try txn.put(environment.database("values"), [0, 0, 0, 0, 0, 0, 0, 9], [1, 2, 3], flags: .append)
+            }
+            let store = try Store.open(at: dir)
+            for hash in [first, second] {
+                let error = #expect(throws: StoreError.self) { try store.get(hash) }
+                #expect(error?.code == .corruptValue && error?.key == hash.hex)
+            }
+            let report = try store.verify()
+            let named = Set(report.problems.map { "\($0.collection) \($0.key)" })
+            #expect(
+                named == [
+                    "objects \(first.hex)", "objects \(second.hex)", "values \(first.hex)", "values \(second.hex)",
+                    "values 0000000000000009",
+                ],
+                "\(report.problems)"
+            )
+        }
+    }
+}
+
+/// An error message handed from a helper thread.
+final class ErrorBox: @unchecked Sendable {
+    var error: String?
 }

@@ -228,7 +228,7 @@ struct BenchStoreCommand: ParsableCommand {
         var blobRandom = BenchRandom(seed: 5)
         let blobCount = 32
         for _ in 0..<blobCount { try blobs.put(.blob, blobRandom.bytes(1 << 20)) }
-        let objectCollections: Set<String> = ["objects", "objects_recent", "values"]
+        let objectCollections: Set<String> = ["objects", "values"]
         let pages = try blobs.statistics().collections.filter { objectCollections.contains($0.name) }
             .reduce(0) { $0 + $1.bytes }
         let raw = blobCount << 20
