@@ -6,12 +6,6 @@ enum Keys {
         withUnsafeBytes(of: value.bigEndian) { Array($0) }
     }
 
-    /// The big-endian integer in the first 8 bytes of `bytes` (0 when shorter).
-    static func u64Value(_ bytes: [UInt8]) -> UInt64 {
-        guard bytes.count >= 8 else { return 0 }
-        return bytes.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
-    }
-
     static func u64(_ span: RawSpan, at offset: Int) -> UInt64 {
         var value: UInt64 = 0
         for i in 0..<8 { value = value << 8 | UInt64(span.unsafeLoad(fromByteOffset: offset + i, as: UInt8.self)) }
