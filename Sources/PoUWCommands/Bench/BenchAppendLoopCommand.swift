@@ -12,7 +12,8 @@ struct BenchAppendLoopCommand: ParsableCommand {
         discussion: """
             Record i is message `AppendLoop.record(i)` appended to the history of task SHA-256("append-loop"); \
             every 16th commit also stores a 64 KiB dense tensor. After each commit returns, "i\\n" is appended to \
-            the ack file. The map starts small so that it grows during the run.
+            the ack file. The map starts small so that it grows during the run, and the object index merges \
+            every 32 new objects (not 16,384) so that kills land in merges too.
             """,
         shouldDisplay: false
     )
@@ -21,11 +22,16 @@ struct BenchAppendLoopCommand: ParsableCommand {
     @Option(help: "File that receives one committed sequence number per line.") var ack: String
     @Option(help: "Stop after this many records (default: run until killed).") var count: Int?
     @Option(help: "Initial map size in bytes.") var initialMapBytes: Int = 256 << 10
+    @Option(help: "The store's index merge threshold (StoreOptions.indexMergeThreshold).") var mergeThreshold = 32
 
     func run() throws {
         let store = try Store.open(
             at: data.dataDir,
-            options: StoreOptions(initialMapSize: initialMapBytes, autoTrainThreshold: nil)
+            options: StoreOptions(
+                initialMapSize: initialMapBytes,
+                autoTrainThreshold: nil,
+                indexMergeThreshold: mergeThreshold
+            )
         )
         let task = AppendLoop.task
         var next = try store.read { try $0.historyCount(task: task) }
