@@ -9,9 +9,10 @@ import Testing
 
 @testable import PoUWNode
 
-/// What peers send cannot grow a node's memory without end: the transaction pool, the attestations kept per task,
-/// the hashes of handled history checkpoints and the selection proofs heard before a task's registration are
-/// bounded, each at its documented size, and what arrives beyond the bound is dropped without harm.
+/// What peers send cannot grow a node's memory without end: the transaction pool, the attestations kept per task
+/// and for unregistered tasks in all, the hashes of handled history checkpoints and the selection proofs heard
+/// before a task's registration are bounded, each at its documented size, and what arrives beyond the bound is
+/// dropped without harm.
 @Suite(.serialized) struct NodeBoundsTests {
     /// A verifier node with an empty chain (genesis of the local parameters) on its own simulated network, and
     /// two raw endpoints: `sender` (what the node hears comes from it) and `listener` (hears what it passes on).
@@ -135,6 +136,56 @@ import Testing
         let other = attestation(task: "another task", block: "block 2", ticket: "ticket B")
         #expect(node.receiveAttestation(other.canonicalBytes))
         #expect(node.lifecycle.attestations[other.task]?[other.block]?[other.ticket] == other)
+    }
+
+    @Test func attestationsForUnregisteredTasksStopAtTheBoundInAll() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("bound-unregistered-attestations")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let s = try Standalone(directory, seed: 24)
+        let node = s.node
+        let verifier = try LocalNetwork.key(name: "verifier", seed: 24)
+        let proof = Array(repeating: UInt8(0x5a), count: 81)
+        // Made-up tasks (the node's chain registers none), four blocks each: far below the per-task bound.
+        func attestation(task: Int, block: Int) -> BlockAttestation {
+            BlockAttestation.sign(
+                task: Hash256.sha256(Array("made-up task \(task)".utf8)),
+                block: Hash256.sha256(Array("block \(block)".utf8)),
+                ticket: Hash256.sha256(Array("ticket".utf8)),
+                proof: proof,
+                key: verifier
+            )
+        }
+        func send(_ attestation: BlockAttestation) {
+            node.handle(WireMessage.attestation(attestation.canonicalBytes).canonicalBytes, from: s.sender.address)
+        }
+        func kept() -> Int {
+            node.lifecycle.attestations.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
+        }
+        #expect(Node.unregisteredAttestationsLimit == 16_384)
+        let limit = Node.unregisteredAttestationsLimit
+        for i in 0..<limit { send(attestation(task: i / 4, block: i % 4)) }
+        #expect(kept() == limit && node.lifecycle.attestations.count == limit / 4)
+        #expect(node.lifecycle.unregisteredAttestations == limit)
+        #expect(try s.passedOn().count == limit)  // each was passed on once
+
+        // Beyond the bound: one for a new made-up task, and one for a block of a task already held, are neither
+        // kept nor passed on, with the reason.
+        let newTask = attestation(task: limit, block: 0)
+        send(newTask)
+        #expect(node.lifecycle.attestations[newTask.task] == nil)
+        #expect(node.statistics.lastRejection?.contains("\(limit) already kept for tasks not registered") == true)
+        let heldTask = attestation(task: 0, block: 4)
+        send(heldTask)
+        #expect(node.lifecycle.attestations[heldTask.task]?[heldTask.block] == nil)
+        #expect(try s.passedOn().isEmpty)
+        let keptNewTask = node.receiveAttestation(newTask.canonicalBytes)
+        #expect(!keptNewTask)
+        #expect(kept() == limit && node.lifecycle.unregisteredAttestations == limit)
+        // A copy of a kept one is still only a copy (ignored), and counting again finds as many.
+        let keptCopy = node.receiveAttestation(attestation(task: 0, block: 0).canonicalBytes)
+        #expect(!keptCopy)
+        node.recountUnregisteredAttestations()
+        #expect(node.lifecycle.unregisteredAttestations == limit)
     }
 
     @Test func proofCandidatesAreBoundedPerTicketAndInAll() throws {
