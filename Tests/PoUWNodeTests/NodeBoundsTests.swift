@@ -196,16 +196,7 @@ import Testing
         let archive = network.archive
         let escrow = try #require(try archive.chain.task(task.taskID))
         // A node joins with an empty chain: no task is registered on it yet.
-        let simulated = network.network
-        let late = try Node(
-            name: "late",
-            roles: [.verifier],
-            key: LocalNetwork.key(name: "late", seed: 0),
-            directory: directory + "/late",
-            transport: simulated.attach(NodeAddress("late")),
-            clock: { ChainParameters.local.genesisTime + simulated.now / 1_000_000 + 60 }
-        )
-        try late.provision(fillerSource: NodeTestSupport.filler(), tickets: [:], seats: archive.lifecycle.seats)
+        let late = try SelectionProofTests.lateNode(joining: network, directory: directory)
         // Sound manifests anybody can make without funds: the task's own PAY_FOR_TASK body signed by a key that
         // holds nothing, at sequences 0, 1, …: each validly signed, each its own task id, none ever on chain.
         guard case .payForTask(let payload) = task.manifest.transaction.body else {
@@ -259,20 +250,7 @@ import Testing
         #expect(late.lifecycle.unregisteredAttestations == 1)
 
         // It catches up block by block from the archive up to the task's registration.
-        for height in 1...escrow.height {
-            let block = try #require(try archive.chain.block(atHeight: height))
-            late.handle(WireMessage.block(block.canonicalBytes).canonicalBytes, from: archive.address)
-            for _ in 0..<40 where late.chain.tip.height < height {
-                while simulated.inFlight > 0 {
-                    simulated.deliverNext()
-                    for node in network.nodes + [late] { node.drainInbox() }
-                }
-                if late.chain.tip.height >= height { break }
-                simulated.advance(by: network.configuration.roundMicroseconds)
-                late.tick(now: simulated.now)
-            }
-            try #require(late.chain.tip.id == block.id, "\(height): \(late.statistics.lastRejection ?? "")")
-        }
+        try SelectionProofTests.catchUp(late, in: network, through: escrow.height)
         #expect(late.isRegistered(task.taskID))
         // The task is registered now: its manifest, heard again (its client re-sends it until settlement), is
         // accepted though the bound is still full; a made-up one is still refused.
