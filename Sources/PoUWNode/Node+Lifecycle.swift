@@ -40,6 +40,10 @@ extension Node {
         public internal(set) var failures: [Hash256: String] = [:]
         /// Block attestations heard (and made), by task, block and verifier ticket: the first one per pair is kept.
         public internal(set) var attestations: [Hash256: [Hash256: [Hash256: BlockAttestation]]] = [:]
+        /// How many of `attestations` are for tasks not registered on this node's chain: counted as they are
+        /// stored, recounted after each block (`recountUnregisteredAttestations`: a task may have been registered,
+        /// or a reorganisation undone a registration). Bounded by `Node.unregisteredAttestationsLimit`.
+        var unregisteredAttestations = 0
         /// Main-chain heights this node has considered attesting (its verifier ticket's draws).
         var attestedThrough: UInt64 = 0
 
@@ -85,6 +89,7 @@ extension Node {
     /// tasks, and derives the selection of each task registered at least one block ago.
     func advanceLifecycle() {
         do { try buyTickets() } catch { statistics.lastRejection = "tickets: \(error)" }
+        recountUnregisteredAttestations()
         for task in lifecycle.offers.values.sorted(by: { $0.taskID < $1.taskID }) {
             guard lifecycle.selections[task.taskID] == nil, lifecycle.failures[task.taskID] == nil,
                 let escrow = try? chain.task(task.taskID)
@@ -95,6 +100,9 @@ extension Node {
         }
         attestBlocks()
     }
+
+    /// Whether `task`'s PAY_FOR_TASK is on this node's chain.
+    func isRegistered(_ task: Hash256) -> Bool { ((try? chain.task(task)) ?? nil) != nil }
 
     // MARK: verifiers drawn per block
 
@@ -145,9 +153,15 @@ extension Node {
 
     /// Most attestations a node keeps per task.
     static let attestationsPerTaskLimit = 65_536
+    /// Most attestations a node keeps, over all tasks together, for tasks not registered on its chain: the task id
+    /// is the sender's choice, so the per-task bound alone would let made-up task ids grow memory without end.
+    /// Attestations for registered tasks have only the per-task bound.
+    static let unregisteredAttestationsLimit = 16_384
 
     /// Keeps a heard attestation (validly signed; signed by the ticket's owner once this node can check it; the
     /// first per (task, block, ticket), unless the kept one turns out not to be the owner's) for the settlement.
+    /// A new one is refused beyond `attestationsPerTaskLimit` for its task, and, if its task is not registered on
+    /// this node's chain, beyond `unregisteredAttestationsLimit` for all such tasks together.
     @discardableResult
     func receiveAttestation(_ bytes: [UInt8]) -> Bool {
         guard let attestation = try? BlockAttestation(canonicalBytes: bytes) else {
@@ -172,16 +186,37 @@ extension Node {
                 "attestation refused: ticket \(ticket.short) is not a verifier ticket of its signer"
             return false
         }
-        if let kept = lifecycle.attestations[task]?[block]?[ticket], ownsTicket(kept) { return false }
-        // Bounded per task (a claim carries at most `SettlementClaim.maxAttestations` anyway): attestations for
-        // blocks this node never sees cannot grow its memory without end.
-        let held = lifecycle.attestations[task]?.values.reduce(0) { $0 + $1.count } ?? 0
-        guard held < Self.attestationsPerTaskLimit else {
-            statistics.lastRejection = "attestation refused: \(held) already kept for task \(task.short)"
-            return false
+        let kept = lifecycle.attestations[task]?[block]?[ticket]
+        if let kept, ownsTicket(kept) { return false }
+        // Replacing a kept one (not its owner's) keeps as many; a new one is bounded.
+        if kept == nil {
+            // Bounded per task (a claim carries at most `SettlementClaim.maxAttestations` anyway): attestations
+            // for blocks this node never sees cannot grow its memory without end.
+            let held = lifecycle.attestations[task]?.values.reduce(0) { $0 + $1.count } ?? 0
+            guard held < Self.attestationsPerTaskLimit else {
+                statistics.lastRejection = "attestation refused: \(held) already kept for task \(task.short)"
+                return false
+            }
+            // Bounded over all unregistered tasks: made-up task ids cannot grow it without end either.
+            let registered = isRegistered(task)
+            guard registered || lifecycle.unregisteredAttestations < Self.unregisteredAttestationsLimit else {
+                statistics.lastRejection =
+                    "attestation refused: \(lifecycle.unregisteredAttestations) already kept for tasks not registered"
+                return false
+            }
+            if !registered { lifecycle.unregisteredAttestations += 1 }
         }
         lifecycle.attestations[task, default: [:]][block, default: [:]][ticket] = attestation
         return true
+    }
+
+    /// Counts again the attestations kept for tasks not registered on this node's chain (after a block: those of
+    /// a task registered since no longer count against `unregisteredAttestationsLimit`, those of one whose
+    /// registration a reorganisation undid count again). One chain look-up per task kept.
+    func recountUnregisteredAttestations() {
+        lifecycle.unregisteredAttestations = lifecycle.attestations.reduce(0) { total, entry in
+            isRegistered(entry.key) ? total : total + entry.value.values.reduce(0) { $0 + $1.count }
+        }
     }
 
     /// Sends the missing BUY_TICKETS (one 1-lot ticket per planned role at the current price) once the account

@@ -68,9 +68,17 @@ extension Node {
         advanceLifecycle()
     }
 
+    /// Most offers kept whose task is not registered on this node's chain. Signing a PAY_FOR_TASK needs no funds,
+    /// so without a bound any peer could grow `lifecycle.offers` (walked after every block) without end; a client
+    /// re-sends its manifest until its task is settled, so one refused here is accepted once registered. (Counted
+    /// on arrival of a new unregistered manifest, one chain look-up per offer: registered offers cost funds.)
+    static let unregisteredOffersLimit = 64
+
     /// A manifest arrived: checked (`TaskManifest.check`) and, if new and sound, kept as the task's offer (joined
-    /// once its selection is derived); a refusal is recorded with its reason. True if newly accepted (the caller
-    /// relays it once).
+    /// once its selection is derived); a refusal is recorded with its reason. A manifest whose task is not
+    /// registered on this node's chain is refused while `unregisteredOffersLimit` such offers are kept (counted in
+    /// `offersRefused`, the reason in `lastRejection`, not recorded as a refusal: accepted when heard again after
+    /// the registration). True if newly accepted (the caller relays it once).
     @discardableResult
     public func receiveManifest(_ bytes: [UInt8], from peer: NodeAddress? = nil) -> Bool {
         let manifest: TaskManifest
@@ -81,6 +89,15 @@ extension Node {
         }
         let id = manifest.taskID
         guard lifecycle.offers[id] == nil, taskData.refusals[id] == nil else { return false }
+        if !isRegistered(id) {
+            let unregistered = lifecycle.offers.keys.count { !isRegistered($0) }
+            guard unregistered < Self.unregisteredOffersLimit else {
+                statistics.offersRefused += 1
+                statistics.lastRejection =
+                    "task manifest \(id.short) refused: \(unregistered) offers kept whose task is not registered"
+                return false
+            }
+        }
         do {
             let task = try manifest.check()
             lifecycle.offers[id] = task

@@ -39,6 +39,9 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     /// Selection proofs refused: a ticket not on chain, a key that does not own the ticket, a VRF proof that does
     /// not verify (`Node+SelectionProofs.swift`); the reason is in `lastRejection`.
     public var proofsRefused = 0
+    /// Task manifests refused because this node already keeps `Node.unregisteredOffersLimit` offers whose task is
+    /// not registered on its chain (such a manifest is accepted when heard again after the registration).
+    public var offersRefused = 0
     /// The last rejection reason, if any.
     public var lastRejection: String?
     /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.

@@ -9,9 +9,10 @@ import Testing
 
 @testable import PoUWNode
 
-/// What peers send cannot grow a node's memory without end: the transaction pool, the attestations kept per task,
-/// the hashes of handled history checkpoints and the selection proofs heard before a task's registration are
-/// bounded, each at its documented size, and what arrives beyond the bound is dropped without harm.
+/// What peers send cannot grow a node's memory without end: the transaction pool, the attestations kept per task
+/// and for unregistered tasks in all, the offers of unregistered tasks, the hashes of handled history checkpoints
+/// and the selection proofs heard before a task's registration are bounded, each at its documented size, and what
+/// arrives beyond the bound is dropped without harm.
 @Suite(.serialized) struct NodeBoundsTests {
     /// A verifier node with an empty chain (genesis of the local parameters) on its own simulated network, and
     /// two raw endpoints: `sender` (what the node hears comes from it) and `listener` (hears what it passes on).
@@ -135,6 +136,154 @@ import Testing
         let other = attestation(task: "another task", block: "block 2", ticket: "ticket B")
         #expect(node.receiveAttestation(other.canonicalBytes))
         #expect(node.lifecycle.attestations[other.task]?[other.block]?[other.ticket] == other)
+    }
+
+    @Test func attestationsForUnregisteredTasksStopAtTheBoundInAll() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("bound-unregistered-attestations")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let s = try Standalone(directory, seed: 24)
+        let node = s.node
+        let verifier = try LocalNetwork.key(name: "verifier", seed: 24)
+        let proof = Array(repeating: UInt8(0x5a), count: 81)
+        // Made-up tasks (the node's chain registers none), four blocks each: far below the per-task bound.
+        func attestation(task: Int, block: Int) -> BlockAttestation {
+            BlockAttestation.sign(
+                task: Hash256.sha256(Array("made-up task \(task)".utf8)),
+                block: Hash256.sha256(Array("block \(block)".utf8)),
+                ticket: Hash256.sha256(Array("ticket".utf8)),
+                proof: proof,
+                key: verifier
+            )
+        }
+        func send(_ attestation: BlockAttestation) {
+            node.handle(WireMessage.attestation(attestation.canonicalBytes).canonicalBytes, from: s.sender.address)
+        }
+        func kept() -> Int {
+            node.lifecycle.attestations.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } }
+        }
+        #expect(Node.unregisteredAttestationsLimit == 16_384)
+        let limit = Node.unregisteredAttestationsLimit
+        for i in 0..<limit { send(attestation(task: i / 4, block: i % 4)) }
+        #expect(kept() == limit && node.lifecycle.attestations.count == limit / 4)
+        #expect(node.lifecycle.unregisteredAttestations == limit)
+        #expect(try s.passedOn().count == limit)  // each was passed on once
+
+        // Beyond the bound: one for a new made-up task, and one for a block of a task already held, are neither
+        // kept nor passed on, with the reason.
+        let newTask = attestation(task: limit, block: 0)
+        send(newTask)
+        #expect(node.lifecycle.attestations[newTask.task] == nil)
+        #expect(node.statistics.lastRejection?.contains("\(limit) already kept for tasks not registered") == true)
+        let heldTask = attestation(task: 0, block: 4)
+        send(heldTask)
+        #expect(node.lifecycle.attestations[heldTask.task]?[heldTask.block] == nil)
+        #expect(try s.passedOn().isEmpty)
+        let keptNewTask = node.receiveAttestation(newTask.canonicalBytes)
+        #expect(!keptNewTask)
+        #expect(kept() == limit && node.lifecycle.unregisteredAttestations == limit)
+        // A copy of a kept one is still only a copy (ignored), and counting again finds as many.
+        let keptCopy = node.receiveAttestation(attestation(task: 0, block: 0).canonicalBytes)
+        #expect(!keptCopy)
+        node.recountUnregisteredAttestations()
+        #expect(node.lifecycle.unregisteredAttestations == limit)
+    }
+
+    @Test func offersOfUnregisteredTasksStopAtTheBoundAndARefusedTaskIsAcceptedOnceRegistered() throws {
+        let directory = try NodeTestSupport.temporaryDirectory("bound-offers")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let network = try NodeRejectionTests.network(directory)
+        let task = network.task
+        let archive = network.archive
+        let escrow = try #require(try archive.chain.task(task.taskID))
+        // A node joins with an empty chain: no task is registered on it yet.
+        let late = try SelectionProofTests.lateNode(joining: network, directory: directory)
+        // Sound manifests anybody can make without funds: the task's own PAY_FOR_TASK body signed by a key that
+        // holds nothing, at sequences 0, 1, …: each validly signed, each its own task id, none ever on chain.
+        guard case .payForTask(let payload) = task.manifest.transaction.body else {
+            Issue.record("the task's transaction is not a PAY_FOR_TASK")
+            return
+        }
+        let stranger = try LocalNetwork.key(name: "stranger", seed: 0)
+        func madeUp(_ sequence: Int) -> TaskManifest {
+            let transaction = Transaction(
+                body: .payForTask(payload),
+                signer: stranger.publicKey,
+                sequence: UInt64(sequence),
+                fee: .zero
+            )
+            .signed(with: stranger)
+            let good = task.manifest
+            return TaskManifest(
+                transaction: transaction,
+                dataSeed: good.dataSeed,
+                sampleCount: good.sampleCount,
+                batchHashes: good.batchHashes,
+                testBatchHashes: good.testBatchHashes
+            )
+        }
+        #expect(Node.unregisteredOffersLimit == 64)
+        let limit = Node.unregisteredOffersLimit
+        for i in 0..<limit { #expect(late.receiveManifest(madeUp(i).canonicalBytes)) }
+        #expect(late.lifecycle.offers.count == limit && late.statistics.offersRefused == 0)
+        // Beyond the bound an unregistered task's manifest is refused with the reason, and not recorded as a
+        // refusal; so is the genuine one, heard before its registration reached this node.
+        let beyond = madeUp(limit)
+        let acceptedBeyond = late.receiveManifest(beyond.canonicalBytes)
+        #expect(!acceptedBeyond)
+        #expect(late.statistics.offersRefused == 1)
+        #expect(late.statistics.lastRejection?.contains("\(limit) offers kept whose task is not registered") == true)
+        #expect(late.lifecycle.offers[beyond.taskID] == nil && late.taskData.refusals[beyond.taskID] == nil)
+        let acceptedEarly = late.receiveManifest(task.manifest.canonicalBytes)
+        #expect(!acceptedEarly)
+        #expect(late.statistics.offersRefused == 2)
+        #expect(late.lifecycle.offers[task.taskID] == nil && late.taskData.refusals.isEmpty)
+        // An attestation for the task, heard now, counts as one for an unregistered task.
+        let attestation = BlockAttestation.sign(
+            task: task.taskID,
+            block: Hash256.sha256(Array("a block".utf8)),
+            ticket: Hash256.sha256(Array("a ticket".utf8)),
+            proof: Array(repeating: 0x5a, count: 81),
+            key: stranger
+        )
+        let keptEarly = late.receiveAttestation(attestation.canonicalBytes)
+        #expect(keptEarly)
+        #expect(late.lifecycle.unregisteredAttestations == 1)
+
+        // It catches up block by block from the archive up to the task's registration.
+        try SelectionProofTests.catchUp(late, in: network, through: escrow.height)
+        #expect(late.isRegistered(task.taskID))
+        // The task is registered now: its manifest, heard again (its client re-sends it until settlement), is
+        // accepted though the bound is still full; a made-up one is still refused.
+        let acceptedRegistered = late.receiveManifest(task.manifest.canonicalBytes)
+        #expect(acceptedRegistered)
+        #expect(late.lifecycle.offers[task.taskID]?.batchHashes == task.batchHashes)
+        let acceptedMadeUp = late.receiveManifest(madeUp(limit + 1).canonicalBytes)
+        #expect(!acceptedMadeUp)
+        #expect(late.statistics.offersRefused == 3)
+        // The attestation no longer counts against the bound for unregistered tasks; even with that bound full, a
+        // new attestation for the registered task is kept, one for a made-up task is not.
+        #expect(late.lifecycle.unregisteredAttestations == 0)
+        late.lifecycle.unregisteredAttestations = Node.unregisteredAttestationsLimit
+        let registered = BlockAttestation.sign(
+            task: task.taskID,
+            block: Hash256.sha256(Array("another block".utf8)),
+            ticket: attestation.ticket,
+            proof: attestation.proof,
+            key: stranger
+        )
+        let keptRegistered = late.receiveAttestation(registered.canonicalBytes)
+        #expect(keptRegistered)
+        #expect(late.lifecycle.attestations[task.taskID]?[registered.block]?[registered.ticket] == registered)
+        let unregistered = BlockAttestation.sign(
+            task: beyond.taskID,
+            block: registered.block,
+            ticket: attestation.ticket,
+            proof: attestation.proof,
+            key: stranger
+        )
+        let keptUnregistered = late.receiveAttestation(unregistered.canonicalBytes)
+        #expect(!keptUnregistered)
+        #expect(late.lifecycle.unregisteredAttestations == Node.unregisteredAttestationsLimit)
     }
 
     @Test func proofCandidatesAreBoundedPerTicketAndInAll() throws {

@@ -132,15 +132,7 @@ import Testing
 
         // A node joins with an empty chain: it hears every proof before it has the task's registration.
         let simulated = network.network
-        let late = try Node(
-            name: "late",
-            roles: [.verifier],
-            key: LocalNetwork.key(name: "late", seed: 0),
-            directory: directory + "/late",
-            transport: simulated.attach(NodeAddress("late")),
-            clock: { ChainParameters.local.genesisTime + simulated.now / 1_000_000 + 60 }
-        )
-        try late.provision(fillerSource: NodeTestSupport.filler(), tickets: [:], seats: archive.lifecycle.seats)
+        let late = try Self.lateNode(joining: network, directory: directory)
         let first = try #require(proofs.keys.min())
         for (ticket, proof) in proofs.sorted(by: { $0.key < $1.key }) {
             let owner = try #require(owners[ticket])
@@ -171,8 +163,41 @@ import Testing
 
         // It catches up block by block from the archive (fetching what each replay lacks); past the block after
         // the registration it derives the selection from the candidates.
-        let tip = archive.chain.tip.height
-        for height in 1...tip {
+        try Self.catchUp(late, in: network, through: archive.chain.tip.height)
+        #expect(late.lifecycle.failures[task] == nil, "\(late.lifecycle.failures[task] ?? "")")
+        let derived = try #require(late.lifecycle.selections[task])
+        #expect(derived.selection == reference.selection)
+        for role in Role.allCases { #expect(derived.seats(role) == reference.seats(role), "\(role)") }
+        #expect(late.lifecycle.proofs[task] == proofs)
+        #expect(late.lifecycle.proofCandidates[task] == nil)
+        #expect(late.statistics.proofsRefused == 0)
+    }
+
+    /// A verifier joining `network` with an empty chain (a clock a minute ahead of the network's), provisioned as
+    /// the archive is.
+    static func lateNode(joining network: LocalNetwork, directory: String) throws -> Node {
+        let simulated = network.network
+        let late = try Node(
+            name: "late",
+            roles: [.verifier],
+            key: LocalNetwork.key(name: "late", seed: 0),
+            directory: directory + "/late",
+            transport: simulated.attach(NodeAddress("late")),
+            clock: { ChainParameters.local.genesisTime + simulated.now / 1_000_000 + 60 }
+        )
+        try late.provision(
+            fillerSource: NodeTestSupport.filler(),
+            tickets: [:],
+            seats: network.archive.lifecycle.seats
+        )
+        return late
+    }
+
+    /// `late` catches up block by block from the archive through height `last` (fetching what each replay lacks).
+    static func catchUp(_ late: Node, in network: LocalNetwork, through last: UInt64) throws {
+        let archive = network.archive
+        let simulated = network.network
+        for height in 1...last {
             let block = try #require(try archive.chain.block(atHeight: height))
             late.handle(WireMessage.block(block.canonicalBytes).canonicalBytes, from: archive.address)
             for _ in 0..<40 where late.chain.tip.height < height {
@@ -186,12 +211,5 @@ import Testing
             }
             try #require(late.chain.tip.id == block.id, "\(height): \(late.statistics.lastRejection ?? "")")
         }
-        #expect(late.lifecycle.failures[task] == nil, "\(late.lifecycle.failures[task] ?? "")")
-        let derived = try #require(late.lifecycle.selections[task])
-        #expect(derived.selection == reference.selection)
-        for role in Role.allCases { #expect(derived.seats(role) == reference.seats(role), "\(role)") }
-        #expect(late.lifecycle.proofs[task] == proofs)
-        #expect(late.lifecycle.proofCandidates[task] == nil)
-        #expect(late.statistics.proofsRefused == 0)
     }
 }
