@@ -29,6 +29,10 @@ public struct StoreStatistics: Sendable, Encodable {
     public var dictionaries: [UInt32]
     public var totalRawBytes: UInt64
     public var totalStoredBytes: UInt64
+    /// Objects held (one value each in `values`).
+    public var objects: Int
+    /// Of those, how many are above the merge mark: found by their `values` keys, not yet in `objects`.
+    public var objectsUnmerged: Int
 }
 
 extension Store {
@@ -66,7 +70,9 @@ extension Store {
                 pageSize: info.pageSize,
                 dictionaries: dictionaries.all.map(\.id),
                 totalRawBytes: kinds.reduce(0) { $0 + $1.rawBytes },
-                totalStoredBytes: kinds.reduce(0) { $0 + $1.storedBytes }
+                totalStoredBytes: kinds.reduce(0) { $0 + $1.storedBytes },
+                objects: try view.objectCount(),
+                objectsUnmerged: try view.unmergedRange().count
             )
         }
     }

@@ -123,6 +123,7 @@ struct CollectionTests {
             #expect(stats.kinds.first { $0.kind == "checkpoint" }.map { $0.ratio > 1 } == true)
             #expect(indexEntries(stats) == sampleObjects().count)
             #expect(stats.collections.first { $0.name == "values" }?.entries == sampleObjects().count)
+            #expect(stats.objects == sampleObjects().count && stats.objectsUnmerged == sampleObjects().count)
             #expect(stats.usedBytes > 0 && stats.usedBytes <= stats.mapSize)
         }
     }

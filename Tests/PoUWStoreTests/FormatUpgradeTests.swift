@@ -164,6 +164,7 @@ struct ObjectIndexTests {
                 hashes += try store.write { try $0.put(.blob, contentsOf: batch) }
                 let expected = blobs.count >= 18 ? 18 : blobs.count >= 9 ? 9 : 0
                 #expect(try entries(store, "objects") == expected, "merged at 9 and 18 values")
+                #expect(try store.statistics().objectsUnmerged == blobs.count - expected)
                 #expect(try entries(store, "values") == blobs.count)
                 #expect(try store.read { try $0.objectCount() } == blobs.count)
                 for (hash, bytes) in zip(hashes, blobs) { #expect(try store.get(hash) == bytes) }

@@ -36,7 +36,11 @@ struct InspectStatsCommand: ParsableCommand {
         for collection in stats.collections {
             print(pad(collection.name, 12) + lpad("\(collection.entries)", 11) + lpad("\(collection.bytes)", 15))
         }
-        print("\nmap: \(stats.usedBytes) of \(stats.mapSize) bytes used (page size \(stats.pageSize))")
+        print(
+            "\nobjects: \(stats.objects) (\(stats.objects - stats.objectsUnmerged) in the objects index, "
+                + "\(stats.objectsUnmerged) above the merge mark, found by their values keys)"
+        )
+        print("map: \(stats.usedBytes) of \(stats.mapSize) bytes used (page size \(stats.pageSize))")
         print(
             "dictionaries: \(stats.dictionaries.isEmpty ? "none" : stats.dictionaries.map(String.init).joined(separator: ", "))"
         )
