@@ -171,10 +171,10 @@ public final class Store: Sendable {
         }
     }
 
-    /// The counters of `kind` as of `txn` (in the main database; in `meta` for a format-1 store opened read-only).
+    /// The counters of `kind` as of `txn` (in the main database; an older store whose counters sat in `meta` is
+    /// upgraded before anything reads them).
     func kindCounters(_ kind: ObjectKind, _ txn: ReadTransaction) throws -> KindCounters {
-        if let bytes = try txn.get(databases.main, Keys.kindStats(kind)) { return KindCounters(bytes) }
-        return KindCounters(try txn.get(databases.meta, Keys.legacyKindStats(kind)))
+        KindCounters(try txn.get(databases.main, Keys.kindStats(kind)))
     }
 
     private func loadDictionaries() throws {
