@@ -63,6 +63,20 @@ public struct Hash256: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The first 12 hex digits, for tables and logs.
     public var short: String { String(hex.prefix(12)) }
 
+    // Hashing for sets and dictionaries. The words are already uniformly distributed (SHA-256 output), so one
+    // word, mixed with the table's per-process random seed, is enough: no SipHash rounds, and without the seed
+    // no one can choose hashes that collide in a table (a peer grinding keys cannot slow a node's lookups down).
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(w0) }
+
+    public func _rawHashValue(seed: Int) -> Int {
+        // SplitMix64's finalizer: a bijection, so distinct (w0 ^ seed) stay distinct.
+        var z = w0 ^ UInt64(truncatingIfNeeded: seed)
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return Int(truncatingIfNeeded: z ^ (z >> 31))
+    }
+
     public static func < (lhs: Hash256, rhs: Hash256) -> Bool {
         (lhs.w0, lhs.w1, lhs.w2, lhs.w3) < (rhs.w0, rhs.w1, rhs.w2, rhs.w3)
     }
