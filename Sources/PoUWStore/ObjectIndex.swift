@@ -84,6 +84,7 @@ final class UnmergedObjects: Sendable {
     func committed(pending: [Hash256: UInt64], start: UInt64, merged: UInt64?) {
         state.withLock { state in
             if state.end == start && state.floor <= start {
+                state.sequences.reserveCapacity(state.sequences.count + pending.count)
                 for (hash, sequence) in pending { state.sequences[hash] = sequence }
                 state.end = start + UInt64(pending.count)
             }

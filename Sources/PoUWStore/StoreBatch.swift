@@ -62,6 +62,7 @@ public final class StoreBatch: StoreView {
         }
         var hashes: [Hash256] = []
         hashes.reserveCapacity(objects.count)
+        pending.reserveCapacity(pending.count + objects.count)
         try ParallelEncoder.forEachEncoded(kind, objects, codec: store.codec) { index, hash, value in
             hashes.append(hash)
             try putEncoded(hash: hash, kind: kind, rawCount: objects[index].count, value: value)
