@@ -31,11 +31,11 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
     @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
     @Option(
-        help: "Run only these sections (comma-separated: floor, dense, messages, fast, plain, blobs); default all."
+        help: "Run only these sections (floor, dense, messages, fast, plain, json, blobs; comma-separated)."
     )
     var only: String?
 
-    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "plain", "blobs"]
+    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "plain", "json", "blobs"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -58,6 +58,7 @@ struct BenchStoreCommand: ParsableCommand {
         if wanted.contains("messages") { try messages(root, n, &result) }
         if wanted.contains("fast") { try fastBatches(root, n, &result) }
         if wanted.contains("plain") { try plainMessages(root, &result) }
+        if wanted.contains("json") { try jsonMessages(root, &result) }
         if wanted.contains("blobs") { try blobs(root, &result) }
         try JSONOutput.print(object: result)
     }
@@ -162,6 +163,7 @@ struct BenchStoreCommand: ParsableCommand {
                 Double(after.rawBytes - before.rawBytes) / Double(after.storedBytes - before.storedBytes),
                 3
             )
+            result["message_stored_bytes_avg"] = Int(after.storedBytes - before.storedBytes) / batchedCount
         }
         var durableSeconds = 0.0
         floorSeconds = 0
@@ -218,6 +220,35 @@ struct BenchStoreCommand: ParsableCommand {
             try plain.write { writer in for m in batch { try writer.put(.message, m) } }
         }
         result["ratio_messages_nodict"] = round(
+            try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
+            3
+        )
+    }
+
+    /// The same messages as the JSON the Python reference sends (hex hashes, field names), with and without a
+    /// dictionary: what the ratio targets look like on a verbose encoding, next to the bytes a message costs.
+    private func jsonMessages(_ root: String, _ result: inout [String: Any]) throws {
+        var generator = try StoreBenchMessages(seed: 7)
+        let batches = try (0..<7).map { _ in
+            try (0..<1000).map { _ in try StoreBenchMessages.referenceJSON(generator.nextMessage()) }
+        }
+        let withDictionary = try Store.open(at: root + "/json", options: StoreOptions(autoTrainThreshold: 1000))
+        for batch in batches.prefix(2) { try withDictionary.write { _ = try $0.put(.message, contentsOf: batch) } }
+        let before = try withDictionary.statistics().kinds.first { $0.kind == "message" }
+        for batch in batches.dropFirst(2) { try withDictionary.write { _ = try $0.put(.message, contentsOf: batch) } }
+        let after = try withDictionary.statistics().kinds.first { $0.kind == "message" }
+        if let before, let after {
+            let (count, raw, stored) = (
+                Int(after.count - before.count), Int(after.rawBytes - before.rawBytes),
+                Int(after.storedBytes - before.storedBytes)
+            )
+            result["ratio_messages_json_dict"] = round(Double(raw) / Double(stored), 3)
+            result["message_json_stored_bytes_avg"] = stored / count
+            result["message_json_bytes_avg"] = raw / count
+        }
+        let plain = try Store.open(at: root + "/json-plain", options: StoreOptions(autoTrainThreshold: nil))
+        for batch in batches.dropFirst(2) { try plain.write { _ = try $0.put(.message, contentsOf: batch) } }
+        result["ratio_messages_json_nodict"] = round(
             try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
             3
         )

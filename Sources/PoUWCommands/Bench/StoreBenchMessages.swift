@@ -1,3 +1,4 @@
+internal import Foundation
 internal import PoUWCore
 internal import PoUWCrypto
 internal import PoUWProtocol
@@ -41,7 +42,10 @@ struct StoreBenchMessages {
     }
 
     /// The canonical bytes of the next message.
-    mutating func next() throws -> [UInt8] {
+    mutating func next() throws -> [UInt8] { try nextMessage().canonicalBytes }
+
+    /// The next message.
+    mutating func nextMessage() throws -> IterationMessage {
         let miner = random.below(keys.count)
         var steps: [(index: UInt32, negative: Bool)] = []
         var seen = Set<UInt32>()
@@ -83,6 +87,26 @@ struct StoreBenchMessages {
         sequence[miner] += 1
         recent.append((miner, message.hash))
         if recent.count > 16 { recent.removeFirst() }
-        return message.canonicalBytes
+        return message
+    }
+
+    /// `message` as JSON the way the Python reference sends an iteration message: its field names (`batch_hash`,
+    /// `local_deltas`, `j_tr`, `acc_tr`, …) plus the fields it lacks, hashes and keys in hex, the update as
+    /// [index, ±τ] pairs, keys sorted. Only for comparing compression ratios with a verbose encoding.
+    static func referenceJSON(_ message: IterationMessage) throws -> [UInt8] {
+        let b = message.body
+        let deltas = b.update.words.map { word -> [Any] in
+            [Int(word & SparseUpdateWords.indexMask), word & SparseUpdateWords.signBit == 0 ? b.tau : -b.tau]
+        }
+        let fields: [String: Any] = [
+            "task_id": b.taskID.hex, "miner_id": b.minerKey.hex, "e_l": Int(b.epoch), "epoch": Int(b.epoch),
+            "seq": Int(b.sequence), "prev_msg_hash": b.previousMessage.hex, "batch_index": Int(b.batchIndex),
+            "batch_hash": b.batchHash.hex, "prev_model_hash": b.stateHashBefore.hex,
+            "peer_msg_ids": b.appliedPeerMessages.map(\.hex), "local_deltas": deltas, "tau": b.tau,
+            "lr": b.learningRate, "j_tr": b.loss, "acc_tr": b.accuracy, "overdrive": Int(b.overdrive),
+            "model_hash": b.stateHashAfter.hex, "znb_hash": b.zeroNonceCommitment.hex, "ts": Int(b.startTime),
+            "tf": Int(b.finishTime), "msg_type": "IT_RES", "signature": Hex.encode(message.signature.bytes),
+        ]
+        return Array(try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]))
     }
 }
