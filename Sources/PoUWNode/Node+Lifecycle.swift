@@ -164,15 +164,16 @@ extension Node {
     /// this node's chain, beyond `unregisteredAttestationsLimit` for all such tasks together.
     @discardableResult
     func receiveAttestation(_ bytes: [UInt8]) -> Bool {
+        func refuse(_ reason: String) -> Bool {
+            statistics.attestationsRefused += 1
+            statistics.lastRejection = "attestation refused: \(reason)"
+            return false
+        }
         guard let attestation = try? BlockAttestation(canonicalBytes: bytes) else {
             statistics.undecodable += 1
-            statistics.lastRejection = "attestation refused: undecodable"
-            return false
+            return refuse("undecodable")
         }
-        guard attestation.hasValidSignature else {
-            statistics.lastRejection = "attestation refused: not validly signed"
-            return false
-        }
+        guard attestation.hasValidSignature else { return refuse("not validly signed") }
         let (task, block, ticket) = (attestation.task, attestation.block, attestation.ticket)
         // Only the owner of a verifier ticket may attest for it (what settlement accepts): checked as soon as the
         // ticket is on this node's chain, so somebody else's attestation sent first cannot take the owner's place.
@@ -182,9 +183,7 @@ extension Node {
             return record.role == .verifier && candidate.signerAddress == record.owner
         }
         guard ownsTicket(attestation) else {
-            statistics.lastRejection =
-                "attestation refused: ticket \(ticket.short) is not a verifier ticket of its signer"
-            return false
+            return refuse("ticket \(ticket.short) is not a verifier ticket of its signer")
         }
         let kept = lifecycle.attestations[task]?[block]?[ticket]
         if let kept, ownsTicket(kept) { return false }
@@ -194,15 +193,12 @@ extension Node {
             // for blocks this node never sees cannot grow its memory without end.
             let held = lifecycle.attestations[task]?.values.reduce(0) { $0 + $1.count } ?? 0
             guard held < Self.attestationsPerTaskLimit else {
-                statistics.lastRejection = "attestation refused: \(held) already kept for task \(task.short)"
-                return false
+                return refuse("\(held) already kept for task \(task.short)")
             }
             // Bounded over all unregistered tasks: made-up task ids cannot grow it without end either.
             let registered = isRegistered(task)
             guard registered || lifecycle.unregisteredAttestations < Self.unregisteredAttestationsLimit else {
-                statistics.lastRejection =
-                    "attestation refused: \(lifecycle.unregisteredAttestations) already kept for tasks not registered"
-                return false
+                return refuse("\(lifecycle.unregisteredAttestations) already kept for tasks not registered")
             }
             if !registered { lifecycle.unregisteredAttestations += 1 }
         }

@@ -42,6 +42,10 @@ public struct NodeStatistics: Sendable, Hashable, Codable {
     /// Task manifests refused because this node already keeps `Node.unregisteredOffersLimit` offers whose task is
     /// not registered on its chain (such a manifest is accepted when heard again after the registration).
     public var offersRefused = 0
+    /// Block attestations refused: undecodable, not validly signed, not signed by the ticket's owner, or beyond a
+    /// bound (`Node.attestationsPerTaskLimit`, `Node.unregisteredAttestationsLimit`); the reason is in
+    /// `lastRejection`. Copies of one already kept are not counted.
+    public var attestationsRefused = 0
     /// The last rejection reason, if any.
     public var lastRejection: String?
     /// Why the last refused wire or iteration message (one counted in `messagesRejected`) was refused.

@@ -129,7 +129,9 @@ import Testing
         #expect(node.lifecycle.attestations[task]?[beyond.block] == nil)
         #expect(node.statistics.lastRejection?.contains("65536 already kept for task") == true)
         #expect(try s.passedOn().isEmpty)
+        #expect(node.statistics.attestationsRefused == 1)
         #expect(!node.receiveAttestation(beyond.canonicalBytes))
+        #expect(node.statistics.attestationsRefused == 2)
         let kept = node.lifecycle.attestations[task]?.values.reduce(0) { $0 + $1.count }
         #expect(kept == Node.attestationsPerTaskLimit)
         // The bound is per task: another task's attestation is still kept.
@@ -165,7 +167,7 @@ import Testing
         let limit = Node.unregisteredAttestationsLimit
         for i in 0..<limit { send(attestation(task: i / 4, block: i % 4)) }
         #expect(kept() == limit && node.lifecycle.attestations.count == limit / 4)
-        #expect(node.lifecycle.unregisteredAttestations == limit)
+        #expect(node.lifecycle.unregisteredAttestations == limit && node.statistics.attestationsRefused == 0)
         #expect(try s.passedOn().count == limit)  // each was passed on once
 
         // Beyond the bound: one for a new made-up task, and one for a block of a task already held, are neither
@@ -181,9 +183,11 @@ import Testing
         let keptNewTask = node.receiveAttestation(newTask.canonicalBytes)
         #expect(!keptNewTask)
         #expect(kept() == limit && node.lifecycle.unregisteredAttestations == limit)
-        // A copy of a kept one is still only a copy (ignored), and counting again finds as many.
+        #expect(node.statistics.attestationsRefused == 3)  // each refusal counted
+        // A copy of a kept one is still only a copy (ignored, not counted as refused), and counting again finds as
+        // many.
         let keptCopy = node.receiveAttestation(attestation(task: 0, block: 0).canonicalBytes)
-        #expect(!keptCopy)
+        #expect(!keptCopy && node.statistics.attestationsRefused == 3)
         node.recountUnregisteredAttestations()
         #expect(node.lifecycle.unregisteredAttestations == limit)
     }

@@ -102,8 +102,10 @@ import Testing
             key: stranger
         )
         #expect(forged.hasValidSignature)
+        let refusedBefore = archive.statistics.attestationsRefused
         #expect(!archive.receiveAttestation(forged.canonicalBytes))
         #expect(archive.statistics.lastRejection?.contains("not a verifier ticket of its signer") == true)
+        #expect(archive.statistics.attestationsRefused == refusedBefore + 1)
         #expect(archive.lifecycle.attestations[task]?[forged.block] == nil)
         // The owner's own attestation for that block is then kept.
         let owner = try #require(network.nodes.first { $0.key.publicKey.bytes == real.signer })
