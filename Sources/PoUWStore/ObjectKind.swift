@@ -58,6 +58,11 @@ public enum Codec: UInt8, Sendable, CaseIterable, CustomStringConvertible {
     case shuffle4Zstd = 3
     /// Sparse update words as LEB128 of `(index delta << 1) | sign`, then one zstd frame.
     case sparseDeltaZstd = 4
+    /// A record that carries non-decreasing u32 words in one section (an iteration message's update): LEB128 of
+    /// the section's offset and word count, the bytes before it, each word as the LEB128 of its difference from
+    /// the one before, the bytes after it; then one zstd frame, with the dictionary named in the header when it is
+    /// not 0 (`SparseSection`).
+    case sparseSectionZstd = 5
 
     public var description: String {
         switch self {
@@ -66,6 +71,7 @@ public enum Codec: UInt8, Sendable, CaseIterable, CustomStringConvertible {
         case .zstdDictionary: "zstd+dict"
         case .shuffle4Zstd: "shuffle4+zstd"
         case .sparseDeltaZstd: "sparse-delta+zstd"
+        case .sparseSectionZstd: "sparse-section+zstd"
         }
     }
 }

@@ -24,17 +24,19 @@ enum ParallelEncoder {
     static func forEachEncoded(
         _ kind: ObjectKind,
         _ objects: [[UInt8]],
+        preferences: [StoragePreference]? = nil,
         codec: ValueCodec,
         _ consume: (_ index: Int, _ hash: Hash256, _ value: [UInt8]) throws -> Void
     ) throws {
         let helpers = min(cores - 1, objects.count / parallelThreshold)
         guard helpers > 0 else {
             for (index, object) in objects.enumerated() {
-                try consume(index, Hash256.sha256(object), try codec.encode(kind, object))
+                let preference = preferences?[index] ?? .smallest
+                try consume(index, Hash256.sha256(object), try codec.encode(kind, object, preference: preference))
             }
             return
         }
-        let work = Work(objects: objects, kind: kind, codec: codec)
+        let work = Work(objects: objects, preferences: preferences, kind: kind, codec: codec)
         let group = DispatchGroup()
         for _ in 0..<helpers {
             DispatchQueue.global(qos: .userInitiated).async(group: group) {
@@ -66,6 +68,7 @@ enum ParallelEncoder {
     /// thread only after it saw the chunk done (the lock orders the two).
     private final class Work: @unchecked Sendable {
         let objects: [[UInt8]]
+        let preferences: [StoragePreference]?
         let kind: ObjectKind
         let codec: ValueCodec
         let chunkCount: Int
@@ -75,8 +78,9 @@ enum ParallelEncoder {
         private let done: Mutex<[Bool]>
         private let finished = DispatchSemaphore(value: 0)
 
-        init(objects: [[UInt8]], kind: ObjectKind, codec: ValueCodec) {
+        init(objects: [[UInt8]], preferences: [StoragePreference]?, kind: ObjectKind, codec: ValueCodec) {
             self.objects = objects
+            self.preferences = preferences
             self.kind = kind
             self.codec = codec
             chunkCount = (objects.count + ParallelEncoder.chunkSize - 1) / ParallelEncoder.chunkSize
@@ -99,7 +103,10 @@ enum ParallelEncoder {
         func encode(_ chunk: Int, signal: Bool) {
             for index in range(of: chunk) {
                 let object = objects[index]
-                slots[index] = Result(catching: { (Hash256.sha256(object), try codec.encode(kind, object)) })
+                let preference = preferences?[index] ?? .smallest
+                slots[index] = Result(catching: {
+                    (Hash256.sha256(object), try codec.encode(kind, object, preference: preference))
+                })
             }
             done.withLock { $0[chunk] = true }
             if signal { finished.signal() }

@@ -12,4 +12,10 @@ public enum StoragePreference: Sendable, Equatable {
     /// which every verifier loads (a 2 MB state decompresses in about 2 ms, as long as half the iteration it
     /// replays; raw it costs about 0.2 ms, for some 30 % more disk).
     case fastestRead
+    /// The fewest bytes for a record that carries sparse update words (u32 little-endian, in non-decreasing
+    /// order) at `words`, a byte range of the object: each is stored as its LEB128 difference from the one before,
+    /// the rest goes through the kind's dictionary (`Codec.sparseSectionZstd`). An iteration message gives its
+    /// update's range (`IterationMessage.updateWordsRange`). When the range is not whole words inside the object
+    /// in that order, or holds fewer than `SparseSection.minimumWords`, this is `.smallest`.
+    case smallestWithSparseWords(Range<Int>)
 }

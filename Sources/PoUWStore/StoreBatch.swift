@@ -53,17 +53,30 @@ public final class StoreBatch: StoreView {
     /// Stores each of `objects` as an object of `kind` (idempotent, like `put`) and returns their hashes in order.
     /// Hashing and compressing, most of the CPU a small object costs, run spread over the machine's cores while
     /// this thread puts the finished ones into the transaction in the given order; the result is the same as
-    /// calling `put` for each.
+    /// calling `put` for each (with `preferences[i]` for `objects[i]` when given: one per object).
     @discardableResult
-    public func put(_ kind: ObjectKind, contentsOf objects: [[UInt8]]) throws -> [Hash256] {
+    public func put(
+        _ kind: ObjectKind,
+        contentsOf objects: [[UInt8]],
+        preferences: [StoragePreference]? = nil
+    ) throws -> [Hash256] {
         let limit = store.options.maxObjectSize
         if let large = objects.first(where: { $0.count > limit }) {
             throw StoreError(.invalidArgument, "object of \(large.count) bytes exceeds the limit of \(limit)")
         }
+        if let preferences, preferences.count != objects.count {
+            throw StoreError(
+                .invalidArgument,
+                "\(preferences.count) storage preferences for \(objects.count) objects (one per object)"
+            )
+        }
         var hashes: [Hash256] = []
         hashes.reserveCapacity(objects.count)
         pending.reserveCapacity(pending.count + objects.count)
-        try ParallelEncoder.forEachEncoded(kind, objects, codec: store.codec) { index, hash, value in
+        try ParallelEncoder.forEachEncoded(kind, objects, preferences: preferences, codec: store.codec) {
+            index,
+            hash,
+            value in
             hashes.append(hash)
             try putEncoded(hash: hash, kind: kind, rawCount: objects[index].count, value: value)
         }

@@ -17,7 +17,12 @@ struct ValueCodec: Sendable {
     func encode(_ kind: ObjectKind, _ bytes: [UInt8], preference: StoragePreference = .smallest) throws -> [UInt8] {
         // A raw header is 3 bytes, the LEB128 length, a zero dictionary id and the CRC.
         let limit = 5 + Self.leb128Size(bytes.count) + bytes.count
-        if preference == .smallest, let candidate = try? compressed(kind, bytes), candidate.count < limit {
+        if case .smallestWithSparseWords(let words) = preference, let candidate = try? sectioned(kind, bytes, words),
+            candidate.count < limit
+        {
+            return candidate
+        }
+        if preference != .fastestRead, let candidate = try? compressed(kind, bytes), candidate.count < limit {
             return candidate
         }
         var value = ValueHeader(kind: kind, codec: .raw, rawLength: bytes.count).bytes
@@ -34,6 +39,23 @@ struct ValueCodec: Sendable {
             v >>= 7
         }
         return size
+    }
+
+    /// `Codec.sparseSectionZstd`, with the kind's dictionary when it has one; `nil` when the section does not
+    /// qualify (`SparseSection.encode`).
+    private func sectioned(_ kind: ObjectKind, _ bytes: [UInt8], _ words: Range<Int>) throws -> [UInt8]? {
+        guard let stream = SparseSection.encode(bytes, words: words) else { return nil }
+        let dictionary = kind.usesDictionary ? dictionaries.compressionDictionary(for: kind) : nil
+        let header = ValueHeader(
+            kind: kind,
+            codec: .sparseSectionZstd,
+            rawLength: bytes.count,
+            dictionaryID: dictionary?.id ?? 0
+        ).bytes
+        if let dictionary {
+            return try Zstd.compress(stream, level: DictionaryRegistry.level, dictionary: dictionary, prefix: header)
+        }
+        return try Zstd.compress(stream, level: Self.smallLevel, prefix: header)
     }
 
     private func compressed(_ kind: ObjectKind, _ bytes: [UInt8]) throws -> [UInt8]? {
@@ -118,14 +140,19 @@ struct ValueCodec: Sendable {
         case .zstd:
             return try Zstd.decompress(payload, limit: size)
         case .zstdDictionary:
-            guard let dictionary = dictionaries.decompressionDictionary(id: header.dictionaryID) else {
-                throw StoreError(
-                    .missingDictionary,
-                    "value needs dictionary \(header.dictionaryID), which the store lacks",
-                    hash: key
-                )
+            return try Zstd.decompress(payload, limit: size, dictionary: try dictionary(header, key: key))
+        case .sparseSectionZstd:
+            let dictionary = header.dictionaryID == 0 ? nil : try dictionary(header, key: key)
+            return try Zstd.withDecompressed(
+                payload,
+                limit: SparseSection.streamLimit(size: size),
+                dictionary: dictionary
+            ) { stream in
+                guard let record = stream.withUnsafeBytes({ SparseSection.decode($0, size: size) }) else {
+                    throw StoreError(.corruptValue, "malformed sparse section coding", hash: key)
+                }
+                return record
             }
-            return try Zstd.decompress(payload, limit: size, dictionary: dictionary)
         case .shuffle4Zstd:
             return try Zstd.withDecompressed(payload, limit: size) { planes in
                 try planes.withUnsafeBytes { src in
@@ -154,6 +181,18 @@ struct ValueCodec: Sendable {
                 return words
             }
         }
+    }
+
+    /// The decompression dictionary `header` names.
+    private func dictionary(_ header: ValueHeader, key: Hash256) throws -> DecompressionDictionary {
+        guard let dictionary = dictionaries.decompressionDictionary(id: header.dictionaryID) else {
+            throw StoreError(
+                .missingDictionary,
+                "value needs dictionary \(header.dictionaryID), which the store lacks",
+                hash: key
+            )
+        }
+        return dictionary
     }
 
     static func storeError(_ error: ZstdError, key: Hash256) -> StoreError {

@@ -66,7 +66,8 @@ public struct ValueHeader: Sendable, Equatable {
         guard rawLength <= UInt64(Int.max), dictionary <= UInt64(UInt32.max) else {
             throw StoreError(.corruptValue, "value header field out of range", hash: key)
         }
-        if (codec == .zstdDictionary) != (dictionary != 0) {
+        // Codec 2 always names a dictionary, codec 5 may, the others never do.
+        if codec == .zstdDictionary ? dictionary == 0 : dictionary != 0 && codec != .sparseSectionZstd {
             throw StoreError(.corruptValue, "dictionary id \(dictionary) does not fit codec \(codec)", hash: key)
         }
         let header = ValueHeader(
