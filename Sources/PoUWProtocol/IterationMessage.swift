@@ -154,6 +154,18 @@ public struct IterationMessage: Sendable, Hashable, CanonicalCodable {
         self.hash = hash
     }
 
+    /// Where the update's words sit in `canonicalBytes`: what a store delta-codes when it keeps the message
+    /// (`StoragePreference.smallestWithSparseWords`). In the canonical layout they are followed by exactly the
+    /// fixed-size tail (τ, learning rate, loss, accuracy, overdrive, state hash after, zero-nonce commitment, start
+    /// and finish times: 100 bytes) and the signature.
+    public var updateWordsRange: Range<Int> {
+        let end = signedBytes.count - Self.tailAfterUpdate
+        return end - 4 * body.update.count..<end
+    }
+
+    /// Bytes of the unsigned canonical form after the update's words.
+    static let tailAfterUpdate = 4 * 5 + 32 * 2 + 8 * 2
+
     /// Strictly decodes a complete message whose SHA-256 the caller already holds (bytes a `Store` read, which
     /// re-hashes every object against its key), so the identity is not computed twice.
     init(canonicalBytes bytes: [UInt8], hashedAs hash: Hash256) throws {

@@ -13,6 +13,31 @@ import Testing
         return url
     }
 
+    @Test func aMessageIsStoredWithItsUpdateWordsDeltaCoded() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = ProtocolStore(store: try Store.open(at: directory.path))
+        // The range names exactly the update's words, whatever the peer list's length.
+        let words: [UInt32] = (0..<40).map { $0 * 37 } + (0..<20).map { 0x8000_0000 | $0 * 91 + 5 }
+        let update = try SparseUpdateWords(words: words)
+        for peers in [[], [Samples.h("a")], (0..<200).map { Samples.h("peer \($0)") }] {
+            let message = try Samples.body(sequence: 1, previous: Samples.h("p"), update: update, peers: peers)
+                .signed(with: Samples.signer(7))
+            let range = message.updateWordsRange
+            let expected = words.flatMap { word in withUnsafeBytes(of: word.littleEndian) { Array($0) } }
+            #expect(Array(message.canonicalBytes[range]) == expected)
+            // Recorded: stored with the sparse-section codec, read back as it was.
+            try store.record(message)
+            #expect(try store.store.read { try $0.header(of: message.hash) }?.codec == .sparseSectionZstd)
+            #expect(try store.message(message.hash) == message)
+        }
+        let empty = try Samples.body(sequence: 0, update: .empty).signed(with: Samples.signer(7))
+        #expect(empty.updateWordsRange.isEmpty)
+        try store.put(empty)  // too few words for the section: the kind's usual codec
+        #expect(try store.store.read { try $0.header(of: empty.hash) }?.codec != .sparseSectionZstd)
+        #expect(try store.message(empty.hash) == empty)
+    }
+
     @Test func aHistoryReadAgainIncludesWhatWasAppendedSince() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

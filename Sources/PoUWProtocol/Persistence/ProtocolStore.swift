@@ -38,7 +38,7 @@ public struct ProtocolStore: ArtefactSource {
     public func record(_ message: IterationMessage, signatureVerified: Bool = false) throws -> UInt64 {
         let bytes = message.canonicalBytes
         let index = try store.write { batch in
-            let hash = try batch.put(.message, bytes)
+            let hash = try batch.put(.message, bytes, preference: .smallestWithSparseWords(message.updateWordsRange))
             return try batch.appendHistory(task: message.body.taskID, messageHash: hash)
         }
         messageCache.insert(message, signatureValid: signatureVerified)
@@ -49,7 +49,8 @@ public struct ProtocolStore: ArtefactSource {
     /// `signatureVerified` as for `record`.
     @discardableResult
     public func put(_ message: IterationMessage, signatureVerified: Bool = false) throws -> Hash256 {
-        let hash = try store.put(.message, message.canonicalBytes)
+        let preference = StoragePreference.smallestWithSparseWords(message.updateWordsRange)
+        let hash = try store.put(.message, message.canonicalBytes, preference: preference)
         messageCache.insert(message, signatureValid: signatureVerified)
         return hash
     }
