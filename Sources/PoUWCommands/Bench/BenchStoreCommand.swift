@@ -31,11 +31,11 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
     @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
     @Option(
-        help: "Run only these sections (floor, dense, messages, fast, plain, json, blobs; comma-separated)."
+        help: "Run only these sections (floor, dense, messages, fast, ratios, json, blobs; comma-separated)."
     )
     var only: String?
 
-    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "plain", "json", "blobs"]
+    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "ratios", "json", "blobs"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -57,7 +57,7 @@ struct BenchStoreCommand: ParsableCommand {
         if wanted.contains("dense") { try dense(root, n, &result) }
         if wanted.contains("messages") { try messages(root, n, &result) }
         if wanted.contains("fast") { try fastBatches(root, n, &result) }
-        if wanted.contains("plain") { try plainMessages(root, &result) }
+        if wanted.contains("ratios") { try messageRatios(root, &result) }
         if wanted.contains("json") { try jsonMessages(root, &result) }
         if wanted.contains("blobs") { try blobs(root, &result) }
         try JSONOutput.print(object: result)
@@ -128,8 +128,8 @@ struct BenchStoreCommand: ParsableCommand {
         var generator = try StoreBenchMessages(seed: 7)
         var messageKeys: [Hash256] = []
         for _ in 0..<2 {
-            let batch = try (0..<1000).map { _ in try generator.next() }
-            try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+            let batch = try MessageBatch(&generator, count: 1000)
+            try messages.write { writer in messageKeys += try batch.putEach(writer) }
             _ = try floor.batch()
         }
         var floorSeconds = 0.0
@@ -138,20 +138,20 @@ struct BenchStoreCommand: ParsableCommand {
         // message (one core).
         // The messages are made before the timed rounds: signing one takes ~50 times longer than storing it, and
         // signing between rounds left the store's caches cold at the start of each.
-        let rounds = try (0..<n(40)).map { _ in try (0..<1000).map { _ in try generator.next() } }
+        let rounds = try (0..<n(40)).map { _ in try MessageBatch(&generator, count: 1000) }
         var batchedSeconds = [0.0, 0.0]
         var batchedCount = 0
         var averageSize = 0
         for (round, batch) in rounds.enumerated() {
-            averageSize += batch.reduce(0) { $0 + $1.count }
+            averageSize += batch.bytes.reduce(0) { $0 + $1.count }
             let start = Clock.now()
             if round % 2 == 0 {
-                try messages.write { writer in messageKeys += try writer.put(.message, contentsOf: batch) }
+                try messages.write { writer in messageKeys += try batch.putList(writer) }
             } else {
-                try messages.write { writer in for m in batch { messageKeys.append(try writer.put(.message, m)) } }
+                try messages.write { writer in messageKeys += try batch.putEach(writer) }
             }
             batchedSeconds[round % 2] += Clock.seconds(since: start)
-            batchedCount += batch.count
+            batchedCount += batch.bytes.count
         }
         for _ in rounds { floorSeconds += try floor.batch() }
         let listRounds = Double((n(40) + 1) / 2)
@@ -161,18 +161,19 @@ struct BenchStoreCommand: ParsableCommand {
         result["message_bytes_avg"] = averageSize / batchedCount
         let after = try messages.statistics().kinds.first { $0.kind == "message" }
         if let before, let after {
-            result["ratio_messages_dict"] = round(
+            result["ratio_messages_small_dict"] = round(
                 Double(after.rawBytes - before.rawBytes) / Double(after.storedBytes - before.storedBytes),
                 3
             )
-            result["message_stored_bytes_avg"] = Int(after.storedBytes - before.storedBytes) / batchedCount
+            result["message_small_stored_bytes_avg"] = Int(after.storedBytes - before.storedBytes) / batchedCount
         }
         var durableSeconds = 0.0
         floorSeconds = 0
         let durableCount = n(400)
-        for message in try (0..<durableCount).map({ _ in try generator.next() }) {
+        let singles = try MessageBatch(&generator, count: durableCount)
+        for (message, preference) in zip(singles.bytes, singles.preferences) {
             let start = Clock.now()
-            messageKeys.append(try messages.put(.message, message))
+            messageKeys.append(try messages.put(.message, message, preference: preference))
             durableSeconds += Clock.seconds(since: start)
             floorSeconds += try floor.single()
         }
@@ -201,26 +202,40 @@ struct BenchStoreCommand: ParsableCommand {
         var fastGenerator = try StoreBenchMessages(seed: 8)
         var fastSeconds = 0.0
         var fastCount = 0
-        let rounds = try (0..<n(40) + 2).map { _ in try (0..<1000).map { _ in try fastGenerator.next() } }
+        let rounds = try (0..<n(40) + 2).map { _ in try MessageBatch(&fastGenerator, count: 1000) }
         for (round, batch) in rounds.enumerated() {
             let start = Clock.now()
-            try fast.write { writer in _ = try writer.put(.message, contentsOf: batch) }
+            try fast.write { writer in _ = try batch.putList(writer) }
             if round >= 2 {
                 fastSeconds += Clock.seconds(since: start)
-                fastCount += batch.count
+                fastCount += batch.bytes.count
             }
         }
         result["append_small_batched_fast_per_s"] = round(Double(fastCount) / fastSeconds, 0)
     }
 
-    private func plainMessages(_ root: String, _ result: inout [String: Any]) throws {
-        // The same messages without a dictionary.
-        let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
-        var plainGenerator = try StoreBenchMessages(seed: 7)
-        for _ in 0..<5 {
-            let batch = try (0..<1000).map { _ in try plainGenerator.next() }
-            try plain.write { writer in for m in batch { try writer.put(.message, m) } }
+    /// The compression ratios of messages shaped like a digits demo's (`StoreBenchMessages.Shape.demo`): with
+    /// the store's codec for messages (the update's words delta coded, the rest through a dictionary trained on
+    /// the first 1,000), and as plain zstd (no dictionary, no delta coding).
+    private func messageRatios(_ root: String, _ result: inout [String: Any]) throws {
+        var generator = try StoreBenchMessages(seed: 9, shape: .demo)
+        let batches = try (0..<5).map { _ in try MessageBatch(&generator, count: 1000) }
+        let coded = try Store.open(at: root + "/ratios", options: StoreOptions(autoTrainThreshold: 1000))
+        for batch in batches.prefix(2) { try coded.write { _ = try batch.putList($0) } }
+        let before = try coded.statistics().kinds.first { $0.kind == "message" }
+        for batch in batches.dropFirst(2) { try coded.write { _ = try batch.putList($0) } }
+        let after = try coded.statistics().kinds.first { $0.kind == "message" }
+        if let before, let after {
+            let (count, raw, stored) = (
+                Int(after.count - before.count), Int(after.rawBytes - before.rawBytes),
+                Int(after.storedBytes - before.storedBytes)
+            )
+            result["ratio_messages_dict"] = round(Double(raw) / Double(stored), 3)
+            result["message_demo_bytes_avg"] = raw / count
+            result["message_demo_stored_bytes_avg"] = stored / count
         }
+        let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
+        for batch in batches.dropFirst(2) { try plain.write { _ = try $0.put(.message, contentsOf: batch.bytes) } }
         result["ratio_messages_nodict"] = round(
             try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
             3
@@ -230,8 +245,8 @@ struct BenchStoreCommand: ParsableCommand {
     /// The same messages as the JSON the Python reference sends (hex hashes, field names), with and without a
     /// dictionary: what the ratio targets look like on a verbose encoding, next to the bytes a message costs.
     private func jsonMessages(_ root: String, _ result: inout [String: Any]) throws {
-        var generator = try StoreBenchMessages(seed: 7)
-        let batches = try (0..<7).map { _ in
+        var generator = try StoreBenchMessages(seed: 9, shape: .demo)
+        let batches = try (0..<5).map { _ in
             try (0..<1000).map { _ in try StoreBenchMessages.referenceJSON(generator.nextMessage()) }
         }
         let withDictionary = try Store.open(at: root + "/json", options: StoreOptions(autoTrainThreshold: 1000))

@@ -8,10 +8,28 @@ internal import PoUWProtocol
 ///
 /// Per message: one task; one of `miners` keys; the miner's epoch and sequence; its previous message hash and the
 /// state hash its previous message ended at; one of 60 dataset batches; the last two messages of other miners as
-/// applied peer messages; a canonical ±τ update of 16–24 steps over the seed MLP; τ, learning rate, a slowly
-/// falling loss, accuracy, overdrive; a fresh state hash after and zero-nonce commitment; start/finish times.
-/// About 490 bytes, of which 256 are hashes and the signature that no dictionary can predict.
+/// applied peer messages; a canonical ±τ update; τ, learning rate, a slowly falling loss, accuracy, overdrive; a
+/// fresh state hash after and zero-nonce commitment; start/finish times. Two shapes:
+/// - `.small` (the default): 16–24 update steps over the seed's 784-128-64-10 MLP, about 490 bytes, of which 256
+///   are hashes and the signature that no dictionary can predict (the "~500-byte messages").
+/// - `.demo`: updates as large as `pouw demo --dataset digits` sends them, over its 64-64-32-10 MLP (6,570
+///   parameters): the step count is drawn from the 5 % quantiles of the 3,983 messages of one such run (median
+///   216, mean 376; `demoUpdateQuantiles`), about 1.9 KB a message.
 struct StoreBenchMessages {
+    enum Shape {
+        case small
+        case demo
+    }
+
+    /// Update steps per message of a digits demo's task, at the 0, 5, 10, …, 100 % quantiles (session 7:
+    /// `pouw-inspect history TASK --json` over a 30 s `pouw demo --dataset digits`).
+    static let demoUpdateQuantiles = [
+        0, 64, 77, 86, 98, 111, 128, 144, 162, 187, 216, 249, 289, 338, 398, 458, 539, 644, 823, 1299, 3650,
+    ]
+    /// Parameters of the digits task's MLP (64-64-32-10).
+    static let demoParameters = 64 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10
+
+    private let shape: Shape
     private var random: BenchRandom
     private let task: Hash256
     private let keys: [Ed25519.PrivateKey]
@@ -24,7 +42,8 @@ struct StoreBenchMessages {
     private var clock: UInt64 = 1_764_000_000_000
     private var loss: Float = 2.3
 
-    init(seed: UInt64, miners count: Int = 8) throws {
+    init(seed: UInt64, miners count: Int = 8, shape: Shape = .small) throws {
+        self.shape = shape
         var r = BenchRandom(seed: seed)
         task = Self.hash(&r)
         keys = try (0..<count).map { _ in try Ed25519.PrivateKey(seed: r.bytes(32)) }
@@ -49,9 +68,13 @@ struct StoreBenchMessages {
         let miner = random.below(keys.count)
         var steps: [(index: UInt32, negative: Bool)] = []
         var seen = Set<UInt32>()
-        let entries = 16 + random.below(9)
+        let (entries, parameters) =
+            switch shape {
+            case .small: (16 + random.below(9), StoreBenchData.mlpParameters)
+            case .demo: (demoUpdateSize(), Self.demoParameters)
+            }
         while steps.count < entries {
-            let index = UInt32(random.below(StoreBenchData.mlpParameters))
+            let index = UInt32(random.below(parameters))
             if seen.insert(index).inserted { steps.append((index, random.next() & 1 == 1)) }
         }
         loss = max(0.05, loss * 0.9995 + Float(random.gaussian() * 0.01))
@@ -88,6 +111,15 @@ struct StoreBenchMessages {
         recent.append((miner, message.hash))
         if recent.count > 16 { recent.removeFirst() }
         return message
+    }
+
+    /// A step count drawn from `demoUpdateQuantiles`: a uniform quantile, interpolated between its neighbours.
+    private mutating func demoUpdateSize() -> Int {
+        let q = Self.demoUpdateQuantiles
+        let position = Double(random.below(1 << 20)) / Double(1 << 20) * Double(q.count - 1)
+        let low = Int(position)
+        let fraction = position - Double(low)
+        return q[low] + Int(fraction * Double(q[low + 1] - q[low]))
     }
 
     /// `message` as JSON the way the Python reference sends an iteration message: its field names (`batch_hash`,
