@@ -26,7 +26,7 @@ extension Store {
                 let hash = Hash256.zero
                 guard let header = try? codec.header(value, key: hash),
                     wanted.contains(header.kind), samples[header.kind, default: []].count < maximumSamples,
-                    let decoded = try? codec.decode(value, key: hash)
+                    let decoded = try? codec.trainingSample(value, key: hash)
                 else { return true }
                 samples[header.kind, default: []].append(decoded.bytes)
                 if samples[header.kind, default: []].count == maximumSamples { full += 1 }

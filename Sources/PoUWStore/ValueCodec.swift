@@ -183,6 +183,25 @@ struct ValueCodec: Sendable {
         }
     }
 
+    /// What a dictionary for the value's kind learns from a stored value: the object itself, except for
+    /// `Codec.sparseSectionZstd`, whose frames hold the coded stream (delta-coded words between the record's other
+    /// bytes), which is what the dictionary will compress (so its entropy tables fit the deltas too).
+    func trainingSample(_ value: RawSpan, key: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+        let header = try header(value, key: key)
+        guard header.codec == .sparseSectionZstd else { return try decode(value, key: key) }
+        return try value.withUnsafeBytes { raw in
+            let (_, headerSize) = try ValueHeader.parse(raw, key: key)
+            let payload = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
+            let dictionary = header.dictionaryID == 0 ? nil : try dictionary(header, key: key)
+            let limit = SparseSection.streamLimit(size: min(header.rawLength, maxObjectSize))
+            do {
+                return (header.kind, try Zstd.decompress(payload, limit: limit, dictionary: dictionary))
+            } catch let error as ZstdError {
+                throw Self.storeError(error, key: key)
+            }
+        }
+    }
+
     /// The decompression dictionary `header` names.
     private func dictionary(_ header: ValueHeader, key: Hash256) throws -> DecompressionDictionary {
         guard let dictionary = dictionaries.decompressionDictionary(id: header.dictionaryID) else {
