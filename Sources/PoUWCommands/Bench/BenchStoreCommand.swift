@@ -11,8 +11,10 @@ struct BenchStoreCommand: ParsableCommand {
         discussion: """
             Everything runs on fresh temporary data directories (durable mode unless a key says otherwise) with \
             realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, real signed iteration \
-            messages (IterationMessage canonical bytes, chained as in a run), 0.2 %-dense ±τ sparse updates. \
-            Build in release first.
+            messages (IterationMessage canonical bytes, chained as in a run, stored as the node stores them), \
+            0.2 %-dense ±τ sparse updates. Appends use ~500-byte messages (16–24 update steps); ratio_messages_* \
+            use messages shaped like a digits demo's (update sizes drawn from a real run's, ~2 KB). Build in \
+            release first.
 
             The floor_lmdb_* keys measure bare LMDB on the same disk in the same run with the store's own access \
             patterns (random 32-byte keys, message-sized values, 1,000 puts per commit or one), so that the store's \
