@@ -14,7 +14,8 @@ import Testing
             "append_small_durable_per_s", "get_small_p50_us", "get_small_p99_us", "get_1mib_p50_ms",
             "verify_mb_per_s", "ratio_dense_f32", "ratio_sparse_update", "ratio_messages_dict",
             "ratio_messages_nodict", "overhead_1mib_pct", "floor_lmdb_small_batched_per_s",
-            "ratio_messages_json_dict", "message_demo_stored_bytes_avg", "ratio_messages_small_dict",
+            "ratio_messages_json_dict", "message_seed_stored_bytes_avg", "ratio_messages_small_dict",
+            "ratio_messages_digits_dict",
         ] {
             let value = try #require((object[key] as? NSNumber)?.doubleValue, "\(key)")
             #expect(value > 0, "\(key)")

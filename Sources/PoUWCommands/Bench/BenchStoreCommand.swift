@@ -13,8 +13,8 @@ struct BenchStoreCommand: ParsableCommand {
             realistic data: float32 weights shaped like a trained 784-128-64-10 MLP, real signed iteration \
             messages (IterationMessage canonical bytes, chained as in a run, stored as the node stores them), \
             0.2 %-dense ±τ sparse updates. Appends use ~500-byte messages (16–24 update steps); ratio_messages_* \
-            use messages shaped like a digits demo's (update sizes drawn from a real run's, ~2 KB). Build in \
-            release first.
+            use messages shaped like the default demo's (the seed's task: update sizes drawn from a real run's, \
+            ~39 KB), ratio_messages_digits_* like a digits demo's (~2 KB). Build in release first.
 
             The floor_lmdb_* keys measure bare LMDB on the same disk in the same run with the store's own access \
             patterns (random 32-byte keys, message-sized values, 1,000 puts per commit or one), so that the store's \
@@ -216,38 +216,50 @@ struct BenchStoreCommand: ParsableCommand {
         result["append_small_batched_fast_per_s"] = round(Double(fastCount) / fastSeconds, 0)
     }
 
-    /// The compression ratios of messages shaped like a digits demo's (`StoreBenchMessages.Shape.demo`): with
-    /// the store's codec for messages (the update's words delta coded, the rest through a dictionary trained on
-    /// the first 1,000), and as plain zstd (no dictionary, no delta coding).
+    /// The compression ratios of messages shaped like a demo's (`StoreBenchMessages.Shape`): with the store's
+    /// codec for messages (the update's words delta coded, the rest through a dictionary trained on the first
+    /// batch), and as plain zstd (no dictionary, no delta coding). `ratio_messages_*`: the default demo's (the seed's
+    /// task); `ratio_messages_digits_*`: the digits demo's.
     private func messageRatios(_ root: String, _ result: inout [String: Any]) throws {
-        var generator = try StoreBenchMessages(seed: 9, shape: .demo)
-        let batches = try (0..<5).map { _ in try MessageBatch(&generator, count: 1000) }
-        let coded = try Store.open(at: root + "/ratios", options: StoreOptions(autoTrainThreshold: 1000))
-        for batch in batches.prefix(2) { try coded.write { _ = try batch.putList($0) } }
-        let before = try coded.statistics().kinds.first { $0.kind == "message" }
-        for batch in batches.dropFirst(2) { try coded.write { _ = try batch.putList($0) } }
-        let after = try coded.statistics().kinds.first { $0.kind == "message" }
-        if let before, let after {
-            let (count, raw, stored) = (
-                Int(after.count - before.count), Int(after.rawBytes - before.rawBytes),
-                Int(after.storedBytes - before.storedBytes)
+        for (shape, name, keys) in [
+            (StoreBenchMessages.Shape.seedDemo, "seed", "messages"), (.digitsDemo, "digits", "messages_digits"),
+        ] {
+            // 500 a batch (200 for a quick run): two to train the dictionary on, three measured.
+            let perBatch = max(200, min(500, Int(500 * scale)))
+            var generator = try StoreBenchMessages(seed: 9, shape: shape)
+            let batches = try (0..<5).map { _ in try MessageBatch(&generator, count: perBatch) }
+            let coded = try Store.open(
+                at: root + "/ratios-\(name)",
+                options: StoreOptions(autoTrainThreshold: perBatch)
             )
-            result["ratio_messages_dict"] = round(Double(raw) / Double(stored), 3)
-            result["message_demo_bytes_avg"] = raw / count
-            result["message_demo_stored_bytes_avg"] = stored / count
+            for batch in batches.prefix(2) { try coded.write { _ = try batch.putList($0) } }
+            let before = try coded.statistics().kinds.first { $0.kind == "message" }
+            for batch in batches.dropFirst(2) { try coded.write { _ = try batch.putList($0) } }
+            let after = try coded.statistics().kinds.first { $0.kind == "message" }
+            if let before, let after {
+                let (count, raw, stored) = (
+                    Int(after.count - before.count), Int(after.rawBytes - before.rawBytes),
+                    Int(after.storedBytes - before.storedBytes)
+                )
+                result["ratio_\(keys)_dict"] = round(Double(raw) / Double(stored), 3)
+                result["message_\(name)_bytes_avg"] = raw / count
+                result["message_\(name)_stored_bytes_avg"] = stored / count
+            }
+            let plain = try Store.open(at: root + "/plain-\(name)", options: StoreOptions(autoTrainThreshold: nil))
+            for batch in batches.dropFirst(2) {
+                try plain.write { _ = try $0.put(.message, contentsOf: batch.bytes) }
+            }
+            result["ratio_\(keys)_nodict"] = round(
+                try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
+                3
+            )
         }
-        let plain = try Store.open(at: root + "/plain", options: StoreOptions(autoTrainThreshold: nil))
-        for batch in batches.dropFirst(2) { try plain.write { _ = try $0.put(.message, contentsOf: batch.bytes) } }
-        result["ratio_messages_nodict"] = round(
-            try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
-            3
-        )
     }
 
     /// The same messages as the JSON the Python reference sends (hex hashes, field names), with and without a
     /// dictionary: what the ratio targets look like on a verbose encoding, next to the bytes a message costs.
     private func jsonMessages(_ root: String, _ result: inout [String: Any]) throws {
-        var generator = try StoreBenchMessages(seed: 9, shape: .demo)
+        var generator = try StoreBenchMessages(seed: 9, shape: .digitsDemo)
         let batches = try (0..<5).map { _ in
             try (0..<1000).map { _ in try StoreBenchMessages.referenceJSON(generator.nextMessage()) }
         }

@@ -9,25 +9,44 @@ internal import PoUWProtocol
 /// Per message: one task; one of `miners` keys; the miner's epoch and sequence; its previous message hash and the
 /// state hash its previous message ended at; one of 60 dataset batches; the last two messages of other miners as
 /// applied peer messages; a canonical ±τ update; τ, learning rate, a slowly falling loss, accuracy, overdrive; a
-/// fresh state hash after and zero-nonce commitment; start/finish times. Two shapes:
+/// fresh state hash after and zero-nonce commitment; start/finish times. Three shapes:
 /// - `.small` (the default): 16–24 update steps over the seed's 784-128-64-10 MLP, about 490 bytes, of which 256
 ///   are hashes and the signature that no dictionary can predict (the "~500-byte messages").
-/// - `.demo`: updates as large as `pouw demo --dataset digits` sends them, over its 64-64-32-10 MLP (6,570
-///   parameters): the step count is drawn from the 5 % quantiles of the 3,983 messages of one such run (median
-///   216, mean 376; `demoUpdateQuantiles`), about 1.9 KB a message.
+/// - `.seedDemo`: updates as large as the default `pouw demo` (the seed's task, that MLP, 109,386 parameters, on
+///   Fashion-MNIST) sends them: the step count is drawn from the 5 % quantiles of the 2,304 messages of one run
+///   (median 8,870, mean 9,812), about 39 KB a message.
+/// - `.digitsDemo`: the same for `pouw demo --dataset digits` (its 64-64-32-10 MLP, 6,570 parameters; 3,983
+///   messages, median 216, mean 376), about 2 KB a message.
 struct StoreBenchMessages {
     enum Shape {
         case small
-        case demo
-    }
+        case seedDemo
+        case digitsDemo
 
-    /// Update steps per message of a digits demo's task, at the 0, 5, 10, …, 100 % quantiles (session 7:
-    /// `pouw-inspect history TASK --json` over a 30 s `pouw demo --dataset digits`).
-    static let demoUpdateQuantiles = [
-        0, 64, 77, 86, 98, 111, 128, 144, 162, 187, 216, 249, 289, 338, 398, 458, 539, 644, 823, 1299, 3650,
-    ]
-    /// Parameters of the digits task's MLP (64-64-32-10).
-    static let demoParameters = 64 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10
+        /// Update steps per message at the 0, 5, 10, …, 100 % quantiles, and the model's parameter count (session
+        /// 7: `pouw-inspect history TASK --json` over a 105 s default `pouw demo` and a 30 s digits one).
+        var demoUpdates: (quantiles: [Int], parameters: Int)? {
+            switch self {
+            case .small: nil
+            case .seedDemo:
+                (
+                    [
+                        0, 5_996, 6_427, 6_784, 7_125, 7_419, 7_737, 7_982, 8_273, 8_574, 8_870, 9_208, 9_569, 9_947,
+                        10_400, 10_878, 11_513, 12_195, 13_393, 16_019, 71_897,
+                    ],
+                    StoreBenchData.mlpParameters
+                )
+            case .digitsDemo:
+                (
+                    [
+                        0, 64, 77, 86, 98, 111, 128, 144, 162, 187, 216, 249, 289, 338, 398, 458, 539, 644, 823, 1_299,
+                        3_650,
+                    ],
+                    64 * 64 + 64 + 64 * 32 + 32 + 32 * 10 + 10
+                )
+            }
+        }
+    }
 
     private let shape: Shape
     private var random: BenchRandom
@@ -68,11 +87,8 @@ struct StoreBenchMessages {
         let miner = random.below(keys.count)
         var steps: [(index: UInt32, negative: Bool)] = []
         var seen = Set<UInt32>()
-        let (entries, parameters) =
-            switch shape {
-            case .small: (16 + random.below(9), StoreBenchData.mlpParameters)
-            case .demo: (demoUpdateSize(), Self.demoParameters)
-            }
+        var (entries, parameters) = (16 + random.below(9), StoreBenchData.mlpParameters)
+        if let demo = shape.demoUpdates { (entries, parameters) = (drawn(from: demo.quantiles), demo.parameters) }
         while steps.count < entries {
             let index = UInt32(random.below(parameters))
             if seen.insert(index).inserted { steps.append((index, random.next() & 1 == 1)) }
@@ -113,13 +129,12 @@ struct StoreBenchMessages {
         return message
     }
 
-    /// A step count drawn from `demoUpdateQuantiles`: a uniform quantile, interpolated between its neighbours.
-    private mutating func demoUpdateSize() -> Int {
-        let q = Self.demoUpdateQuantiles
-        let position = Double(random.below(1 << 20)) / Double(1 << 20) * Double(q.count - 1)
+    /// A step count drawn from `quantiles`: a uniform quantile, interpolated between its neighbours.
+    private mutating func drawn(from quantiles: [Int]) -> Int {
+        let position = Double(random.below(1 << 20)) / Double(1 << 20) * Double(quantiles.count - 1)
         let low = Int(position)
         let fraction = position - Double(low)
-        return q[low] + Int(fraction * Double(q[low + 1] - q[low]))
+        return quantiles[low] + Int(fraction * Double(quantiles[low + 1] - quantiles[low]))
     }
 
     /// `message` as JSON the way the Python reference sends an iteration message: its field names (`batch_hash`,
