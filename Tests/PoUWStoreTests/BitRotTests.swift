@@ -34,6 +34,19 @@ struct BitRotTests {
                 for (kind, bytes) in sampleObjects(5) where bytes.count >= 16 {
                     hashes.append(try store.put(kind, bytes))
                 }
+                // Records with delta-coded words (codec 5), with the dictionary.
+                for i in 0..<3 {
+                    var record = Array("sectioned message \(i)".utf8) + random.bytes(32)
+                    let start = record.count
+                    for word in stride(from: UInt32(7 * i), to: 4_000, by: 37) {
+                        withUnsafeBytes(of: word.littleEndian) { record += $0 }
+                    }
+                    let words = start..<record.count
+                    record += random.bytes(40)
+                    let hash = try store.put(.message, record, preference: .smallestWithSparseWords(words))
+                    #expect(try store.read { try $0.header(of: hash) }?.codec == .sparseSectionZstd)
+                    hashes.append(hash)
+                }
                 try store.read { view throws in
                     for hash in hashes { values.append((hash, try #require(try view.storedValue(hash)))) }
                 }
