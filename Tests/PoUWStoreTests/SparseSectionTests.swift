@@ -13,7 +13,7 @@ struct SparseSectionTests {
     /// A record of `prefix` random bytes, `count` increasing words (the +τ ones, then the −τ ones, as an
     /// iteration message orders them) and `suffix` random bytes; returns it with the words' byte range.
     static func record(prefix: Int, count: Int, suffix: Int, seed: UInt64) -> ([UInt8], Range<Int>) {
-        var random = SplitMix(seed: seed)
+        var random = TestRandom(seed)
         var indices = Set<UInt32>()
         while indices.count < count { indices.insert(UInt32(random.next() % 6_570)) }
         let words = indices.sorted().map { $0 | (random.next() & 1 == 0 ? 0 : 1 << 31) }.sorted()
@@ -83,7 +83,7 @@ struct SparseSectionTests {
         #expect(decode([0x00, 0xFF, 0xFF, 0x03] + bytes) == nil)  // more words than fit
         #expect(decode([]) == nil)
         // Every single-byte change and every cut either decodes to a record of the declared size or is refused.
-        var random = SplitMix(seed: 11)
+        var random = TestRandom(11)
         for _ in 0..<2_000 {
             var mutated = stream
             let at = Int(random.next() % UInt64(mutated.count))
@@ -157,18 +157,5 @@ struct SparseSectionTests {
             #expect(decoded.status == 0, "\(decoded.stderr)")
             #expect([UInt8](decoded.stdout) == SparseSection.encode(bytes, words: words))
         }
-    }
-}
-
-/// SplitMix64: a small deterministic generator for test data.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

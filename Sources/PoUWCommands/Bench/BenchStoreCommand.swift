@@ -228,31 +228,23 @@ struct BenchStoreCommand: ParsableCommand {
             let perBatch = max(200, min(500, Int(500 * scale)))
             var generator = try StoreBenchMessages(seed: 9, shape: shape)
             let batches = try (0..<5).map { _ in try MessageBatch(&generator, count: perBatch) }
-            let coded = try Store.open(
-                at: root + "/ratios-\(name)",
-                options: StoreOptions(autoTrainThreshold: perBatch)
+            let puts = batches.map { batch in { (writer: StoreBatch) in _ = try batch.putList(writer) } }
+            let coded = try messageCost(
+                root + "/ratios-\(name)",
+                threshold: perBatch,
+                training: Array(puts.prefix(2)),
+                measured: Array(puts.dropFirst(2))
             )
-            for batch in batches.prefix(2) { try coded.write { _ = try batch.putList($0) } }
-            let before = try coded.statistics().kinds.first { $0.kind == "message" }
-            for batch in batches.dropFirst(2) { try coded.write { _ = try batch.putList($0) } }
-            let after = try coded.statistics().kinds.first { $0.kind == "message" }
-            if let before, let after {
-                let (count, raw, stored) = (
-                    Int(after.count - before.count), Int(after.rawBytes - before.rawBytes),
-                    Int(after.storedBytes - before.storedBytes)
-                )
-                result["ratio_\(keys)_dict"] = round(Double(raw) / Double(stored), 3)
-                result["message_\(name)_bytes_avg"] = raw / count
-                result["message_\(name)_stored_bytes_avg"] = stored / count
-            }
-            let plain = try Store.open(at: root + "/plain-\(name)", options: StoreOptions(autoTrainThreshold: nil))
-            for batch in batches.dropFirst(2) {
-                try plain.write { _ = try $0.put(.message, contentsOf: batch.bytes) }
-            }
-            result["ratio_\(keys)_nodict"] = round(
-                try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
-                3
+            result["ratio_\(keys)_dict"] = round(Double(coded.raw) / Double(coded.stored), 3)
+            result["message_\(name)_bytes_avg"] = coded.raw / coded.count
+            result["message_\(name)_stored_bytes_avg"] = coded.stored / coded.count
+            let plain = try messageCost(
+                root + "/plain-\(name)",
+                threshold: nil,
+                training: [],
+                measured: batches.dropFirst(2).map { batch in { _ = try $0.put(.message, contentsOf: batch.bytes) } }
             )
+            result["ratio_\(keys)_nodict"] = round(Double(plain.raw) / Double(plain.stored), 3)
         }
     }
 
@@ -263,26 +255,44 @@ struct BenchStoreCommand: ParsableCommand {
         let batches = try (0..<5).map { _ in
             try (0..<1000).map { _ in try StoreBenchMessages.referenceJSON(generator.nextMessage()) }
         }
-        let withDictionary = try Store.open(at: root + "/json", options: StoreOptions(autoTrainThreshold: 1000))
-        for batch in batches.prefix(2) { try withDictionary.write { _ = try $0.put(.message, contentsOf: batch) } }
-        let before = try withDictionary.statistics().kinds.first { $0.kind == "message" }
-        for batch in batches.dropFirst(2) { try withDictionary.write { _ = try $0.put(.message, contentsOf: batch) } }
-        let after = try withDictionary.statistics().kinds.first { $0.kind == "message" }
-        if let before, let after {
-            let (count, raw, stored) = (
-                Int(after.count - before.count), Int(after.rawBytes - before.rawBytes),
-                Int(after.storedBytes - before.storedBytes)
-            )
-            result["ratio_messages_json_dict"] = round(Double(raw) / Double(stored), 3)
-            result["message_json_stored_bytes_avg"] = stored / count
-            result["message_json_bytes_avg"] = raw / count
-        }
-        let plain = try Store.open(at: root + "/json-plain", options: StoreOptions(autoTrainThreshold: nil))
-        for batch in batches.dropFirst(2) { try plain.write { _ = try $0.put(.message, contentsOf: batch) } }
-        result["ratio_messages_json_nodict"] = round(
-            try plain.statistics().kinds.first { $0.kind == "message" }?.ratio ?? 0,
-            3
+        let puts = batches.map { batch in { (writer: StoreBatch) in _ = try writer.put(.message, contentsOf: batch) } }
+        let coded = try messageCost(
+            root + "/json",
+            threshold: 1000,
+            training: Array(puts.prefix(2)),
+            measured: Array(puts.dropFirst(2))
         )
+        result["ratio_messages_json_dict"] = round(Double(coded.raw) / Double(coded.stored), 3)
+        result["message_json_stored_bytes_avg"] = coded.stored / coded.count
+        result["message_json_bytes_avg"] = coded.raw / coded.count
+        let plain = try messageCost(
+            root + "/json-plain",
+            threshold: nil,
+            training: [],
+            measured: Array(puts.dropFirst(2))
+        )
+        result["ratio_messages_json_nodict"] = round(Double(plain.raw) / Double(plain.stored), 3)
+    }
+
+    /// Runs `training` then `measured` (each one write) on a fresh store at `path` that trains a message
+    /// dictionary at `threshold` objects (never when `nil`); returns the count, raw and stored bytes of the messages
+    /// `measured` added.
+    private func messageCost(
+        _ path: String,
+        threshold: Int?,
+        training: [(StoreBatch) throws -> Void],
+        measured: [(StoreBatch) throws -> Void]
+    ) throws -> (count: Int, raw: Int, stored: Int) {
+        let store = try Store.open(at: path, options: StoreOptions(autoTrainThreshold: threshold))
+        func totals() throws -> (Int, Int, Int) {
+            let kind = try store.statistics().kinds.first { $0.kind == "message" }
+            return (Int(kind?.count ?? 0), Int(kind?.rawBytes ?? 0), Int(kind?.storedBytes ?? 0))
+        }
+        for put in training { try store.write(put) }
+        let before = try totals()
+        for put in measured { try store.write(put) }
+        let after = try totals()
+        return (after.0 - before.0, after.1 - before.1, after.2 - before.2)
     }
 
     private func blobs(_ root: String, _ result: inout [String: Any]) throws {
