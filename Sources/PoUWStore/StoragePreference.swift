@@ -16,6 +16,6 @@ public enum StoragePreference: Sendable, Equatable {
     /// order) at `words`, a byte range of the object: each is stored as its LEB128 difference from the one before,
     /// the rest goes through the kind's dictionary (`Codec.sparseSectionZstd`). An iteration message gives its
     /// update's range (`IterationMessage.updateWordsRange`). When the range is not whole words inside the object
-    /// in that order, or holds fewer than `SparseSection.minimumWords`, this is `.smallest`.
+    /// in that order, or holds fewer than 64 words (`SparseSection.minimumWords`), this is `.smallest`.
     case smallestWithSparseWords(Range<Int>)
 }

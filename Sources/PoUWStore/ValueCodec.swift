@@ -42,9 +42,10 @@ struct ValueCodec: Sendable {
     }
 
     /// `Codec.sparseSectionZstd`, with the kind's dictionary when it has one; `nil` when the section does not
-    /// qualify (`SparseSection.encode`).
+    /// qualify (fewer than `SparseSection.minimumWords` words, or `SparseSection.encode` refuses it).
     private func sectioned(_ kind: ObjectKind, _ bytes: [UInt8], _ words: Range<Int>) throws -> [UInt8]? {
-        guard let stream = SparseSection.encode(bytes, words: words) else { return nil }
+        guard words.count / 4 >= SparseSection.minimumWords, let stream = SparseSection.encode(bytes, words: words)
+        else { return nil }
         let dictionary = kind.usesDictionary ? dictionaries.compressionDictionary(for: kind) : nil
         let header = ValueHeader(
             kind: kind,

@@ -18,7 +18,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = ProtocolStore(store: try Store.open(at: directory.path))
         // The range names exactly the update's words, whatever the peer list's length.
-        let words: [UInt32] = (0..<40).map { $0 * 37 } + (0..<20).map { 0x8000_0000 | $0 * 91 + 5 }
+        let words: [UInt32] = (0..<70).map { $0 * 37 } + (0..<30).map { 0x8000_0000 | (3_000 + $0 * 91) }
         let update = try SparseUpdateWords(words: words)
         for peers in [[], [Samples.h("a")], (0..<200).map { Samples.h("peer \($0)") }] {
             let message = try Samples.body(sequence: 1, previous: Samples.h("p"), update: update, peers: peers)
