@@ -188,10 +188,9 @@ struct ValueCodec: Sendable {
     /// `Codec.sparseSectionZstd`, whose frames hold the coded stream (delta-coded words between the record's other
     /// bytes), which is what the dictionary will compress (so its entropy tables fit the deltas too).
     func trainingSample(_ value: RawSpan, key: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
-        let header = try header(value, key: key)
-        guard header.codec == .sparseSectionZstd else { return try decode(value, key: key) }
-        return try value.withUnsafeBytes { raw in
-            let (_, headerSize) = try ValueHeader.parse(raw, key: key)
+        try value.withUnsafeBytes { raw in
+            let (header, headerSize) = try ValueHeader.parse(raw, key: key)
+            guard header.codec == .sparseSectionZstd else { return try decode(value, key: key) }
             let payload = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(rebasing: raw[headerSize...]))
             let dictionary = header.dictionaryID == 0 ? nil : try dictionary(header, key: key)
             let limit = SparseSection.streamLimit(size: min(header.rawLength, maxObjectSize))
