@@ -60,16 +60,7 @@ public final class StoreBatch: StoreView {
         contentsOf objects: [[UInt8]],
         preferences: [StoragePreference]? = nil
     ) throws -> [Hash256] {
-        let limit = store.options.maxObjectSize
-        if let large = objects.first(where: { $0.count > limit }) {
-            throw StoreError(.invalidArgument, "object of \(large.count) bytes exceeds the limit of \(limit)")
-        }
-        if let preferences, preferences.count != objects.count {
-            throw StoreError(
-                .invalidArgument,
-                "\(preferences.count) storage preferences for \(objects.count) objects (one per object)"
-            )
-        }
+        try store.checkPutArguments(objects, preferences: preferences)
         var hashes: [Hash256] = []
         hashes.reserveCapacity(objects.count)
         pending.reserveCapacity(pending.count + objects.count)
@@ -79,6 +70,28 @@ public final class StoreBatch: StoreView {
             value in
             hashes.append(hash)
             try putEncoded(hash: hash, kind: kind, rawCount: objects[index].count, value: value)
+        }
+        return hashes
+    }
+
+    /// Stores objects `Store.prepare` hashed and compressed (waiting for, or encoding here, those not finished
+    /// yet) and returns their hashes in order: the same as calling `put` for each. Throws `invalidArgument` for
+    /// objects another store prepared.
+    @discardableResult
+    public func put(_ prepared: PreparedObjects) throws -> [Hash256] {
+        guard prepared.store === store else {
+            throw StoreError(
+                .invalidArgument,
+                "objects prepared by another store (its dictionaries are not this one's)"
+            )
+        }
+        var hashes: [Hash256] = []
+        hashes.reserveCapacity(prepared.count)
+        pending.reserveCapacity(pending.count + prepared.count)
+        let work = prepared.work
+        try work.consume { index, hash, value in
+            hashes.append(hash)
+            try putEncoded(hash: hash, kind: work.kind(index), rawCount: work.objects[index].count, value: value)
         }
         return hashes
     }
