@@ -143,17 +143,29 @@ extension Store {
         }
         var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size)
         var records = 0
-        var pending: [ImportRecord] = []
-        var pendingBytes = 0
+        // Records are applied in groups, one transaction each. A full group's objects are hashed and compressed on
+        // the cores (`prepare`) while the group before it is written, so reading, encoding and committing overlap.
+        var pending = ImportGroup()
+        var inFlight: (group: ImportGroup, objects: PreparedObjects, offset: Int)?
+        func writeInFlight() throws {
+            guard let (group, objects, offset) = inFlight else { return }
+            inFlight = nil
+            let keys = try objects.keys()
+            if let bad = zip(keys, group.keys).first(where: { $0 != $1 }) {
+                throw StoreError(.corruptStream, "object bytes do not hash to the stated key", hash: bad.1)
+            }
+            try write(expectedBytes: group.bytes) { writer in
+                try writer.put(objects)
+                for (collection, key, value) in group.entries { try writer.putRaw(collection, key, value) }
+            }
+            progress?(TransferProgress(phase: "import", done: offset, total: size))
+        }
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let batch = pending
-            try write(expectedBytes: pendingBytes) { writer in
-                for record in batch { try record.apply(to: writer) }
-            }
-            pending.removeAll(keepingCapacity: true)
-            pendingBytes = 0
-            progress?(TransferProgress(phase: "import", done: stream.offset, total: size))
+            let objects = try prepare(pending.objects)
+            try writeInFlight()
+            inFlight = (pending, objects, stream.offset)
+            pending = ImportGroup()
         }
         while true {
             let type = try stream.u8()
@@ -171,6 +183,7 @@ extension Store {
             switch type {
             case ExportFormat.dictionaryRecord:
                 try flush()
+                try writeInFlight()
                 let kind = try stream.kind()
                 let current = try stream.u8() == 1
                 let bytes = try stream.lengthPrefixed(limit: 1 << 24)
@@ -180,11 +193,9 @@ extension Store {
                 let kind = try stream.kind()
                 let hash = try stream.hash()
                 let bytes = try stream.lengthPrefixed(limit: options.maxObjectSize)
-                guard Hash256.sha256(bytes) == hash else {
-                    throw StoreError(.corruptStream, "object bytes do not hash to the stated key", hash: hash)
-                }
-                pending.append(.object(kind, bytes))
-                pendingBytes += bytes.count
+                pending.objects.append((kind, bytes))
+                pending.keys.append(hash)
+                pending.bytes += bytes.count
                 report.objects += 1
             case ExportFormat.entryRecord:
                 let code = try stream.u8()
@@ -194,15 +205,16 @@ extension Store {
                 let key = try stream.lengthPrefixed(limit: 511)
                 let value = try stream.lengthPrefixed(limit: options.maxObjectSize)
                 guard !key.isEmpty else { throw StoreError(.corruptStream, "empty key in \(collection.rawValue)") }
-                pending.append(.entry(collection, key, value))
-                pendingBytes += key.count + value.count
+                pending.entries.append((collection, key, value))
+                pending.bytes += key.count + value.count
                 report.entries += 1
             default:
                 throw StoreError(.corruptStream, "unknown record type \(type) at byte \(stream.offset - 1)")
             }
-            if pending.count >= 2048 || pendingBytes >= 32 << 20 { try flush() }
+            if pending.count >= 2048 || pending.bytes >= 32 << 20 { try flush() }
         }
         try flush()
+        try writeInFlight()
         return report
     }
 
@@ -225,17 +237,16 @@ extension Store {
     }
 }
 
-/// A record read from a stream, waiting for its write batch.
-private enum ImportRecord {
-    case object(ObjectKind, [UInt8])
-    case entry(Collection, [UInt8], [UInt8])
+/// Records read from a stream, waiting for their write batch: objects (with the keys the stream states for them)
+/// and index entries.
+private struct ImportGroup {
+    var objects: [(kind: ObjectKind, bytes: [UInt8])] = []
+    var keys: [Hash256] = []
+    var entries: [(Collection, [UInt8], [UInt8])] = []
+    var bytes = 0
 
-    func apply(to batch: StoreBatch) throws {
-        switch self {
-        case .object(let kind, let bytes): try batch.put(kind, bytes)
-        case .entry(let collection, let key, let value): try batch.putRaw(collection, key, value)
-        }
-    }
+    var count: Int { objects.count + entries.count }
+    var isEmpty: Bool { count == 0 }
 }
 
 /// Strict sequential reads from an export file, bounded by the checksummed length.

@@ -268,4 +268,39 @@ struct ErrorTests {
             }
         }
     }
+
+    @Test("an import stream whose checksum holds but whose object does not hash to its key: the groups before it land")
+    func importObjectWithWrongKey() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir + "/a")
+            let objects = (0..<3000).map {
+                Array("object-\($0)-".utf8) + [UInt8](repeating: UInt8($0 % 251), count: 40)
+            }
+            try store.write { _ = try $0.put(.blob, contentsOf: objects) }
+            let file = dir + "/export"
+            try store.export(to: file)
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            let marker = Array("object-2900-".utf8)
+            guard
+                let at = (0..<bytes.count - marker.count).first(where: {
+                    bytes[$0..<$0 + marker.count].elementsEqual(marker)
+                })
+            else {
+                Issue.record("object 2900 not found in the stream")
+                return
+            }
+            bytes[at + marker.count] ^= 0x01
+            let body = Array(bytes.prefix(bytes.count - 32))
+            bytes = body + Hash256.sha256(body).bytes
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let target = try Store.open(at: dir + "/b")
+            let error = #expect(throws: StoreError.self) { try target.import(from: file) }
+            #expect(error?.code == .corruptStream)
+            #expect(error?.key == Hash256.sha256(objects[2900]).hex)
+            // The export stream lists objects in key order; whatever group held the bad one, none of it landed, and
+            // every object that did land is whole.
+            #expect(try !target.contains(Hash256.sha256(objects[2900])))
+            #expect(try target.verify().ok)
+        }
+    }
 }
