@@ -15,7 +15,8 @@ import Testing
             "verify_mb_per_s", "ratio_dense_f32", "ratio_sparse_update", "ratio_messages_dict",
             "ratio_messages_nodict", "overhead_1mib_pct", "floor_lmdb_small_batched_per_s",
             "ratio_messages_json_dict", "message_seed_stored_bytes_avg", "ratio_messages_small_dict",
-            "ratio_messages_digits_dict",
+            "ratio_messages_digits_dict", "append_small_batched_serial_per_s", "append_small_batched_one_core_per_s",
+            "encode_small_per_s",
         ] {
             let value = try #require((object[key] as? NSNumber)?.doubleValue, "\(key)")
             #expect(value > 0, "\(key)")

@@ -18,9 +18,13 @@ struct BenchStoreCommand: ParsableCommand {
 
             The floor_lmdb_* keys measure bare LMDB on the same disk in the same run with the store's own access \
             patterns (random 32-byte keys, message-sized values, 1,000 puts per commit or one), so that the store's \
-            overhead can be told from the disk's cost. append_small_batched_per_s uses StoreBatch.put(_:contentsOf:) \
-            (hashing and compression spread over the cores), append_small_batched_one_core_per_s one put per \
-            message; their rounds alternate. Messages are signed before the timed rounds start. --only runs a subset \
+            overhead can be told from the disk's cost. Batched appends: 1,000 messages per durable write; \
+            append_small_batched_per_s writes a stream of such batches as a node would (Store.prepare hashes and \
+            compresses each batch on the cores while the write before it puts, commits and syncs), \
+            append_small_batched_serial_per_s one write at a time with nothing prepared ahead \
+            (StoreBatch.put(_:contentsOf:), hashing and compression spread over the cores within the write), \
+            append_small_batched_one_core_per_s one put per message; their rounds take turns in blocks. Messages \
+            are signed before the timed rounds start. --only runs a subset \
             (for profiling).
 
             Example: swift run -c release pouw-bench store --json
@@ -33,11 +37,11 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
     @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
     @Option(
-        help: "Run only these sections (floor, dense, messages, fast, ratios, json, blobs; comma-separated)."
+        help: "Run only these sections (floor, dense, messages, encode, fast, ratios, json, blobs; comma-separated)."
     )
     var only: String?
 
-    static let sections: Set<String> = ["floor", "dense", "messages", "fast", "ratios", "json", "blobs"]
+    static let sections: Set<String> = ["floor", "dense", "messages", "encode", "fast", "ratios", "json", "blobs"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -58,6 +62,7 @@ struct BenchStoreCommand: ParsableCommand {
         }
         if wanted.contains("dense") { try dense(root, n, &result) }
         if wanted.contains("messages") { try messages(root, n, &result) }
+        if wanted.contains("encode") { try encode(root, n, &result) }
         if wanted.contains("fast") { try fastBatches(root, n, &result) }
         if wanted.contains("ratios") { try messageRatios(root, &result) }
         if wanted.contains("json") { try jsonMessages(root, &result) }
@@ -136,29 +141,32 @@ struct BenchStoreCommand: ParsableCommand {
         }
         var floorSeconds = 0.0
         let before = try messages.statistics().kinds.first { $0.kind == "message" }
-        // Rounds alternate between the list put (hashing and compression spread over the cores) and one put per
-        // message (one core).
+        // Three ways to write the same kind of batches, in blocks of rounds that take turns (two blocks each):
+        // pipelined (each batch prepared while the one before commits), one list put per write with nothing
+        // prepared ahead, one put per message (one core).
         // The messages are made before the timed rounds: signing one takes ~50 times longer than storing it, and
         // signing between rounds left the store's caches cold at the start of each.
-        let rounds = try (0..<n(40)).map { _ in try MessageBatch(&generator, count: 1000) }
-        var batchedSeconds = [0.0, 0.0]
+        let perBlock = n(10)
+        let variants = BatchedVariant.allCases
+        let rounds = try (0..<2 * variants.count * perBlock).map { _ in try MessageBatch(&generator, count: 1000) }
+        var batchedSeconds = [Double](repeating: 0, count: variants.count)
         var batchedCount = 0
         var averageSize = 0
-        for (round, batch) in rounds.enumerated() {
-            averageSize += batch.bytes.reduce(0) { $0 + $1.count }
+        for (block, batches) in stride(from: 0, to: rounds.count, by: perBlock).map({ rounds[$0..<$0 + perBlock] })
+            .enumerated()
+        {
+            let variant = variants[block % variants.count]
+            averageSize += batches.reduce(0) { $0 + $1.bytes.reduce(0) { $0 + $1.count } }
+            batchedCount += batches.count * 1000
             let start = Clock.now()
-            if round % 2 == 0 {
-                try messages.write { writer in messageKeys += try batch.putList(writer) }
-            } else {
-                try messages.write { writer in messageKeys += try batch.putEach(writer) }
-            }
-            batchedSeconds[round % 2] += Clock.seconds(since: start)
-            batchedCount += batch.bytes.count
+            messageKeys += try variant.write(Array(batches), to: messages)
+            batchedSeconds[block % variants.count] += Clock.seconds(since: start)
         }
         for _ in rounds { floorSeconds += try floor.batch() }
-        let listRounds = Double((n(40) + 1) / 2)
-        result["append_small_batched_per_s"] = round(listRounds * 1000 / batchedSeconds[0], 0)
-        result["append_small_batched_one_core_per_s"] = round(Double(n(40) / 2) * 1000 / batchedSeconds[1], 0)
+        let messagesPerVariant = Double(2 * perBlock * 1000)
+        result["append_small_batched_per_s"] = round(messagesPerVariant / batchedSeconds[0], 0)
+        result["append_small_batched_serial_per_s"] = round(messagesPerVariant / batchedSeconds[1], 0)
+        result["append_small_batched_one_core_per_s"] = round(messagesPerVariant / batchedSeconds[2], 0)
         result["floor_lmdb_small_batched_per_s"] = round(Double(batchedCount) / floorSeconds, 0)
         result["message_bytes_avg"] = averageSize / batchedCount
         let after = try messages.statistics().kinds.first { $0.kind == "message" }
@@ -193,6 +201,18 @@ struct BenchStoreCommand: ParsableCommand {
         }
         result["get_small_p50_us"] = round(percentile(getSmall, 0.5) * 1e6, 3)
         result["get_small_p99_us"] = round(percentile(getSmall, 0.99) * 1e6, 3)
+    }
+
+    /// Hashing and compression alone, no write (`encode_small_per_s`): `Store.prepare` on all cores, the throughput
+    /// rounds' messages with a trained dictionary. What a batched append costs beyond this is the store's writing.
+    private func encode(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
+        let store = try Store.open(at: root + "/encode", options: StoreOptions(autoTrainThreshold: 1000))
+        var generator = try StoreBenchMessages(seed: 10)
+        try store.write { writer in _ = try MessageBatch(&generator, count: 1000).putList(writer) }
+        let batches = try (0..<n(20)).map { _ in try MessageBatch(&generator, count: 1000) }
+        let start = Clock.now()
+        for batch in batches { _ = try batch.prepare(store).keys() }
+        result["encode_small_per_s"] = round(Double(batches.count * 1000) / Clock.seconds(since: start), 0)
     }
 
     private func fastBatches(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {

@@ -19,8 +19,43 @@ struct MessageBatch {
         try writer.put(.message, contentsOf: bytes, preferences: preferences)
     }
 
+    /// Starts hashing and compressing the batch for `store` (`Store.prepare`).
+    func prepare(_ store: Store) throws -> PreparedObjects {
+        try store.prepare(.message, bytes, preferences: preferences)
+    }
+
     /// One put per message (one core).
     func putEach(_ writer: StoreBatch) throws -> [Hash256] {
         try zip(bytes, preferences).map { try writer.put(.message, $0, preference: $1) }
+    }
+}
+
+/// How a batched round of `pouw-bench store` writes its batches (one durable write of 1,000 messages each).
+enum BatchedVariant: CaseIterable {
+    /// Each batch prepared (`Store.prepare`) while the write before it puts, commits and syncs.
+    case pipelined
+    /// One write at a time, the list put inside it (`StoreBatch.put(_:contentsOf:)`).
+    case serial
+    /// One write at a time, one put per message.
+    case oneCore
+
+    /// Writes `batches`, one write each; returns the keys in order.
+    func write(_ batches: [MessageBatch], to store: Store) throws -> [Hash256] {
+        var keys: [Hash256] = []
+        switch self {
+        case .pipelined:
+            guard let first = batches.first else { return [] }
+            var next = try first.prepare(store)
+            for index in batches.indices {
+                let current = next
+                if index + 1 < batches.count { next = try batches[index + 1].prepare(store) }
+                keys += try store.write { try $0.put(current) }
+            }
+        case .serial:
+            for batch in batches { keys += try store.write { try batch.putList($0) } }
+        case .oneCore:
+            for batch in batches { keys += try store.write { try batch.putEach($0) } }
+        }
+        return keys
     }
 }
