@@ -20,10 +20,17 @@ public struct TransferReport: Sendable, Encodable {
 /// The portable export stream (see Docs/store-format.md): `RecordTag.storeExport`, version 1, then records,
 /// an end record with the record count, and a SHA-256 of everything before it.
 enum ExportFormat {
-    static let version: UInt8 = 1
+    /// Written: 2. Read: 1 and 2 (version 2 added `storedObjectRecord`).
+    static let version: UInt8 = 2
+    static let readableVersions: ClosedRange<UInt8> = 1...2
     static let dictionaryRecord: UInt8 = 0x01
     static let objectRecord: UInt8 = 0x02
     static let entryRecord: UInt8 = 0x03
+    /// An object with how it was stored, where an import would otherwise store it differently (version 2):
+    /// `rawStorage`, or `sparseWordsStorage` followed by the words' offset and count.
+    static let storedObjectRecord: UInt8 = 0x04
+    static let rawStorage: UInt8 = 1
+    static let sparseWordsStorage: UInt8 = 2
     static let endRecord: UInt8 = 0x00
 
     /// Index collections in the stream, by their one-byte code.
@@ -64,11 +71,19 @@ extension Store {
             let total = try view.objectCount()
             try view.forEachObjectKey(after: nil) { key, _ in
                 guard let hash = Hash256(bytes: key) else { return true }
-                let object = try view.object(hash)
-                var w = ByteWriter(capacity: object.bytes.count + 48)
-                w.u8(ExportFormat.objectRecord)
+                let object = try view.objectWithStorage(hash)
+                var w = ByteWriter(capacity: object.bytes.count + 64)
+                w.u8(object.storage == nil ? ExportFormat.objectRecord : ExportFormat.storedObjectRecord)
                 w.u8(object.kind.rawValue)
                 w.hash(hash)
+                switch object.storage {
+                case .fastestRead: w.u8(ExportFormat.rawStorage)
+                case .smallestWithSparseWords(let words):
+                    w.u8(ExportFormat.sparseWordsStorage)
+                    w.length(words.lowerBound)
+                    w.length(words.count / 4)
+                case .smallest, nil: break
+                }
                 w.lengthPrefixed(object.bytes)
                 try emit(w)
                 records += 1
@@ -138,8 +153,11 @@ extension Store {
             throw StoreError(.corruptStream, "not a PoUW store export stream (wrong record tag)")
         }
         let version = try stream.u8()
-        guard version == ExportFormat.version else {
-            throw StoreError(.unknownFormatVersion, "export stream version \(version) is not \(ExportFormat.version)")
+        guard ExportFormat.readableVersions.contains(version) else {
+            throw StoreError(
+                .unknownFormatVersion,
+                "export stream version \(version) is not one this build reads (\(ExportFormat.readableVersions))"
+            )
         }
         var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size)
         var records = 0
@@ -162,10 +180,47 @@ extension Store {
         }
         func flush() throws {
             guard !pending.isEmpty else { return }
-            let objects = try prepare(pending.objects)
+            let objects = try prepare(pending.objects, preferences: pending.preferences)
             try writeInFlight()
             inFlight = (pending, objects, stream.offset)
             pending = ImportGroup()
+        }
+        func readObject(withStorage: Bool) throws {
+            let kind = try stream.kind()
+            let hash = try stream.hash()
+            var preference = StoragePreference.smallest
+            var words: Range<Int>?
+            if withStorage {
+                switch try stream.u8() {
+                case ExportFormat.rawStorage:
+                    preference = .fastestRead
+                case ExportFormat.sparseWordsStorage:
+                    let offset = try stream.varint()
+                    let count = try stream.varint()
+                    guard offset <= UInt64(options.maxObjectSize), count <= UInt64(options.maxObjectSize) / 4 else {
+                        throw StoreError(.corruptStream, "sparse words range beyond any object", hash: hash)
+                    }
+                    words = Int(offset)..<Int(offset) + Int(count) * 4
+                case let storage:
+                    throw StoreError(.corruptStream, "unknown storage \(storage) in an object record", hash: hash)
+                }
+            }
+            let bytes = try stream.lengthPrefixed(limit: options.maxObjectSize)
+            if let words {
+                guard words.upperBound <= bytes.count else {
+                    throw StoreError(
+                        .corruptStream,
+                        "sparse words \(words) beyond the object's \(bytes.count) bytes",
+                        hash: hash
+                    )
+                }
+                preference = .smallestWithSparseWords(words)
+            }
+            pending.objects.append((kind, bytes))
+            pending.preferences.append(preference)
+            pending.keys.append(hash)
+            pending.bytes += bytes.count
+            report.objects += 1
         }
         while true {
             let type = try stream.u8()
@@ -190,13 +245,9 @@ extension Store {
                 try importDictionary(kind: kind, bytes: bytes, current: current)
                 report.dictionaries += 1
             case ExportFormat.objectRecord:
-                let kind = try stream.kind()
-                let hash = try stream.hash()
-                let bytes = try stream.lengthPrefixed(limit: options.maxObjectSize)
-                pending.objects.append((kind, bytes))
-                pending.keys.append(hash)
-                pending.bytes += bytes.count
-                report.objects += 1
+                try readObject(withStorage: false)
+            case ExportFormat.storedObjectRecord where version >= 2:
+                try readObject(withStorage: true)
             case ExportFormat.entryRecord:
                 let code = try stream.u8()
                 guard let collection = ExportFormat.collections.first(where: { $0.code == code })?.collection else {
@@ -241,6 +292,8 @@ extension Store {
 /// and index entries.
 private struct ImportGroup {
     var objects: [(kind: ObjectKind, bytes: [UInt8])] = []
+    /// How each object is stored: as the exporting store did, where the stream says.
+    var preferences: [StoragePreference] = []
     var keys: [Hash256] = []
     var entries: [(Collection, [UInt8], [UInt8])] = []
     var bytes = 0

@@ -51,9 +51,12 @@ extension Store {
         try prepare(objects, kinds: [kind], preferences: preferences)
     }
 
-    /// `prepare` for objects of different kinds: `kinds[i]` is the kind of `objects[i]`.
-    public func prepare(_ objects: [(kind: ObjectKind, bytes: [UInt8])]) throws -> PreparedObjects {
-        try prepare(objects.map(\.bytes), kinds: objects.map(\.kind), preferences: nil)
+    /// `prepare` for objects of different kinds.
+    public func prepare(
+        _ objects: [(kind: ObjectKind, bytes: [UInt8])],
+        preferences: [StoragePreference]? = nil
+    ) throws -> PreparedObjects {
+        try prepare(objects.map(\.bytes), kinds: objects.map(\.kind), preferences: preferences)
     }
 
     private func prepare(

@@ -64,6 +64,16 @@ enum SparseSection {
         return ok ? record : nil
     }
 
+    /// The byte range of the words `stream` codes (from its two leading fields), or `nil` when they do not fit a
+    /// record of `size` bytes.
+    static func words(of stream: UnsafeRawBufferPointer, size: Int) -> Range<Int>? {
+        var position = 0
+        guard let offset = leb128(stream, &position), offset <= UInt64(size),
+            let count = leb128(stream, &position), count <= UInt64(size - Int(offset)) / 4
+        else { return nil }
+        return Int(offset)..<Int(offset) + Int(count) * 4
+    }
+
     /// The words' deltas, or `nil` when a word is below the one before it.
     private static func encodeWords(_ raw: UnsafeRawBufferPointer) -> [UInt8]? {
         var out: [UInt8] = []

@@ -49,6 +49,14 @@ public class StoreView {
         return decoded
     }
 
+    /// `object`, plus how to store it alike again (`ValueCodec.decodeWithStorage`).
+    func objectWithStorage(_ hash: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8], storage: StoragePreference?) {
+        let decoded = try withStoredValue(hash) { value in try store.codec.decodeWithStorage(value, key: hash) }
+        guard let decoded else { throw StoreError(.missingObject, "no object with this key", hash: hash) }
+        guard Hash256.sha256(decoded.bytes) == hash else { throw Self.hashMismatch(hash) }
+        return decoded
+    }
+
     /// The object under `hash` decoded but not yet re-hashed (`Store.getCheckingConcurrently` checks it).
     func decodedObject(_ hash: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
         let decoded = try withStoredValue(hash) { value in

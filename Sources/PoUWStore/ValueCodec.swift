@@ -99,6 +99,17 @@ struct ValueCodec: Sendable {
 
     /// Decodes a stored value (without re-hashing; `Store` does that).
     func decode(_ value: RawSpan, key: Hash256) throws -> (kind: ObjectKind, bytes: [UInt8]) {
+        let decoded = try decodeWithStorage(value, key: key)
+        return (decoded.kind, decoded.bytes)
+    }
+
+    /// `decode`, plus the preference that stores the object the same way again where the kind's default would not:
+    /// `.fastestRead` for a raw value, `.smallestWithSparseWords` with the range a `Codec.sparseSectionZstd` value
+    /// was coded with, `nil` for the other codecs (what an export keeps, so that an import stores it alike).
+    func decodeWithStorage(
+        _ value: RawSpan,
+        key: Hash256
+    ) throws -> (kind: ObjectKind, bytes: [UInt8], storage: StoragePreference?) {
         try value.withUnsafeBytes { raw in
             let (header, headerSize) = try ValueHeader.parse(raw, key: key)
             let size = header.rawLength
@@ -112,7 +123,12 @@ struct ValueCodec: Sendable {
             let payload = UnsafeRawBufferPointer(rebasing: raw[headerSize...])
             let span = RawSpan(_unsafeBytes: payload)
             do {
-                return (header.kind, try decodePayload(header, span, payload.count, key: key))
+                if header.codec == .sparseSectionZstd {
+                    let (bytes, words) = try decodeSparseSection(header, span, key: key)
+                    return (header.kind, bytes, .smallestWithSparseWords(words))
+                }
+                let bytes = try decodePayload(header, span, payload.count, key: key)
+                return (header.kind, bytes, header.codec == .raw ? .fastestRead : nil)
             } catch let error as ZstdError {
                 throw Self.storeError(error, key: key)
             }
@@ -143,17 +159,7 @@ struct ValueCodec: Sendable {
         case .zstdDictionary:
             return try Zstd.decompress(payload, limit: size, dictionary: try dictionary(header, key: key))
         case .sparseSectionZstd:
-            let dictionary = header.dictionaryID == 0 ? nil : try dictionary(header, key: key)
-            return try Zstd.withDecompressed(
-                payload,
-                limit: SparseSection.streamLimit(size: size),
-                dictionary: dictionary
-            ) { stream in
-                guard let record = stream.withUnsafeBytes({ SparseSection.decode($0, size: size) }) else {
-                    throw StoreError(.corruptValue, "malformed sparse section coding", hash: key)
-                }
-                return record
-            }
+            return try decodeSparseSection(header, payload, key: key).bytes
         case .shuffle4Zstd:
             return try Zstd.withDecompressed(payload, limit: size) { planes in
                 try planes.withUnsafeBytes { src in
@@ -180,6 +186,26 @@ struct ValueCodec: Sendable {
                 }
                 guard ok else { throw StoreError(.corruptValue, "malformed sparse delta coding", hash: key) }
                 return words
+            }
+        }
+    }
+
+    /// A `Codec.sparseSectionZstd` value's bytes and the byte range of its words.
+    private func decodeSparseSection(
+        _ header: ValueHeader,
+        _ payload: RawSpan,
+        key: Hash256
+    ) throws -> (bytes: [UInt8], words: Range<Int>) {
+        let size = header.rawLength
+        let dictionary = header.dictionaryID == 0 ? nil : try dictionary(header, key: key)
+        return try Zstd.withDecompressed(payload, limit: SparseSection.streamLimit(size: size), dictionary: dictionary)
+        {
+            stream in
+            try stream.withUnsafeBytes { raw in
+                guard let record = SparseSection.decode(raw, size: size),
+                    let words = SparseSection.words(of: raw, size: size)
+                else { throw StoreError(.corruptValue, "malformed sparse section coding", hash: key) }
+                return (record, words)
             }
         }
     }

@@ -303,4 +303,51 @@ struct ErrorTests {
             #expect(try target.verify().ok)
         }
     }
+
+    @Test(
+        "version-2 object records with their storage: refused in a version-1 stream, for words outside the object, for an unknown storage"
+    )
+    func sectionedObjectRecords() throws {
+        /// A checksummed stream of `version` holding `records` (each a complete record).
+        func stream(version: UInt8, _ records: [[UInt8]]) -> [UInt8] {
+            var body: [UInt8] = [RecordTag.storeExport.rawValue, version]
+            for record in records { body += record }
+            body += [0x00, UInt8(records.count)]
+            return body + Hash256.sha256(body).bytes
+        }
+        func sectioned(_ bytes: [UInt8], offset: UInt8, count: UInt8, storage: UInt8 = 2) -> [UInt8] {
+            var length = ByteWriter()
+            length.length(bytes.count)
+            return [0x04, ObjectKind.message.rawValue] + Hash256.sha256(bytes).bytes + [storage, offset, count]
+                + length.bytes + bytes
+        }
+        let object = [UInt8](repeating: 1, count: 8) + (0..<70).flatMap { [UInt8($0 * 3), 0, 0, 0] } + [9, 9]
+        try withTemporaryDirectory { dir in
+            let cases: [(String, [UInt8], String)] = [
+                ("fine", stream(version: 2, [sectioned(object, offset: 8, count: 70)]), ""),
+                ("v1", stream(version: 1, [sectioned(object, offset: 8, count: 70)]), "unknown record type 4"),
+                ("outside", stream(version: 2, [sectioned(object, offset: 8, count: 71)]), "beyond the object"),
+                (
+                    "storage", stream(version: 2, [sectioned(object, offset: 8, count: 70, storage: 7)]),
+                    "unknown storage 7"
+                ),
+            ]
+            for (name, bytes, message) in cases {
+                let path = dir + "/" + name
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+                let target = try Store.open(at: dir + "/store-" + name)
+                if message.isEmpty {
+                    #expect(try target.import(from: path).objects == 1)
+                    #expect(try target.get(Hash256.sha256(object)) == object)
+                    let header = try target.read { try $0.header(of: Hash256.sha256(object)) }
+                    #expect(header?.codec == .sparseSectionZstd)
+                    continue
+                }
+                let error = #expect(throws: StoreError.self) { try target.import(from: path) }
+                #expect(error?.code == .corruptStream)
+                #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+                #expect(try target.read { try $0.objectCount() } == 0)
+            }
+        }
+    }
 }

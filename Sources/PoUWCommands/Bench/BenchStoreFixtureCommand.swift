@@ -10,8 +10,10 @@ struct BenchStoreFixtureCommand: ParsableCommand {
         abstract: "Write the store's golden export stream and its expected hashes (Fixtures/store).",
         discussion: """
             Builds a store from deterministic data (every object kind, every collection; no trained dictionary, \
-            no timestamps), exports it to OUT/export-v1.pouwexp and lists every object as "kind hash" in \
-            OUT/expected-objects.txt. Running it twice gives identical files.
+            no timestamps), exports it to OUT/export-v2.pouwexp and lists every object as "kind hash" in \
+            OUT/expected-objects-v2.txt. Running it twice gives identical files. (export-v1.pouwexp and \
+            expected-objects.txt, the same store without the messages stored with a sparse section, were written \
+            by the version-1 exporter and stay as they are: the importer reads both versions.)
 
             Example: swift run pouw-bench store-fixture --out Fixtures/store
             """,
@@ -55,6 +57,21 @@ struct BenchStoreFixtureCommand: ParsableCommand {
                 let message = try add(.message, messages.next())
                 try batch.appendHistory(task: task, messageHash: message)
             }
+            // Messages whose update words the store delta codes (`.smallestWithSparseWords`): version-2 records. Their
+            // own random source leaves every other object as in export-v1.
+            var sectionRandom = BenchRandom(seed: 2027)
+            for i in 0..<3 {
+                var words = ByteWriter()
+                var word: UInt32 = 0
+                for _ in 0..<(100 + 50 * i) {
+                    word += UInt32(1 + sectionRandom.below(400))
+                    words.u32(word)
+                }
+                let head = Array("sectioned message \(i) ".utf8) + sectionRandom.bytes(64)
+                let bytes = head + words.bytes + sectionRandom.bytes(32)
+                let range = head.count..<head.count + words.bytes.count
+                objects.append((.message, try batch.put(.message, bytes, preference: .smallestWithSparseWords(range))))
+            }
             for iteration in 0..<2 {
                 let weights = StoreBenchData.bytes(StoreBenchData.trainedWeights(count: 4096, seed: UInt64(iteration)))
                 let checkpoint = try add(.checkpoint, weights)
@@ -91,9 +108,9 @@ struct BenchStoreFixtureCommand: ParsableCommand {
             try batch.putState(Array("nonce/alice".utf8), [3])
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        try store.export(to: out + "/export-v1.pouwexp")
+        try store.export(to: out + "/export-v2.pouwexp")
         let lines = objects.map { "\($0.0) \($0.1.hex)" }.joined(separator: "\n") + "\n"
-        try lines.write(toFile: out + "/expected-objects.txt", atomically: true, encoding: .utf8)
-        print("wrote \(objects.count) objects to \(out)/export-v1.pouwexp and \(out)/expected-objects.txt")
+        try lines.write(toFile: out + "/expected-objects-v2.txt", atomically: true, encoding: .utf8)
+        print("wrote \(objects.count) objects to \(out)/export-v2.pouwexp and \(out)/expected-objects-v2.txt")
     }
 }
