@@ -10,8 +10,8 @@ public import PoUWCore
 /// Guarantees: values are encoded with the dictionaries current when `prepare` was called; the store keeps every
 /// dictionary it ever used, so a batch put later (even after a newer dictionary was trained) stores values that
 /// decode. Only the store that prepared them accepts them. Putting them more than once (a retried write) is
-/// allowed and the second put stores nothing new. Dropping them unput stops the encoding early. `Sendable`: hand
-/// them to the thread that writes.
+/// allowed and the second put stores nothing new. Dropping them unput stops the encoding early; until they are
+/// released they keep their store open. `Sendable`: hand them to the thread that writes.
 public final class PreparedObjects: Sendable {
     let work: ParallelEncoder.Work
     let store: Store
