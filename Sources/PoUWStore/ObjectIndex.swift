@@ -6,7 +6,8 @@ internal import Synchronization
 // value is appended to `values` under the key sequence ‖ hash (the sequence numbers run 0, 1, 2, … in write order).
 // `objects` maps hash → sequence for every value below the merge mark (`meta/merged`); the values at or above it
 // are found by their keys, which a process reads once into `UnmergedObjects`. The commit that brings the values
-// above the mark to the merge threshold puts them all into `objects`, in key order, and moves the mark. A batch of
+// above the mark to the merge threshold (1/8 of the merged ones, within `StoreOptions` bounds) puts them all into
+// `objects`, in key order, and moves the mark. A batch of
 // new objects thus dirties the few pages at the end of `values`, instead of one random leaf of a large tree each.
 
 /// The objects at or above the merge mark, as this process has read them from `values`: hash → sequence for the
@@ -198,12 +199,24 @@ extension StoreView {
 }
 
 extension StoreBatch {
-    /// When the values above the merge mark (with this batch's) reach `threshold`, puts all of them into
-    /// `objects` in key order (so neighbouring entries share their leaf pages) and moves the mark to the end.
-    /// Returns the new mark, or `nil` when no merge was due.
-    func mergeUnmerged(threshold: Int) throws -> UInt64? {
+    /// A merge is due once the unmerged objects number this fraction of the merged ones (within the options'
+    /// bounds): a merge of T entries into an index of P leaf pages rewrites about P·(1 − e^(−T/P)) of them, so a
+    /// threshold that grows with the index keeps the pages rewritten per object about constant (~0.1 at 1/8, with
+    /// some 85 entries a page) until the limit.
+    static let mergeFraction: UInt64 = 8
+
+    /// How many unmerged objects make a merge due in an index of `merged` entries.
+    static func mergeThreshold(merged: Int, options: StoreOptions) -> Int {
+        min(max(merged / Int(mergeFraction), options.indexMergeThreshold), options.indexMergeLimit)
+    }
+
+    /// When the values above the merge mark (with this batch's) reach the merge threshold
+    /// (`mergeThreshold(merged:options:)`), puts all of them into `objects` in key order (so neighbouring entries
+    /// share their leaf pages) and moves the mark to the end. Returns the new mark, or `nil` when no merge was due.
+    func mergeUnmerged() throws -> UInt64? {
         let range = try unmergedRange()
         let end = range.upperBound + UInt64(pending.count)
+        let threshold = Self.mergeThreshold(merged: try txn.count(db.objects), options: store.options)
         guard end - range.lowerBound >= UInt64(threshold) else { return nil }
         var entries = try store.unmerged.entries(in: range, view: self)
         entries += pending.map { ($0.key, $0.value) }

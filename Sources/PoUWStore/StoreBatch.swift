@@ -129,7 +129,7 @@ public final class StoreBatch: StoreView {
 
     /// Writes the per-kind counters and merges the recent object index when it is due; called once before commit.
     func finish() throws {
-        if !pending.isEmpty { mergedTo = try mergeUnmerged(threshold: store.options.indexMergeThreshold) }
+        if !pending.isEmpty { mergedTo = try mergeUnmerged() }
         for kind in kindsTouched {
             let delta = kindDeltas[Int(kind.rawValue)]
             var totals = try KindCounters(wtxn.get(db.main, Keys.kindStats(kind)))

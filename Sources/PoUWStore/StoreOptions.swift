@@ -25,9 +25,14 @@ public struct StoreOptions: Sendable {
     /// Train a dictionary for a small-record kind automatically once it holds this many objects (`nil`: only
     /// `trainDictionaries()` trains).
     public var autoTrainThreshold: Int?
-    /// New objects' index entries wait in a small tree until it holds this many; the commit that reaches it moves
-    /// them all into the main index in key order (see Docs/store-format.md "What a write costs").
+    /// New objects are found through their place in the values log (read once into memory) until the commit that
+    /// brings them to one eighth of the objects already merged, at least this many and at most `indexMergeLimit`,
+    /// moves them all into the main index in key order: the larger the index, the more new entries share each of
+    /// its pages that a merge rewrites (see Docs/store-format.md "What a write costs").
     public var indexMergeThreshold: Int
+    /// The most unmerged objects a store lets gather before merging (about 100 bytes of memory each, and the size
+    /// of the largest merge commit); never below `indexMergeThreshold`.
+    public var indexMergeLimit: Int
 
     public init(
         durability: Durability = .durable,
@@ -37,7 +42,8 @@ public struct StoreOptions: Sendable {
         maxObjectSize: Int = 1 << 30,
         minimumFreeDisk: Int = 16 << 20,
         autoTrainThreshold: Int? = 1000,
-        indexMergeThreshold: Int = 16384
+        indexMergeThreshold: Int = 16384,
+        indexMergeLimit: Int = 131_072
     ) {
         self.durability = durability
         self.initialMapSize = initialMapSize
@@ -47,5 +53,6 @@ public struct StoreOptions: Sendable {
         self.minimumFreeDisk = minimumFreeDisk
         self.autoTrainThreshold = autoTrainThreshold
         self.indexMergeThreshold = max(1, indexMergeThreshold)
+        self.indexMergeLimit = max(self.indexMergeThreshold, indexMergeLimit)
     }
 }

@@ -178,6 +178,40 @@ struct ObjectIndexTests {
         }
     }
 
+    @Test("the merge threshold grows with the index (an eighth of the merged objects) between its two bounds")
+    func mergeThresholdGrows() throws {
+        try withTemporaryDirectory { dir in
+            let options = StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 20, indexMergeLimit: 60)
+            let store = try Store.open(at: dir, options: options)
+            var merges: [(merged: Int, unmerged: Int)] = []
+            var merged = 0
+            var unmerged = 0
+            for round in 0..<150 {
+                let batch = (0..<5).map { Array("blob \(round)-\($0)".utf8) }
+                try store.write { _ = try $0.put(.blob, contentsOf: batch) }
+                let statistics = try store.statistics()
+                let nowMerged = try entries(store, "objects")
+                if nowMerged != merged {
+                    // Each merge takes every unmerged object, this batch's too, once they reach the threshold.
+                    merges.append((merged, unmerged + 5))
+                    #expect(nowMerged == merged + unmerged + 5 && statistics.objectsUnmerged == 0)
+                    merged = nowMerged
+                } else {
+                    #expect(statistics.objectsUnmerged == unmerged + 5)
+                }
+                unmerged = statistics.objectsUnmerged
+            }
+            for merge in merges {
+                let threshold = min(max(merge.merged / 8, 20), 60)
+                #expect(merge.unmerged >= threshold && merge.unmerged < threshold + 5, "\(merge)")
+            }
+            // It grew from 20 (while fewer than 160 were merged) to the limit of 60 (from 480 on).
+            #expect(merges.first?.unmerged == 20 && merges.last?.unmerged == 60)
+            #expect(try store.verify().ok)
+            #expect(try store.read { try $0.objectCount() } == 750)
+        }
+    }
+
     @Test("a batch reads its own new objects; an aborted batch leaves nothing behind, in the store or in the cache")
     func batchSeesItsOwn() throws {
         try withTemporaryDirectory { dir in

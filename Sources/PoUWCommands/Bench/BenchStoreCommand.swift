@@ -37,11 +37,16 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(help: "Directory for temporary data directories.") var tmp: String = NSTemporaryDirectory()
     @Option(help: "Scale every iteration count by this factor (e.g. 0.2 for a quick run).") var scale: Double = 1
     @Option(
-        help: "Run only these sections (floor, dense, messages, encode, fast, ratios, json, blobs; comma-separated)."
+        help: """
+            Run only these sections (floor, dense, messages, encode, fast, ratios, json, blobs; comma-separated), \
+            or scale (a million objects; not run by default).
+            """
     )
     var only: String?
 
     static let sections: Set<String> = ["floor", "dense", "messages", "encode", "fast", "ratios", "json", "blobs"]
+    /// Sections that run only when `--only` names them.
+    static let optionalSections: Set<String> = ["scale"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -50,8 +55,10 @@ struct BenchStoreCommand: ParsableCommand {
         var result: [String: Any] = [:]
         let n = { (count: Int) in max(3, Int(Double(count) * scale)) }
         let wanted = only.map { Set($0.split(separator: ",").map(String.init)) } ?? Self.sections
-        guard wanted.isSubset(of: Self.sections) else {
-            throw ValidationError("--only takes \(Self.sections.sorted().joined(separator: ", "))")
+        guard wanted.isSubset(of: Self.sections.union(Self.optionalSections)) else {
+            throw ValidationError(
+                "--only takes \(Self.sections.union(Self.optionalSections).sorted().joined(separator: ", "))"
+            )
         }
 
         if wanted.contains("floor") {
@@ -63,6 +70,7 @@ struct BenchStoreCommand: ParsableCommand {
         if wanted.contains("dense") { try dense(root, n, &result) }
         if wanted.contains("messages") { try messages(root, n, &result) }
         if wanted.contains("encode") { try encode(root, n, &result) }
+        if wanted.contains("scale") { try scale(root, &result) }
         if wanted.contains("fast") { try fastBatches(root, n, &result) }
         if wanted.contains("ratios") { try messageRatios(root, &result) }
         if wanted.contains("json") { try jsonMessages(root, &result) }
@@ -213,6 +221,34 @@ struct BenchStoreCommand: ParsableCommand {
         let start = Clock.now()
         for batch in batches { _ = try batch.prepare(store).keys() }
         result["encode_small_per_s"] = round(Double(batches.count * 1000) / Clock.seconds(since: start), 0)
+    }
+
+    /// How batched appends slow down as the store grows: a million random 400-byte objects (`--scale` times that,
+    /// in steps of 100,000), 1,000 per durable write, prepared ahead as a stream; `scale_batched_per_s_at_<n>k` is
+    /// the rate over the batches that took the store from n − 100 to n thousand objects; `scale_write_p99_ms` and
+    /// `scale_write_max_ms` the slowest writes (those that merge). Random bytes are stored raw: these figures are the
+    /// store's writing and its index (merges rewrite more pages as the index grows), not compression.
+    private func scale(_ root: String, _ result: inout [String: Any]) throws {
+        let store = try Store.open(at: root + "/scale", options: StoreOptions(autoTrainThreshold: nil))
+        var random = BenchRandom(seed: 12)
+        var writes: [Double] = []
+        for block in 1...max(1, Int(10 * self.scale)) {
+            // The block's bytes are made before its writes are timed.
+            let batches = (0..<100).map { _ in (0..<1000).map { _ in random.bytes(400) } }
+            let start = Clock.now()
+            var next = try store.prepare(.blob, batches[0])
+            for index in batches.indices {
+                let current = next
+                if index + 1 < batches.count { next = try store.prepare(.blob, batches[index + 1]) }
+                let write = Clock.now()
+                try store.write { _ = try $0.put(current) }
+                writes.append(Clock.seconds(since: write))
+            }
+            result["scale_batched_per_s_at_\(block * 100)k"] = round(100_000 / Clock.seconds(since: start), 0)
+        }
+        // The slowest writes are the merges'.
+        result["scale_write_p99_ms"] = round(percentile(writes, 0.99) * 1000, 2)
+        result["scale_write_max_ms"] = round((writes.max() ?? 0) * 1000, 2)
     }
 
     private func fastBatches(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
