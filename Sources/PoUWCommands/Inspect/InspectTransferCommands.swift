@@ -8,7 +8,9 @@ struct InspectExportCommand: ParsableCommand {
         abstract: "Write every object and index entry to a portable stream file.",
         discussion: """
             The stream holds decoded objects, index entries and dictionaries of one consistent snapshot, and ends \
-            with a SHA-256 of its contents (format: Docs/store-format.md). Safe while a node writes.
+            with a SHA-256 of its contents (version 2, format: Docs/store-format.md). Objects stored raw or with \
+            their update words delta coded say so, and an import stores them the same way. Safe while a node \
+            writes.
 
             Example: pouw-inspect --data-dir ./pouw-data export node.pouwexp
             """
@@ -33,8 +35,9 @@ struct InspectImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Read a stream written by `export` into the data directory (created if missing).",
         discussion: """
-            The stream's checksum is checked before anything is written, and every object's hash as it is read. \
-            Objects already present are skipped.
+            The stream's checksum is checked before anything is written, and every object's hash before its \
+            group of records is. Objects already present are skipped. Reads versions 1 and 2; objects are \
+            compressed on all cores while the previous group commits.
 
             Example: pouw-inspect --data-dir ./restored import node.pouwexp
             """
