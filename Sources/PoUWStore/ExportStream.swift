@@ -17,7 +17,7 @@ public struct TransferReport: Sendable, Encodable {
     public var bytes: Int
 }
 
-/// The portable export stream (see Docs/store-format.md): `RecordTag.storeExport`, version 1, then records,
+/// The portable export stream (see Docs/store-format.md): `RecordTag.storeExport`, the version, then records,
 /// an end record with the record count, and a SHA-256 of everything before it.
 enum ExportFormat {
     /// Written: 2. Read: 1 and 2 (version 2 added `storedObjectRecord`).
