@@ -57,6 +57,8 @@ enum Keys {
     static let formatKey = Array("format".utf8)
     /// The merge mark: every value with a smaller sequence number has its entry in `objects`.
     static let mergedKey = Array("merged".utf8)
+    /// The merge under way (`MergeProgress`), absent when none is.
+    static let mergingKey = Array("merging".utf8)
     static func dictionary(_ id: UInt32) -> [UInt8] {
         Array("dict/".utf8) + withUnsafeBytes(of: id.bigEndian) { Array($0) }
     }

@@ -169,8 +169,17 @@ extension StoreView {
     func forEachObjectKey(after start: Hash256?, _ body: (_ key: [UInt8], _ sequence: UInt64?) throws -> Bool) throws {
         // The unmerged values are few (at most a merge threshold): read their keys, sort them, interleave.
         var unmerged: [(key: [UInt8], sequence: UInt64?)] = []
-        try forEachUnmergedValue(in: unmergedRange()) { sequence, hash in
-            if start.map({ hash > $0 }) ?? true { unmerged.append((Keys.key(hash), sequence)) }
+        let range = try unmergedRange()
+        let progress = try mergeProgress()
+        try forEachUnmergedValue(in: range) { sequence, hash in
+            // Those a merge under way has put into `objects` already are visited there.
+            let indexed = MergeProgress.indexes(
+                sequence: sequence,
+                hash: hash,
+                mark: range.lowerBound,
+                progress: progress
+            )
+            if !indexed, start.map({ hash > $0 }) ?? true { unmerged.append((Keys.key(hash), sequence)) }
             return true
         }
         unmerged.sort { $0.key.lexicographicallyPrecedes($1.key) }
@@ -195,34 +204,5 @@ extension StoreView {
             guard try body(unmerged[next].key, unmerged[next].sequence) else { return }
             next += 1
         }
-    }
-}
-
-extension StoreBatch {
-    /// A merge is due once the unmerged objects number this fraction of the merged ones (within the options'
-    /// bounds): a merge of T entries into an index of P leaf pages rewrites about P·(1 − e^(−T/P)) of them, so a
-    /// threshold that grows with the index keeps the pages rewritten per object about constant (~0.1 at 1/8, with
-    /// some 85 entries a page) until the limit.
-    static let mergeFraction: UInt64 = 8
-
-    /// How many unmerged objects make a merge due in an index of `merged` entries.
-    static func mergeThreshold(merged: Int, options: StoreOptions) -> Int {
-        min(max(merged / Int(mergeFraction), options.indexMergeThreshold), options.indexMergeLimit)
-    }
-
-    /// When the values above the merge mark (with this batch's) reach the merge threshold
-    /// (`mergeThreshold(merged:options:)`), puts all of them into `objects` in key order (so neighbouring entries
-    /// share their leaf pages) and moves the mark to the end. Returns the new mark, or `nil` when no merge was due.
-    func mergeUnmerged() throws -> UInt64? {
-        let range = try unmergedRange()
-        let end = range.upperBound + UInt64(pending.count)
-        let threshold = Self.mergeThreshold(merged: try txn.count(db.objects), options: store.options)
-        guard end - range.lowerBound >= UInt64(threshold) else { return nil }
-        var entries = try store.unmerged.entries(in: range, view: self)
-        entries += pending.map { ($0.key, $0.value) }
-        entries.sort { $0.0 < $1.0 }
-        for (hash, sequence) in entries { try wtxn.put(db.objects, Keys.key(hash), Keys.u64(sequence)) }
-        try wtxn.put(db.meta, Keys.mergedKey, Keys.u64(end))
-        return end
     }
 }

@@ -106,12 +106,14 @@ extension Store {
         return report
     }
 
-    /// Checks every key of `values` against the index, in one snapshot: a value below the merge mark must be the
-    /// one `objects` gives for its hash, one above it must not have an `objects` entry too. Names each value that
+    /// Checks every key of `values` against the index, in one snapshot: a merged value (below the merge mark, or
+    /// reached by a merge under way: `MergeProgress.indexes`) must be the one `objects` gives for its hash, any
+    /// other must not have an `objects` entry. Names each value that
     /// fails by its hash (or its key, when that is not sequence ‖ hash).
     private func checkValueKeys(_ report: inout VerifyReport) throws {
         try read { view in
             let merged = try view.unmergedRange().lowerBound
+            let progress = try view.mergeProgress()
             try view.txn.forEach(databases.values) { key, _ in
                 report.indexEntriesChecked += 1
                 guard key.byteCount == 40, let hash = Keys.hash(key, at: 8) else {
@@ -130,10 +132,9 @@ extension Store {
                     $0.byteCount == 8 ? Keys.u64($0, at: 0) : nil
                 }
                 let message: String? =
-                    sequence < merged
-                    ? (indexed == sequence
-                        ? nil : "value \(sequence) is below the merge mark but objects does not point at it")
-                    : (indexed == nil ? nil : "value \(sequence) is above the merge mark but objects has an entry too")
+                    MergeProgress.indexes(sequence: sequence, hash: hash, mark: merged, progress: progress)
+                    ? (indexed == sequence ? nil : "value \(sequence) is merged but objects does not point at it")
+                    : (indexed == nil ? nil : "value \(sequence) is not merged yet but objects has an entry too")
                 if let message {
                     report.problems.append(
                         VerifyProblem(

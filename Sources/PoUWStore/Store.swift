@@ -28,10 +28,12 @@ public final class Store: Sendable {
     let autoTrainGate = AutoTrainGate()
     /// The values above the merge mark, as read so far (see `UnmergedObjects`).
     let unmerged = UnmergedObjects()
+    /// The sorted entries of the merge under way (`IndexMerge.swift`).
+    let mergePlan = MergePlan()
 
     /// The store format version this build writes (kept in `meta`). Formats 1 and 2 (objects' values inside the
     /// `objects` tree) are upgraded in place, in one transaction, when opened writable.
-    public static let formatVersion: UInt8 = 3
+    public static let formatVersion: UInt8 = 4
 
     private init(path: String, options: StoreOptions, environment: Environment) {
         self.path = path
@@ -99,10 +101,16 @@ public final class Store: Sendable {
             return
         }
         if found == [Self.formatVersion] { return }
+        if found == [3] {
+            // Format 4 only adds `meta/merging` (a merge spread over commits; absent in a format-3 store), so a
+            // format-3 store reads as it is; writable, it is marked 4 so that a format-3 build refuses it from now on.
+            if !options.readOnly { try environment.write { try $0.put(meta, Keys.formatKey, [Self.formatVersion]) } }
+            return
+        }
         guard found == [1] || found == [2] else {
             throw StoreError(
                 .unknownFormatVersion,
-                "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion) (nor 1 or 2, "
+                "store format \(found.first.map(String.init) ?? "?") is not \(Self.formatVersion) (nor 1, 2 or 3, "
                     + "which this build upgrades)"
             )
         }
@@ -298,6 +306,7 @@ public final class Store: Sendable {
             }
         }
         unmerged.committed(pending: objects.pending, start: objects.start, merged: objects.merged)
+        if let merge = objects.merge { mergePlan.committed(merge.plan) }
         if let threshold = options.autoTrainThreshold, !trainKinds.isEmpty {
             try autoTrain(kinds: trainKinds, threshold: threshold)
         }

@@ -13,8 +13,9 @@ public final class StoreBatch: StoreView {
     private var nextHistory: [Hash256: UInt64] = [:]
     /// The values this batch appended: hash → sequence number.
     private(set) var pending: [Hash256: UInt64] = [:]
-    /// The merge mark this batch's merge set, if it merged.
-    private var mergedTo: UInt64?
+    /// What this batch's `advanceMerge` did (`nil`: it did not run): the new merge mark if the merge completed, the
+    /// plan of the merge still under way.
+    private var merge: (mark: UInt64?, plan: MergePlan.Plan?)?
     private(set) var untrainedKindsTouched: Set<ObjectKind> = []
 
     init(store: Store, transaction: WriteTransaction) {
@@ -112,8 +113,10 @@ public final class StoreBatch: StoreView {
     override var pendingCount: Int { pending.count }
 
     /// What the store's cache of unmerged objects learns once this batch has committed.
-    var committedObjects: (pending: [Hash256: UInt64], start: UInt64, merged: UInt64?) {
-        (pending, unmergedRangeCache?.upperBound ?? 0, mergedTo)
+    var committedObjects:
+        (pending: [Hash256: UInt64], start: UInt64, merged: UInt64?, merge: (mark: UInt64?, plan: MergePlan.Plan?)?)
+    {
+        (pending, unmergedRangeCache?.upperBound ?? 0, merge?.mark, merge)
     }
 
     private func count(kind: ObjectKind, rawCount: Int, storedCount: Int) {
@@ -129,7 +132,7 @@ public final class StoreBatch: StoreView {
 
     /// Writes the per-kind counters and merges the recent object index when it is due; called once before commit.
     func finish() throws {
-        if !pending.isEmpty { mergedTo = try mergeUnmerged() }
+        if !pending.isEmpty { merge = try advanceMerge() }
         for kind in kindsTouched {
             let delta = kindDeltas[Int(kind.rawValue)]
             var totals = try KindCounters(wtxn.get(db.main, Keys.kindStats(kind)))

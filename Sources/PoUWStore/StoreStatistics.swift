@@ -72,7 +72,7 @@ extension Store {
                 totalRawBytes: kinds.reduce(0) { $0 + $1.rawBytes },
                 totalStoredBytes: kinds.reduce(0) { $0 + $1.storedBytes },
                 objects: try view.objectCount(),
-                objectsUnmerged: try view.unmergedRange().count
+                objectsUnmerged: try view.unmergedCount()
             )
         }
     }

@@ -22,6 +22,8 @@ public class StoreView {
     var db: Databases { store.databases }
     /// This snapshot's unmerged range of `values` (`unmergedRange()`), read once.
     var unmergedRangeCache: Range<UInt64>?
+    /// This snapshot's merge under way (`mergeProgress()`), read once: `.some(nil)` when none is.
+    var mergeProgressCache: MergeProgress??
 
     init(store: Store, transaction: ReadTransaction) {
         self.store = store
@@ -91,7 +93,10 @@ public class StoreView {
     }
 
     /// Number of objects.
-    public func objectCount() throws -> Int { try txn.count(db.objects) + unmergedRange().count + pendingCount }
+    public func objectCount() throws -> Int { try txn.count(db.objects) + unmergedCount() + pendingCount }
+
+    /// How many committed objects of this snapshot have no `objects` entry yet.
+    func unmergedCount() throws -> Int { try unmergedRange().count - Int(mergeProgress()?.merged ?? 0) }
 
     // MARK: Blocks by height
 

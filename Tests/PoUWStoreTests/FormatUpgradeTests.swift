@@ -2,8 +2,9 @@ import Dispatch
 import Foundation
 import PoUWCore
 import PoUWLMDB
-import PoUWStore
 import Testing
+
+@testable import PoUWStore
 
 @Suite("Store format upgrade")
 struct FormatUpgradeTests {
@@ -92,7 +93,7 @@ struct FormatUpgradeTests {
         }
     }
 
-    @Test("pouw-inspect: read-only commands name `upgrade` for an older store; `upgrade` brings it to format 3 once")
+    @Test("pouw-inspect: read-only commands name `upgrade` for an older store; `upgrade` brings it to format 4 once")
     func inspectUpgrade() throws {
         let inspect = try #require(toolPath("pouw-inspect"), "build pouw-inspect first (Tools/dev.sh does)")
         try withTemporaryDirectory { dir in
@@ -106,7 +107,7 @@ struct FormatUpgradeTests {
             let upgrade = try run(inspect, ["--data-dir", old, "upgrade", "--json"])
             #expect(upgrade.status == 0, "\(upgrade.stderr)")
             let report = try JSONSerialization.jsonObject(with: upgrade.stdout) as? [String: Any]
-            #expect(report?["from"] as? Int == 2 && report?["to"] as? Int == 3 && report?["upgraded"] as? Bool == true)
+            #expect(report?["from"] as? Int == 2 && report?["to"] as? Int == 4 && report?["upgraded"] as? Bool == true)
 
             let verify = try run(inspect, ["--data-dir", old, "verify", "--no-chain", "--json"])
             #expect(verify.status == 0, "\(verify.stderr)")
@@ -117,7 +118,7 @@ struct FormatUpgradeTests {
         }
     }
 
-    @Test("the upgrade is recorded: format 3 in meta, no format-1 counters left there")
+    @Test("the upgrade is recorded: format 4 in meta, no format-1 counters left there")
     func upgradeRecordsFormat() throws {
         try withTemporaryDirectory { dir in
             _ = try writeOlderStore(dir, version: 1, objects: sampleObjects(2))
@@ -152,61 +153,116 @@ struct ObjectIndexTests {
         try store.statistics().collections.first { $0.name == name }?.entries ?? -1
     }
 
-    @Test("values above the merge mark go into objects, in one commit, once there are as many as the threshold")
+    @Test("a merge starts at the threshold and is spread over the next commits, `mergeStep` entries a new object")
     func mergesAtThreshold() throws {
         try withTemporaryDirectory { dir in
-            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 8))
             var hashes: [Hash256] = []
             var blobs: [[UInt8]] = []
-            for round in 0..<7 {
-                let batch = (0..<3).map { Array("blob \(round)-\($0)".utf8) }
+            // The rule, modelled: a merge of mark..<end starts when end − mark reaches the threshold (20 here, the
+            // index staying under 160 entries), then each commit merges `mergeStep` entries per new object.
+            var mark = 0
+            var target: Int?
+            var inRange = 0
+            var sawMidMerge = false
+            for round in 0..<30 {
+                // Reopened every round: a merge under way is taken up again from what the store records.
+                let store = try Store.open(
+                    at: dir,
+                    options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 20)
+                )
+                let batch = (0..<2).map { Array("blob \(round)-\($0)".utf8) }
                 blobs += batch
                 hashes += try store.write { try $0.put(.blob, contentsOf: batch) }
-                let expected = blobs.count >= 18 ? 18 : blobs.count >= 9 ? 9 : 0
-                #expect(try entries(store, "objects") == expected, "merged at 9 and 18 values")
-                #expect(try store.statistics().objectsUnmerged == blobs.count - expected)
+                if target == nil, blobs.count - mark >= 20 { target = blobs.count }
+                if let end = target {
+                    inRange = min(end - mark, inRange + StoreBatch.mergeStep * batch.count)
+                    if inRange == end - mark {
+                        mark = end
+                        target = nil
+                        inRange = 0
+                    }
+                }
+                sawMidMerge = sawMidMerge || target != nil
+                #expect(try entries(store, "objects") == mark + inRange, "round \(round)")
+                #expect(try store.statistics().objectsUnmerged == blobs.count - mark - inRange)
                 #expect(try entries(store, "values") == blobs.count)
                 #expect(try store.read { try $0.objectCount() } == blobs.count)
                 for (hash, bytes) in zip(hashes, blobs) { #expect(try store.get(hash) == bytes) }
+                #expect(try store.verify().ok)
+                // Each object exported once, merged or not, mid-merge too.
+                let report = try store.export(to: dir + "/stream-\(round)")
+                #expect(report.objects == blobs.count)
             }
+            #expect(sawMidMerge && mark >= 40, "merges ran, some across commits")
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 20))
             // Storing known bytes again, merged or not, adds nothing.
-            let again = try store.write { try $0.put(.blob, contentsOf: [blobs[0], blobs[20], blobs[20]]) }
-            #expect(again == [hashes[0], hashes[20], hashes[20]])
+            let again = try store.write { try $0.put(.blob, contentsOf: [blobs[0], blobs[50], blobs[50]]) }
+            #expect(again == [hashes[0], hashes[50], hashes[50]])
             #expect(try entries(store, "values") == blobs.count)
             let report = try store.verify()
             #expect(report.ok && report.objectsChecked == blobs.count)
         }
     }
 
+    @Test("mid-merge: a reader's older snapshot, another process, export and verify all see each object once")
+    func midMergeSnapshots() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 50))
+            var all: [[UInt8]] = []
+            for round in 0..<40 {
+                let batch = (0..<7).map { Array("object \(round)-\($0)".utf8) + [UInt8(round), UInt8($0)] }
+                all += batch
+                try store.write { _ = try $0.put(.blob, contentsOf: batch) }
+                let (count, keys) = try store.read { view in
+                    var keys: [[UInt8]] = []
+                    try view.forEachObjectKey(after: nil) { key, _ in
+                        keys.append(key)
+                        return true
+                    }
+                    return (try view.objectCount(), keys)
+                }
+                #expect(count == all.count && keys.count == all.count, "round \(round)")
+                #expect(keys == keys.sorted { $0.lexicographicallyPrecedes($1) }, "key order")
+                #expect(Set(keys) == Set(all.map { Hash256.sha256($0).bytes }))
+            }
+            #expect(try store.verify().ok)
+        }
+    }
+
     @Test("the merge threshold grows with the index (an eighth of the merged objects) between its two bounds")
     func mergeThresholdGrows() throws {
+        let options = StoreOptions(indexMergeThreshold: 20, indexMergeLimit: 60)
+        #expect(StoreBatch.mergeThreshold(merged: 0, options: options) == 20)
+        #expect(StoreBatch.mergeThreshold(merged: 200, options: options) == 25)
+        #expect(StoreBatch.mergeThreshold(merged: 10_000, options: options) == 60)
         try withTemporaryDirectory { dir in
-            let options = StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 20, indexMergeLimit: 60)
-            let store = try Store.open(at: dir, options: options)
-            var merges: [(merged: Int, unmerged: Int)] = []
+            let store = try Store.open(
+                at: dir,
+                options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 20, indexMergeLimit: 60)
+            )
+            // (objects entries, unmerged) before each commit that started a merge.
+            var starts: [(merged: Int, unmerged: Int)] = []
             var merged = 0
             var unmerged = 0
             for round in 0..<150 {
+                let wasMerging = try store.read { try $0.mergeProgress() } != nil
                 let batch = (0..<5).map { Array("blob \(round)-\($0)".utf8) }
                 try store.write { _ = try $0.put(.blob, contentsOf: batch) }
-                let statistics = try store.statistics()
                 let nowMerged = try entries(store, "objects")
-                if nowMerged != merged {
-                    // Each merge takes every unmerged object, this batch's too, once they reach the threshold.
-                    merges.append((merged, unmerged + 5))
-                    #expect(nowMerged == merged + unmerged + 5 && statistics.objectsUnmerged == 0)
-                    merged = nowMerged
-                } else {
-                    #expect(statistics.objectsUnmerged == unmerged + 5)
-                }
-                unmerged = statistics.objectsUnmerged
+                let nowUnmerged = try store.statistics().objectsUnmerged
+                if nowMerged > merged && !wasMerging { starts.append((merged, unmerged)) }
+                // A commit merges at most `mergeStep` entries per new object; the unmerged never pass the limit by a
+                // batch.
+                #expect(nowMerged - merged <= 5 * StoreBatch.mergeStep && nowUnmerged < 60 + 5)
+                merged = nowMerged
+                unmerged = nowUnmerged
             }
-            for merge in merges {
-                let threshold = min(max(merge.merged / 8, 20), 60)
-                #expect(merge.unmerged >= threshold && merge.unmerged < threshold + 5, "\(merge)")
+            for start in starts {
+                let threshold = StoreBatch.mergeThreshold(merged: start.merged, options: store.options)
+                #expect(start.unmerged < threshold && start.unmerged + 5 >= threshold, "\(start)")
             }
-            // It grew from 20 (while fewer than 160 were merged) to the limit of 60 (from 480 on).
-            #expect(merges.first?.unmerged == 20 && merges.last?.unmerged == 60)
+            #expect(starts.count > 3)
+            #expect(starts.first.map { $0.unmerged + 5 } == 20 && starts.last.map { $0.unmerged + 5 } == 60)
             #expect(try store.verify().ok)
             #expect(try store.read { try $0.objectCount() } == 750)
         }
