@@ -2,12 +2,11 @@ internal import PoUWCore
 internal import PoUWLMDB
 internal import Synchronization
 
-// How an object is found (store format 3; Docs/store-format.md "Objects" and "What a write costs"). Its stored
+// How an object is found (store format 4; Docs/store-format.md "Objects" and "What a write costs"). Its stored
 // value is appended to `values` under the key sequence ‖ hash (the sequence numbers run 0, 1, 2, … in write order).
-// `objects` maps hash → sequence for every value below the merge mark (`meta/merged`); the values at or above it
-// are found by their keys, which a process reads once into `UnmergedObjects`. The commit that brings the values
-// above the mark to the merge threshold (1/8 of the merged ones, within `StoreOptions` bounds) puts them all into
-// `objects`, in key order, and moves the mark. A batch of
+// `objects` maps hash → sequence for every value below the merge mark (`meta/merged`), and for those a merge under
+// way has reached (`IndexMerge.swift`); the others are found by their keys, which a process reads once into
+// `UnmergedObjects`. Merges put the values above the mark into `objects` in key order, spread over commits. A batch of
 // new objects thus dirties the few pages at the end of `values`, instead of one random leaf of a large tree each.
 
 /// The objects at or above the merge mark, as this process has read them from `values`: hash → sequence for the

@@ -132,7 +132,8 @@ public final class Store: Sendable {
         }
     }
 
-    /// Upgrades a format-1 or format-2 store to format 3 in one transaction (all or nothing).
+    /// Upgrades a format-1 or format-2 store to the current format (3 with no merge under way) in one transaction
+    /// (all or nothing).
     /// - Format 1 kept the per-kind counters in `meta`, so every commit touched one more database (one more page
     ///   to write and sync); since format 2 they sit in the main database, whose page a commit rewrites anyway.
     /// - Formats 1 and 2 kept each object's value in `objects` under its hash; format 3 appends the values to
