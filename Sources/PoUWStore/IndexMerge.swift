@@ -31,6 +31,9 @@ struct MergeProgress: Equatable {
             throw StoreError(.corruptValue, "meta/merging holds \(value.byteCount) bytes, expected 48")
         }
         self.init(target: Keys.u64(value, at: 0), last: last, merged: Keys.u64(value, at: 40))
+        guard target <= UInt64(Int.max), merged <= target else {
+            throw StoreError(.corruptValue, "meta/merging counts \(merged) entries merged towards mark \(target)")
+        }
     }
 
     /// Whether the value (`sequence`, `hash`) has an `objects` entry, given the merge mark `mark` and the merge under
@@ -91,8 +94,9 @@ extension StoreBatch {
     }
 
     /// Starts a merge when the unmerged values (with this batch's) reach the merge threshold, and advances the one
-    /// under way by `mergeStep` entries for each of this batch's new objects (`pending`), in key order. Returns the new merge mark when the
-    /// merge completes in this commit, and the plan to hand over after it.
+    /// under way by `mergeStep` entries for each of this batch's new objects (`pending`), in key order. Returns the
+    /// new merge mark when the merge completes in this commit, and the plan to hand over after it. A
+    /// `meta/merging` that does not fit the unmerged values is `corruptValue` (nothing is written).
     func advanceMerge() throws -> (mark: UInt64?, plan: MergePlan.Plan?) {
         let range = try unmergedRange()
         let end = range.upperBound + UInt64(pending.count)
@@ -100,6 +104,15 @@ extension StoreBatch {
         var entries: [(Hash256, UInt64)]
         var start = 0
         if let progress {
+            guard progress.target > range.lowerBound, progress.target <= range.upperBound,
+                progress.merged < progress.target - range.lowerBound
+            else {
+                throw StoreError(
+                    .corruptValue,
+                    "meta/merging (mark \(progress.target), \(progress.merged) merged) does not fit the unmerged "
+                        + "values \(range)"
+                )
+            }
             let frozen = range.lowerBound..<progress.target
             entries = store.mergePlan.entries(for: frozen) ?? []
             if entries.isEmpty {

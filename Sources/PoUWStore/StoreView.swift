@@ -96,7 +96,7 @@ public class StoreView {
     public func objectCount() throws -> Int { try txn.count(db.objects) + unmergedCount() + pendingCount }
 
     /// How many committed objects of this snapshot have no `objects` entry yet.
-    func unmergedCount() throws -> Int { try unmergedRange().count - Int(mergeProgress()?.merged ?? 0) }
+    func unmergedCount() throws -> Int { max(0, try unmergedRange().count - Int(mergeProgress()?.merged ?? 0)) }
 
     // MARK: Blocks by height
 

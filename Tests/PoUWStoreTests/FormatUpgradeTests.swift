@@ -204,6 +204,28 @@ struct ObjectIndexTests {
         }
     }
 
+    @Test("a damaged meta/merging, or one that does not fit the values, is corruptValue and writes nothing")
+    func damagedMergeProgress() throws {
+        try withTemporaryDirectory { dir in
+            let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil, indexMergeThreshold: 8))
+            try store.write { _ = try $0.put(.blob, contentsOf: (0..<4).map { [UInt8($0), 1, 2] }) }
+            let damaged: [[UInt8]] = [
+                [UInt8](repeating: 1, count: 47),
+                MergeProgress(target: 1000, last: .zero, merged: 0).bytes,
+                MergeProgress(target: 2, last: .zero, merged: 5).bytes,
+                MergeProgress(target: .max, last: .zero, merged: 0).bytes,
+            ]
+            for (index, bytes) in damaged.enumerated() {
+                try store.write { batch in _ = try batch.wtxn.put(batch.db.meta, Keys.mergingKey, bytes) }
+                let error = #expect(throws: StoreError.self, "case \(index)") {
+                    try store.write { _ = try $0.put(.blob, Array("new \(index)".utf8)) }
+                }
+                #expect(error?.code == .corruptValue, "case \(index)")
+                #expect(try !store.contains(Hash256.sha256(Array("new \(index)".utf8))))
+            }
+        }
+    }
+
     @Test("mid-merge: a reader's older snapshot, another process, export and verify all see each object once")
     func midMergeSnapshots() throws {
         try withTemporaryDirectory { dir in
