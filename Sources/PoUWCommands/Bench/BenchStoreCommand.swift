@@ -28,7 +28,7 @@ struct BenchStoreCommand: ParsableCommand {
             (for profiling).
 
             Example: swift run -c release pouw-bench store --json
-            Profile batched appends: perf record -g .build/release/pouw-bench store --only fast
+            Profile batched appends: perf record -g .build/release/pouw-bench store --only profile
             """
     )
 
@@ -39,14 +39,15 @@ struct BenchStoreCommand: ParsableCommand {
     @Option(
         help: """
             Run only these sections (floor, dense, messages, encode, fast, ratios, json, blobs; comma-separated), \
-            or scale (a million objects; not run by default).
+            or scale (a million objects), profile (a long pipelined stream for perf); those two are not run by \
+            default.
             """
     )
     var only: String?
 
     static let sections: Set<String> = ["floor", "dense", "messages", "encode", "fast", "ratios", "json", "blobs"]
     /// Sections that run only when `--only` names them.
-    static let optionalSections: Set<String> = ["scale"]
+    static let optionalSections: Set<String> = ["scale", "profile"]
 
     func run() throws {
         let root = (tmp as NSString).appendingPathComponent("pouw-bench-store-\(getpid())")
@@ -71,6 +72,7 @@ struct BenchStoreCommand: ParsableCommand {
         if wanted.contains("messages") { try messages(root, n, &result) }
         if wanted.contains("encode") { try encode(root, n, &result) }
         if wanted.contains("scale") { try scale(root, &result) }
+        if wanted.contains("profile") { try profile(root, n, &result) }
         if wanted.contains("fast") { try fastBatches(root, n, &result) }
         if wanted.contains("ratios") { try messageRatios(root, &result) }
         if wanted.contains("json") { try jsonMessages(root, &result) }
@@ -249,6 +251,22 @@ struct BenchStoreCommand: ParsableCommand {
         // The slowest writes are the merges'.
         result["scale_write_p99_ms"] = round(percentile(writes, 0.99) * 1000, 2)
         result["scale_write_max_ms"] = round((writes.max() ?? 0) * 1000, 2)
+    }
+
+    /// The pipelined stream of `append_small_batched_per_s` for long enough to profile (`profile_batched_per_s`,
+    /// 200 batches of 1,000, `--scale` times that): 2 batches of signed messages, and re-signed copies of them
+    /// (`MessageBatch(resigning:)`), so that nearly all of the run's time is the store's. The store grows to 200,000
+    /// objects (the messages section's to about 65,000), so index merges weigh more and the rate is lower.
+    private func profile(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
+        let store = try Store.open(at: root + "/profile", options: StoreOptions(autoTrainThreshold: 1000))
+        var generator = try StoreBenchMessages(seed: 11)
+        let signed = try (0..<2).map { _ in try MessageBatch(&generator, count: 1000) }
+        var random = BenchRandom(seed: 13)
+        let batches = (0..<n(200)).map { MessageBatch(resigning: signed[$0 % signed.count], &random) }
+        try store.write { _ = try signed[0].putList($0) }
+        let start = Clock.now()
+        _ = try BatchedVariant.pipelined.write(batches, to: store)
+        result["profile_batched_per_s"] = round(Double(batches.count * 1000) / Clock.seconds(since: start), 0)
     }
 
     private func fastBatches(_ root: String, _ n: (Int) -> Int, _ result: inout [String: Any]) throws {
