@@ -182,9 +182,13 @@ extension Store {
     ) throws
         -> VerifyProblem?
     {
-        let keyHex = Hex.encode(Keys.bytes(key))
+        let keyBytes = Keys.bytes(key)
+        let keyHex = Hex.encode(keyBytes)
         func problem(_ code: StoreError.Code, _ message: String) -> VerifyProblem {
             VerifyProblem(collection: collection.rawValue, key: keyHex, code: code.rawValue, message: message)
+        }
+        if let shape = collection.entryProblem(key: keyBytes, value: Keys.bytes(value)) {
+            return problem(.corruptValue, "entry of the wrong shape: \(shape)")
         }
         let expectedValueSize = collection == .txIndex ? 36 : 32
         guard value.byteCount == expectedValueSize, let target = Keys.hash(value) else {

@@ -238,12 +238,6 @@ public final class StoreBatch: StoreView {
     public func deleteUndo(below height: UInt64) throws -> Int {
         try wtxn.deleteAll(db.undo, before: Keys.u64(height))
     }
-
-    // MARK: Import support
-
-    func putRaw(_ collection: Collection, _ key: [UInt8], _ value: [UInt8]) throws {
-        try wtxn.put(db.handle(collection), key, value)
-    }
 }
 
 /// Per-kind object counters (`00 "stats/" <kind>` in the main database; `stats/<kind>` in `meta` in format 1): three

@@ -29,6 +29,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case mapResizeFailed
         /// An export stream is malformed, truncated, or fails its checksum.
         case corruptStream
+        /// An import would replace what the store holds (an index entry or a dictionary) with other bytes; import
+        /// adds and never replaces.
+        case conflict
         /// A caller broke a collection's rule (e.g. a block height that is not the next one).
         case invalidArgument
         /// A file could not be read or written (export, import, backup).

@@ -103,6 +103,13 @@ public class StoreView {
     /// Height of the last block in the height log, or `nil` when it is empty.
     public func tipHeight() throws -> UInt64? {
         guard let last = try txn.last(db.blocks) else { return nil }
+        guard last.key.count == 8 else {
+            throw StoreError(
+                .corruptValue,
+                "the last blocks key holds \(last.key.count) bytes, not an 8-byte height",
+                key: Hex.encode(last.key)
+            )
+        }
         return last.key.withUnsafeBytes { Keys.u64(RawSpan(_unsafeBytes: $0), at: 0) }
     }
 

@@ -60,4 +60,11 @@ final class StreamFile {
     }
 
     func rewind() { fseeko(file, 0, SEEK_SET) }
+
+    /// Moves the read position `count` bytes forward.
+    func skip(_ count: Int) throws {
+        guard fseeko(file, off_t(count), SEEK_CUR) == 0 else {
+            throw StoreError(.io, "cannot seek in \(path)", cause: StoreErrnoCause(errno))
+        }
+    }
 }

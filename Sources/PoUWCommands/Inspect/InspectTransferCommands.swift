@@ -35,8 +35,11 @@ struct InspectImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Read a stream written by `export` into the data directory (created if missing).",
         discussion: """
-            The stream's checksum is checked before anything is written, and every object's hash before its \
-            group of records is. Objects already present are skipped. Reads versions 1 and 2; objects are \
+            Import adds and never replaces. Before anything is written, the stream's checksum is checked and \
+            every record parsed: a malformed record or index entry is refused (corruptStream), and so is an index \
+            entry or dictionary the store holds with other bytes (conflict; to restore a store, import into an \
+            empty data directory). Objects, entries and dictionaries already present are skipped. Every object's \
+            hash is checked before its group of records is written. Reads versions 1 and 2; objects are \
             compressed on all cores while the previous group commits.
 
             Example: pouw-inspect --data-dir ./restored import node.pouwexp
@@ -50,7 +53,9 @@ struct InspectImportCommand: ParsableCommand {
     func run() throws {
         let store = try data.openStore(readOnly: false)
         let display = TerminalProgress()
-        let report = try store.import(from: file) { display.update("import", done: $0.done, total: $0.total) }
+        let report = try store.import(from: file) {
+            display.update("import \($0.phase)", done: $0.done, total: $0.total)
+        }
         display.finish()
         try printTransfer(report, verb: "imported", json: json)
     }

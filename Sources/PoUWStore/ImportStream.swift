@@ -1,0 +1,215 @@
+internal import PoUWCore
+internal import PoUWCrypto
+internal import PoUWLMDB
+
+extension Store {
+    /// Reads a stream written by `export` into this store. Import adds and never replaces: objects already present
+    /// are skipped, and so are index entries and dictionaries the store already holds with the same bytes.
+    ///
+    /// Three passes over the file. The first checks its SHA-256. The second parses every record without writing:
+    /// a malformed record, an index entry of the wrong shape, entries out of key order, or an entry or dictionary
+    /// the store holds with other bytes (`conflict`) stops the import before anything is written. The third
+    /// writes, in groups of records (one transaction each); every object's hash is compared with the key the
+    /// stream states for it before its group is written, so a wrong one stops the import there (the groups before
+    /// it have landed: objects and entries the store did not hold). A dictionary the stream marks current becomes
+    /// the store's current one for its kind only when the store has none.
+    @discardableResult
+    public func `import`(from path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        let file = try StreamFile(path: path, writing: false)
+        let size = file.size
+        guard size >= 32 + 3 else { throw StoreError(.corruptStream, "\(path) is too short to be an export stream") }
+        var hasher = SHA256.Hasher()
+        var remaining = size - 32
+        while remaining > 0 {
+            let chunk = try file.read(upTo: min(remaining, 1 << 20))
+            guard !chunk.isEmpty else { throw StoreError(.corruptStream, "\(path) ended early") }
+            hasher.update(chunk)
+            remaining -= chunk.count
+        }
+        let stated = try file.read(upTo: 32)
+        guard stated == hasher.finalize().bytes else {
+            throw StoreError(.corruptStream, "\(path) fails its SHA-256 checksum (truncated or altered)")
+        }
+        var check = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
+        try checkStream(&check, size: size, progress: progress)
+        var stream = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
+        return try applyStream(&stream, size: size, progress: progress)
+    }
+
+    /// The second pass: every record parsed (object bytes passed over), entries checked for shape and order, and
+    /// entries and dictionaries compared with what this store holds, in one snapshot.
+    private func checkStream(
+        _ stream: inout ExportReader,
+        size: Int,
+        progress: ((TransferProgress) -> Void)?
+    ) throws {
+        try read { view in
+            var dictionaries: [UInt32: [UInt8]] = [:]
+            var lastEntry: (code: UInt8, key: [UInt8])?
+            while true {
+                switch try stream.record(objectBytes: false) {
+                case .end:
+                    return
+                case .dictionary(let kind, _, let bytes):
+                    let id = PoUWZstdBridge.dictionaryID(bytes)
+                    guard id != 0 else {
+                        throw StoreError(.corruptStream, "dictionary record holds no zstd dictionary")
+                    }
+                    let stored = [kind.rawValue] + bytes
+                    if let earlier = dictionaries[id], earlier != stored {
+                        throw StoreError(.corruptStream, "the stream holds two different dictionaries with id \(id)")
+                    }
+                    dictionaries[id] = stored
+                    if let held = try view.txn.get(databases.meta, Keys.dictionary(id)), held != stored {
+                        throw StoreError(
+                            .conflict,
+                            "the store holds another dictionary with id \(id); import adds, it never replaces "
+                                + "(import into an empty data directory to restore a store)"
+                        )
+                    }
+                case .object:
+                    break
+                case .entry(let collection, let key, let value):
+                    let code = ExportFormat.code(of: collection)
+                    if let last = lastEntry,
+                        code < last.code || (code == last.code && !last.key.lexicographicallyPrecedes(key))
+                    {
+                        throw StoreError(
+                            .corruptStream,
+                            "\(collection.rawValue) entry out of order (entries come collection by collection, keys "
+                                + "ascending)",
+                            key: Hex.encode(key)
+                        )
+                    }
+                    lastEntry = (code, key)
+                    if let held = try view.txn.get(databases.handle(collection), key), held != value {
+                        throw StoreError(
+                            .conflict,
+                            "the store's \(collection.rawValue) entry differs from the stream's; import adds, it "
+                                + "never replaces (import into an empty data directory to restore a store)",
+                            key: Hex.encode(key)
+                        )
+                    }
+                }
+                if stream.records % 4096 == 0 {
+                    progress?(TransferProgress(phase: "check", done: stream.offset, total: size))
+                }
+            }
+        }
+    }
+
+    /// The third pass: records applied in groups, one transaction each. A full group's objects are hashed and
+    /// compressed on the cores (`prepare`) while the group before it is written, so reading, encoding and
+    /// committing overlap.
+    private func applyStream(
+        _ stream: inout ExportReader,
+        size: Int,
+        progress: ((TransferProgress) -> Void)?
+    ) throws -> TransferReport {
+        var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size)
+        var pending = ImportGroup()
+        var inFlight: (group: ImportGroup, objects: PreparedObjects, offset: Int)?
+        func writeInFlight() throws {
+            guard let (group, objects, offset) = inFlight else { return }
+            inFlight = nil
+            let keys = try objects.keys()
+            if let bad = zip(keys, group.keys).first(where: { $0 != $1 }) {
+                throw StoreError(.corruptStream, "object bytes do not hash to the stated key", hash: bad.1)
+            }
+            try write(expectedBytes: group.bytes) { writer in
+                try writer.put(objects)
+                for (collection, key, value) in group.entries { try writer.addEntry(collection, key, value) }
+            }
+            progress?(TransferProgress(phase: "write", done: offset, total: size))
+        }
+        func flush() throws {
+            guard !pending.isEmpty else { return }
+            let objects = try prepare(pending.objects, preferences: pending.preferences)
+            try writeInFlight()
+            inFlight = (pending, objects, stream.offset)
+            pending = ImportGroup()
+        }
+        loop: while true {
+            switch try stream.record() {
+            case .end:
+                break loop
+            case .dictionary(let kind, let current, let bytes):
+                try flush()
+                try writeInFlight()
+                try importDictionary(kind: kind, bytes: bytes, current: current)
+                report.dictionaries += 1
+            case .object(let kind, let hash, let preference, _, let bytes):
+                let bytes = bytes ?? []
+                pending.objects.append((kind, bytes))
+                pending.preferences.append(preference)
+                pending.keys.append(hash)
+                pending.bytes += bytes.count
+                report.objects += 1
+            case .entry(let collection, let key, let value):
+                pending.entries.append((collection, key, value))
+                pending.bytes += key.count + value.count
+                report.entries += 1
+            }
+            if pending.count >= 2048 || pending.bytes >= 32 << 20 { try flush() }
+        }
+        try flush()
+        try writeInFlight()
+        return report
+    }
+
+    /// Adds a dictionary unless the store holds it; it becomes current for `kind` only when `current` and the store
+    /// has no current dictionary for `kind`.
+    private func importDictionary(kind: ObjectKind, bytes: [UInt8], current: Bool) throws {
+        let id = PoUWZstdBridge.dictionaryID(bytes)
+        guard id != 0 else { throw StoreError(.corruptStream, "dictionary record holds no zstd dictionary") }
+        let stored = [kind.rawValue] + bytes
+        let makeCurrent = try Self.translating {
+            try environment.write { txn -> Bool in
+                switch try txn.get(databases.meta, Keys.dictionary(id)) {
+                case nil: try txn.put(databases.meta, Keys.dictionary(id), stored)
+                case stored: break
+                default:
+                    throw StoreError(.conflict, "the store holds another dictionary with id \(id) (written meanwhile)")
+                }
+                guard current, try txn.get(databases.meta, Keys.currentDictionary(kind)) == nil else { return false }
+                try txn.put(
+                    databases.meta,
+                    Keys.currentDictionary(kind),
+                    withUnsafeBytes(of: id.bigEndian) { Array($0) }
+                )
+                return true
+            }
+        }
+        dictionaries.add(id: id, kind: kind, bytes: bytes, current: makeCurrent)
+    }
+}
+
+extension StoreBatch {
+    /// Adds an index entry unless the collection holds `key` with the same value; throws `conflict` when it holds
+    /// another (the import's check pass saw none: another writer added it since).
+    func addEntry(_ collection: Collection, _ key: [UInt8], _ value: [UInt8]) throws {
+        let database = db.handle(collection)
+        if try wtxn.put(database, key, value, flags: .noOverwrite) { return }
+        guard try wtxn.get(database, key) == value else {
+            throw StoreError(
+                .conflict,
+                "the store's \(collection.rawValue) entry differs from the stream's (written meanwhile)",
+                key: Hex.encode(key)
+            )
+        }
+    }
+}
+
+/// Records read from a stream, waiting for their write batch: objects (with the keys the stream states for them)
+/// and index entries.
+private struct ImportGroup {
+    var objects: [(kind: ObjectKind, bytes: [UInt8])] = []
+    /// How each object is stored: as the exporting store did, where the stream says.
+    var preferences: [StoragePreference] = []
+    var keys: [Hash256] = []
+    var entries: [(Collection, [UInt8], [UInt8])] = []
+    var bytes = 0
+
+    var count: Int { objects.count + entries.count }
+    var isEmpty: Bool { count == 0 }
+}
