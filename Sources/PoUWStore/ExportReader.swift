@@ -26,7 +26,7 @@ struct ExportReader {
     /// Records read so far (the end record not counted).
     private(set) var records = 0
     private var buffer: [UInt8] = []
-    private var position = 0
+    private var bufferIndex = 0
 
     /// Reads `file` from its start: the stream tag and version (throws for another tag or a version this build does
     /// not read), up to `limit` bytes.
@@ -46,6 +46,27 @@ struct ExportReader {
             )
         }
         self.version = version
+    }
+
+    /// Where the reader stands: enough to read on from there with `init(resuming:of:)`.
+    struct Position {
+        let offset: Int
+        let records: Int
+    }
+
+    var position: Position { Position(offset: offset, records: records) }
+
+    /// A reader of the same file from `position` of `reader` (which must not read on: the file's read position is
+    /// this reader's now).
+    init(resuming position: Position, of reader: ExportReader) throws {
+        file = reader.file
+        limit = reader.limit
+        maxObjectSize = reader.maxObjectSize
+        version = reader.version
+        file.rewind()
+        try file.skip(position.offset)
+        offset = position.offset
+        records = position.records
     }
 
     /// The next record; with `objectBytes` false an object's bytes are passed over, not read.
@@ -133,9 +154,9 @@ struct ExportReader {
         out.reserveCapacity(count)
         while out.count < count {
             try refillIfEmpty(wanting: count - out.count)
-            let take = min(count - out.count, buffer.count - position)
-            out.append(contentsOf: buffer[position..<position + take])
-            position += take
+            let take = min(count - out.count, buffer.count - bufferIndex)
+            out.append(contentsOf: buffer[bufferIndex..<bufferIndex + take])
+            bufferIndex += take
         }
         offset += count
         return out
@@ -144,8 +165,8 @@ struct ExportReader {
     /// Passes over `count` bytes: what the buffer holds, then a seek.
     private mutating func skip(_ count: Int) throws {
         try checkAvailable(count)
-        let buffered = min(count, buffer.count - position)
-        position += buffered
+        let buffered = min(count, buffer.count - bufferIndex)
+        bufferIndex += buffered
         if count > buffered { try file.skip(count - buffered) }
         offset += count
     }
@@ -157,9 +178,9 @@ struct ExportReader {
     }
 
     private mutating func refillIfEmpty(wanting count: Int) throws {
-        guard position == buffer.count else { return }
+        guard bufferIndex == buffer.count else { return }
         buffer = try file.read(upTo: max(1 << 20, min(count, 64 << 20)))
-        position = 0
+        bufferIndex = 0
         guard !buffer.isEmpty else { throw StoreError(.corruptStream, "stream ended early") }
     }
 

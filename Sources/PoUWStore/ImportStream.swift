@@ -7,12 +7,14 @@ extension Store {
     /// are skipped, and so are index entries and dictionaries the store already holds with the same bytes.
     ///
     /// Three passes over the file. The first checks its SHA-256. The second parses every record without writing:
-    /// a malformed record, an index entry of the wrong shape, entries out of key order, or an entry or dictionary
-    /// the store holds with other bytes (`conflict`) stops the import before anything is written. The third
-    /// writes, in groups of records (one transaction each); every object's hash is compared with the key the
-    /// stream states for it before its group is written, so a wrong one stops the import there (the groups before
-    /// it have landed: objects and entries the store did not hold). A dictionary the stream marks current becomes
-    /// the store's current one for its kind only when the store has none.
+    /// a malformed record, an index entry of the wrong shape, entries out of key order or not last, or an entry or
+    /// dictionary the store holds with other bytes (`conflict`) stops the import before anything is written. The
+    /// third writes: dictionaries, then objects in groups (one transaction each), then every index entry in one
+    /// transaction. Each object's hash is compared with the key the stream states for it before its group is
+    /// written, so a wrong one stops the import there. So a failure or a crash leaves the store's indexes either as
+    /// they were or holding every entry of the stream; what may land without them is objects and dictionaries,
+    /// which change nothing a reader sees (running the import again completes it). A dictionary the stream marks
+    /// current becomes the store's current one for its kind only when the store has none.
     @discardableResult
     public func `import`(from path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
         let file = try StreamFile(path: path, writing: false)
@@ -47,7 +49,18 @@ extension Store {
             var dictionaries: [UInt32: [UInt8]] = [:]
             var lastEntry: (code: UInt8, key: [UInt8])?
             while true {
-                switch try stream.record(objectBytes: false) {
+                let record = try stream.record(objectBytes: false)
+                if lastEntry != nil {
+                    switch record {
+                    case .dictionary, .object:
+                        throw StoreError(
+                            .corruptStream,
+                            "a dictionary or object record after the index entries (entries come last)"
+                        )
+                    case .entry, .end: break
+                    }
+                }
+                switch record {
                 case .end:
                     return
                 case .dictionary(let kind, _, let bytes):
@@ -116,10 +129,7 @@ extension Store {
             if let bad = zip(keys, group.keys).first(where: { $0 != $1 }) {
                 throw StoreError(.corruptStream, "object bytes do not hash to the stated key", hash: bad.1)
             }
-            try write(expectedBytes: group.bytes) { writer in
-                try writer.put(objects)
-                for (collection, key, value) in group.entries { try writer.addEntry(collection, key, value) }
-            }
+            try write(expectedBytes: group.bytes) { writer in _ = try writer.put(objects) }
             progress?(TransferProgress(phase: "write", done: offset, total: size))
         }
         func flush() throws {
@@ -130,6 +140,7 @@ extension Store {
             pending = ImportGroup()
         }
         loop: while true {
+            let position = stream.position
             switch try stream.record() {
             case .end:
                 break loop
@@ -145,16 +156,48 @@ extension Store {
                 pending.keys.append(hash)
                 pending.bytes += bytes.count
                 report.objects += 1
-            case .entry(let collection, let key, let value):
-                pending.entries.append((collection, key, value))
-                pending.bytes += key.count + value.count
-                report.entries += 1
+            case .entry:
+                // The entries come last (the check pass saw to it): every object is stored before any of them.
+                try flush()
+                try writeInFlight()
+                report.entries = try writeEntries(from: position, of: stream, size: size, progress: progress)
+                return report
             }
             if pending.count >= 2048 || pending.bytes >= 32 << 20 { try flush() }
         }
         try flush()
         try writeInFlight()
         return report
+    }
+
+    /// Writes every index entry of the stream, from `position` (the first entry record) to the end record, in one
+    /// transaction: the store's indexes hold either none of them or all. Reads the entries from the file inside
+    /// the transaction, so a write that is retried (after the map grew) reads them again from `position`.
+    private func writeEntries(
+        from position: ExportReader.Position,
+        of stream: ExportReader,
+        size: Int,
+        progress: ((TransferProgress) -> Void)?
+    ) throws -> Int {
+        try write(expectedBytes: size - position.offset) { writer in
+            var reader = try ExportReader(resuming: position, of: stream)
+            var entries = 0
+            while true {
+                switch try reader.record() {
+                case .end:
+                    progress?(TransferProgress(phase: "write", done: size, total: size))
+                    return entries
+                case .entry(let collection, let key, let value):
+                    try writer.addEntry(collection, key, value)
+                    entries += 1
+                    if entries % 4096 == 0 {
+                        progress?(TransferProgress(phase: "write", done: reader.offset, total: size))
+                    }
+                case .dictionary, .object:
+                    throw StoreError(.corruptStream, "a dictionary or object record after the index entries")
+                }
+            }
+        }
     }
 
     /// Adds a dictionary unless the store holds it; it becomes current for `kind` only when `current` and the store
@@ -200,16 +243,14 @@ extension StoreBatch {
     }
 }
 
-/// Records read from a stream, waiting for their write batch: objects (with the keys the stream states for them)
-/// and index entries.
+/// Objects read from a stream, waiting for their write batch, with the keys the stream states for them.
 private struct ImportGroup {
     var objects: [(kind: ObjectKind, bytes: [UInt8])] = []
     /// How each object is stored: as the exporting store did, where the stream says.
     var preferences: [StoragePreference] = []
     var keys: [Hash256] = []
-    var entries: [(Collection, [UInt8], [UInt8])] = []
     var bytes = 0
 
-    var count: Int { objects.count + entries.count }
-    var isEmpty: Bool { count == 0 }
+    var count: Int { objects.count }
+    var isEmpty: Bool { objects.isEmpty }
 }

@@ -152,6 +152,11 @@ struct ImportTests {
                 "out of order"
             ),
             ("unknown record type at the end", records + [[0x09]], "unknown record type 9"),
+            (
+                "an object after the entries",
+                records + [entryRecord(1, [0, 0, 0, 0, 0, 0, 0, 0], hash), objectRecord(.blob, [1])],
+                "entries come last"
+            ),
         ]
         try withTemporaryDirectory { dir in
             for (index, (name, records, message)) in cases.enumerated() {
@@ -162,6 +167,43 @@ struct ImportTests {
                 #expect(error?.message.contains(message) == true, "\(name): \(error?.message ?? "")")
                 #expect(try store.statistics().objects == 0, "\(name): nothing written")
             }
+        }
+    }
+
+    @Test("the entries land in one transaction: a conflict found while writing them leaves none of them")
+    func entriesAllOrNone() throws {
+        try withTemporaryDirectory { dir in
+            // 3,000 blocks entries, then 3,000 history entries: more than one group of records.
+            let task = Hash256.sha256(Array("a task".utf8))
+            let source = try Store.open(at: dir + "/source", options: StoreOptions(autoTrainThreshold: nil))
+            try source.write { writer in
+                let message = try writer.put(.message, Array("their message".utf8))
+                for height in 0..<3000 {
+                    try writer.appendBlock(height: UInt64(height), hash: message)
+                    try writer.appendHistory(task: task, messageHash: message)
+                }
+            }
+            try source.export(to: dir + "/stream")
+            let store = try Store.open(at: dir + "/target", options: StoreOptions(autoTrainThreshold: nil))
+            let ours = try store.put(.message, Array("our own first message".utf8))
+            var wroteOurs = false
+            // After the check pass found no conflict, and once the objects are written, another writer adds a
+            // history entry the stream holds otherwise (the task's first message).
+            let error = #expect(throws: StoreError.self) {
+                try store.import(from: dir + "/stream") { progress in
+                    guard progress.phase == "write", !wroteOurs else { return }
+                    wroteOurs = true
+                    _ = try? store.write { try $0.appendHistory(task: task, messageHash: ours) }
+                }
+            }
+            #expect(wroteOurs)
+            #expect(error?.code == .conflict)
+            try store.read { view throws in
+                #expect(try view.tipHeight() == nil, "the blocks entries, written before the conflict, are gone")
+                #expect(try view.history(task: task, range: 0..<10) == [ours])
+            }
+            #expect(try store.statistics().objects == 2, "the stream's object landed")
+            #expect(try store.verify().ok)
         }
     }
 
