@@ -9,12 +9,28 @@ public struct TransferProgress: Sendable {
     public var total: Int
 }
 
-/// What an export or import moved.
+/// What an export or import moved: the stream's records of each sort and its size.
 public struct TransferReport: Sendable, Encodable {
     public var objects: Int
     public var entries: Int
     public var dictionaries: Int
     public var bytes: Int
+    /// For an import, how many of the stream's objects, entries and dictionaries the store did not hold before (the
+    /// others were skipped); `nil` for an export.
+    public var added: Added? = nil
+
+    /// Records an import added.
+    public struct Added: Sendable, Encodable, Equatable {
+        public var objects: Int
+        public var entries: Int
+        public var dictionaries: Int
+
+        public init(objects: Int = 0, entries: Int = 0, dictionaries: Int = 0) {
+            self.objects = objects
+            self.entries = entries
+            self.dictionaries = dictionaries
+        }
+    }
 }
 
 /// The portable export stream (see Docs/store-format.md): `RecordTag.storeExport`, the version, then records,

@@ -119,7 +119,7 @@ extension Store {
         size: Int,
         progress: ((TransferProgress) -> Void)?
     ) throws -> TransferReport {
-        var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size)
+        var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size, added: .init())
         var pending = ImportGroup()
         var inFlight: (group: ImportGroup, objects: PreparedObjects, offset: Int)?
         func writeInFlight() throws {
@@ -129,7 +129,11 @@ extension Store {
             if let bad = zip(keys, group.keys).first(where: { $0 != $1 }) {
                 throw StoreError(.corruptStream, "object bytes do not hash to the stated key", hash: bad.1)
             }
-            try write(expectedBytes: group.bytes) { writer in _ = try writer.put(objects) }
+            report.added?.objects += try write(expectedBytes: group.bytes) { writer in
+                let before = writer.pendingCount
+                _ = try writer.put(objects)
+                return writer.pendingCount - before
+            }
             progress?(TransferProgress(phase: "write", done: offset, total: size))
         }
         func flush() throws {
@@ -147,7 +151,7 @@ extension Store {
             case .dictionary(let kind, let current, let bytes):
                 try flush()
                 try writeInFlight()
-                try importDictionary(kind: kind, bytes: bytes, current: current)
+                if try importDictionary(kind: kind, bytes: bytes, current: current) { report.added?.dictionaries += 1 }
                 report.dictionaries += 1
             case .object(let kind, let hash, let preference, _, let bytes):
                 let bytes = bytes ?? []
@@ -160,7 +164,9 @@ extension Store {
                 // The entries come last (the check pass saw to it): every object is stored before any of them.
                 try flush()
                 try writeInFlight()
-                report.entries = try writeEntries(from: position, of: stream, size: size, progress: progress)
+                let entries = try writeEntries(from: position, of: stream, size: size, progress: progress)
+                report.entries = entries.read
+                report.added?.entries = entries.added
                 return report
             }
             if pending.count >= 2048 || pending.bytes >= 32 << 20 { try flush() }
@@ -178,17 +184,18 @@ extension Store {
         of stream: ExportReader,
         size: Int,
         progress: ((TransferProgress) -> Void)?
-    ) throws -> Int {
+    ) throws -> (read: Int, added: Int) {
         try write(expectedBytes: size - position.offset) { writer in
             var reader = try ExportReader(resuming: position, of: stream)
             var entries = 0
+            var added = 0
             while true {
                 switch try reader.record() {
                 case .end:
                     progress?(TransferProgress(phase: "write", done: size, total: size))
-                    return entries
+                    return (entries, added)
                 case .entry(let collection, let key, let value):
-                    try writer.addEntry(collection, key, value)
+                    if try writer.addEntry(collection, key, value) { added += 1 }
                     entries += 1
                     if entries % 4096 == 0 {
                         progress?(TransferProgress(phase: "write", done: reader.offset, total: size))
@@ -200,39 +207,43 @@ extension Store {
         }
     }
 
-    /// Adds a dictionary unless the store holds it; it becomes current for `kind` only when `current` and the store
-    /// has no current dictionary for `kind`.
-    private func importDictionary(kind: ObjectKind, bytes: [UInt8], current: Bool) throws {
+    /// Adds a dictionary unless the store holds it (returns whether it did); it becomes current for `kind` only when
+    /// `current` and the store has no current dictionary for `kind`.
+    private func importDictionary(kind: ObjectKind, bytes: [UInt8], current: Bool) throws -> Bool {
         let id = PoUWZstdBridge.dictionaryID(bytes)
         guard id != 0 else { throw StoreError(.corruptStream, "dictionary record holds no zstd dictionary") }
         let stored = [kind.rawValue] + bytes
-        let makeCurrent = try Self.translating {
-            try environment.write { txn -> Bool in
+        let (added, makeCurrent) = try Self.translating {
+            try environment.write { txn -> (Bool, Bool) in
+                var added = false
                 switch try txn.get(databases.meta, Keys.dictionary(id)) {
-                case nil: try txn.put(databases.meta, Keys.dictionary(id), stored)
+                case nil: added = try txn.put(databases.meta, Keys.dictionary(id), stored)
                 case stored: break
                 default:
                     throw StoreError(.conflict, "the store holds another dictionary with id \(id) (written meanwhile)")
                 }
-                guard current, try txn.get(databases.meta, Keys.currentDictionary(kind)) == nil else { return false }
+                guard current, try txn.get(databases.meta, Keys.currentDictionary(kind)) == nil else {
+                    return (added, false)
+                }
                 try txn.put(
                     databases.meta,
                     Keys.currentDictionary(kind),
                     withUnsafeBytes(of: id.bigEndian) { Array($0) }
                 )
-                return true
+                return (added, true)
             }
         }
         dictionaries.add(id: id, kind: kind, bytes: bytes, current: makeCurrent)
+        return added
     }
 }
 
 extension StoreBatch {
-    /// Adds an index entry unless the collection holds `key` with the same value; throws `conflict` when it holds
-    /// another (the import's check pass saw none: another writer added it since).
-    func addEntry(_ collection: Collection, _ key: [UInt8], _ value: [UInt8]) throws {
+    /// Adds an index entry unless the collection holds `key` with the same value (returns whether it did); throws
+    /// `conflict` when it holds another (the import's check pass saw none: another writer added it since).
+    func addEntry(_ collection: Collection, _ key: [UInt8], _ value: [UInt8]) throws -> Bool {
         let database = db.handle(collection)
-        if try wtxn.put(database, key, value, flags: .noOverwrite) { return }
+        if try wtxn.put(database, key, value, flags: .noOverwrite) { return true }
         guard try wtxn.get(database, key) == value else {
             throw StoreError(
                 .conflict,
@@ -240,6 +251,7 @@ extension StoreBatch {
                 key: Hex.encode(key)
             )
         }
+        return false
     }
 }
 

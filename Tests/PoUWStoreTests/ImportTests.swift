@@ -53,9 +53,11 @@ struct ImportTests {
         try withTemporaryDirectory { dir in
             let store = try Store.open(at: dir + "/a", options: StoreOptions(autoTrainThreshold: nil))
             let first = try store.import(from: fixture)
+            #expect(first.added == .init(objects: first.objects, entries: first.entries, dictionaries: 0))
             let before = try store.statistics()
             let again = try store.import(from: fixture)
             #expect(again.objects == first.objects && again.entries == first.entries)
+            #expect(again.added == .init(), "nothing added the second time")
             try store.export(to: dir + "/own")
             try store.import(from: dir + "/own")
             let after = try store.statistics()

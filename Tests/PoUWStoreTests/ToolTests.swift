@@ -108,6 +108,13 @@ struct ToolTests {
             #expect(export.status == 0, "\(export.stderr)")
             let imported = try run(inspect, ["--data-dir", dir + "/copy", "import", dir + "/stream"])
             #expect(imported.status == 0, "\(imported.stderr)")
+            let importedText = String(decoding: imported.stdout, as: UTF8.self)
+            #expect(importedText.contains("imported ") && importedText.contains(" new)"), "\(importedText)")
+            // Again: everything is skipped, and the JSON says so.
+            let again = try run(inspect, ["--data-dir", dir + "/copy", "import", dir + "/stream", "--json"])
+            #expect(again.status == 0, "\(again.stderr)")
+            let added = try JSONSerialization.jsonObject(with: again.stdout) as? [String: Any]
+            #expect(added?["added"] as? [String: Int] == ["objects": 0, "entries": 0, "dictionaries": 0])
             let backup = try run(inspect, ["--data-dir", data, "backup", dir + "/backup", "--json"])
             #expect(backup.status == 0, "\(backup.stderr)")
             for copy in [dir + "/copy", dir + "/backup"] {

@@ -98,9 +98,14 @@ func printTransfer(_ report: TransferReport, verb: String, json: Bool) throws {
     if json {
         try JSONOutput.print(report)
     } else {
-        print(
-            "\(verb) \(report.objects) objects, \(report.entries) index entries, \(report.dictionaries) dictionaries "
-                + "(\(report.bytes) stream bytes)"
-        )
+        func count(_ total: Int, _ what: String, added: Int?) -> String {
+            "\(total) \(what)" + (added.map { " (\($0) new)" } ?? "")
+        }
+        let counts = [
+            count(report.objects, "objects", added: report.added?.objects),
+            count(report.entries, "index entries", added: report.added?.entries),
+            count(report.dictionaries, "dictionaries", added: report.added?.dictionaries),
+        ]
+        print("\(verb) \(counts.joined(separator: ", ")) (\(report.bytes) stream bytes)")
     }
 }
