@@ -63,10 +63,14 @@ enum ExportFormat {
 
 extension Store {
     /// Writes every dictionary, object (raw, decoded and re-hashed) and index entry of one consistent snapshot to
-    /// `path` as a portable stream.
+    /// `path` as a portable stream. The stream appears at `path` only once whole and synced: it is written beside
+    /// it first, so an export that fails (a full disk) or is killed leaves whatever was at `path` as it was.
     @discardableResult
     public func export(to path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
-        let file = try StreamFile(path: path, writing: true)
+        try StreamFile.replacing(path) { file in try export(to: file, progress: progress) }
+    }
+
+    private func export(to file: StreamFile, progress: ((TransferProgress) -> Void)?) throws -> TransferReport {
         var hasher = SHA256.Hasher()
         var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: 0)
         var records = 0
@@ -137,7 +141,6 @@ extension Store {
         let digest = hasher.finalize().bytes
         try file.write(digest)
         report.bytes += digest.count
-        try file.finish()
         return report
     }
 }

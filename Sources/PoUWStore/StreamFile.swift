@@ -22,6 +22,45 @@ final class StreamFile {
 
     deinit { fclose(file) }
 
+    /// Writes a new file at `path` through `body`, atomically: into a partial file beside it, which is synced and
+    /// then renamed over `path` (and the directory synced). When anything fails, the partial file is removed and
+    /// whatever was at `path` stays as it was.
+    static func replacing<R>(_ path: String, _ body: (StreamFile) throws -> R) throws -> R {
+        let partial = path + ".partial-\(getpid())"
+        do {
+            let file = try StreamFile(path: partial, writing: true)
+            let result = try body(file)
+            try file.finish()
+            guard rename(partial, path) == 0 else {
+                let code = errno
+                throw StoreError(
+                    code == EACCES || code == EPERM || code == EROFS ? .permissionDenied : .io,
+                    "cannot rename \(partial) to \(path)",
+                    cause: StoreErrnoCause(code)
+                )
+            }
+            try syncDirectory(of: path)
+            return result
+        } catch {
+            unlink(partial)
+            throw error
+        }
+    }
+
+    /// Syncs the directory holding `path`, so that a rename into it is durable (file systems that cannot sync a
+    /// directory are passed over).
+    private static func syncDirectory(of path: String) throws {
+        let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
+        let descriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        guard fsync(descriptor) != 0 else { return }
+        let code = errno
+        if code != EINVAL && code != EROFS {
+            throw StoreError(.io, "cannot sync the directory \(directory)", cause: StoreErrnoCause(code))
+        }
+    }
+
     func write(_ bytes: [UInt8]) throws {
         let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
         guard written == bytes.count else {

@@ -40,8 +40,33 @@ struct SmallFileSystem {
     }()
 }
 
-@Suite("Full disk at commit time")
+@Suite("Full disk: at commit time, and under an export")
 struct DiskFullTests {
+    @Test(
+        "an export that meets a full file system fails with diskFull, leaves no partial file, and keeps the export it would have replaced",
+        .enabled(if: SmallFileSystem.available, "needs permission to mount a small tmpfs")
+    )
+    func exportToFullFileSystem() throws {
+        try withTemporaryDirectory { dir in
+            let fileSystem = try SmallFileSystem(at: dir + "/fs", megabytes: 1)
+            defer { fileSystem.unmount() }
+            let store = try Store.open(at: dir + "/store", options: StoreOptions(autoTrainThreshold: nil))
+            var random = TestRandom(43)
+            try store.put(.blob, random.bytes(100 << 10))
+            let path = fileSystem.path + "/node.pouwexp"
+            try store.export(to: path)
+            let first = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+            // Now more than the file system holds (incompressible, and exports are raw).
+            try store.write { batch in for _ in 0..<8 { try batch.put(.blob, random.bytes(200 << 10)) } }
+            let error = #expect(throws: StoreError.self) { try store.export(to: path) }
+            #expect(error?.code == .diskFull, "\(String(describing: error))")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: fileSystem.path) == ["node.pouwexp"])
+            #expect(try [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) == first, "the earlier export is whole")
+            let restored = try Store.open(at: dir + "/restored")
+            #expect(try restored.import(from: path).objects == 1)
+        }
+    }
+
     @Test(
         "a commit that meets a full file system fails with diskFull, loses nothing committed, and writes resume once there is room",
         .enabled(if: SmallFileSystem.available, "needs permission to mount a small tmpfs")

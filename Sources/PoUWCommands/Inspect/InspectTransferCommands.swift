@@ -10,7 +10,8 @@ struct InspectExportCommand: ParsableCommand {
             The stream holds decoded objects, index entries and dictionaries of one consistent snapshot, and ends \
             with a SHA-256 of its contents (version 2, format: Docs/store-format.md). Objects stored raw or with \
             their update words delta coded say so, and an import stores them the same way. Safe while a node \
-            writes.
+            writes. The file is written beside FILE and renamed once whole and synced: a failed export (a full \
+            disk) leaves an earlier FILE as it was.
 
             Example: pouw-inspect --data-dir ./pouw-data export node.pouwexp
             """
