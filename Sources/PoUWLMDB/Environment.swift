@@ -302,15 +302,32 @@ public final class Environment: @unchecked Sendable {
         try check(mdb_env_sync(env, 1), "mdb_env_sync", path)
     }
 
-    /// Writes a consistent copy of the environment into the existing, empty directory `destination`, while
-    /// writers continue; `compact` omits free pages and renumbers (`MDB_CP_COMPACT`).
+    /// Writes a consistent copy of the environment into the existing directory `destination`, which must hold no
+    /// `data.mdb`, while writers continue; `compact` omits free pages and renumbers (`MDB_CP_COMPACT`).
+    ///
+    /// The copy goes to `data.mdb.partial` first, is synced, and only then renamed to `data.mdb` (and the directory
+    /// synced): a copy that fails (a full disk) or is killed leaves no `data.mdb`, never a truncated one.
     public func copy(to destination: String, compact: Bool = true) throws {
+        let final = destination + "/data.mdb"
+        let partial = final + ".partial"
+        guard access(final, F_OK) != 0 else { throw LMDBError(code: EEXIST, operation: "copy", context: final) }
+        unlink(partial)  // left by a copy that was killed
+        let descriptor = open(partial, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw LMDBError(code: errno, operation: "open", context: partial) }
+        defer {
+            close(descriptor)
+            unlink(partial)
+        }
         try resizeLock.withShared {
-            try check(
-                mdb_env_copy2(env, destination, compact ? UInt32(MDB_CP_COMPACT) : 0),
-                "mdb_env_copy2",
-                destination
-            )
+            let flags = compact ? UInt32(MDB_CP_COMPACT) : 0
+            try check(mdb_env_copyfd2(env, descriptor, flags), "mdb_env_copyfd2", partial)
+        }
+        guard fsync(descriptor) == 0 else { throw LMDBError(code: errno, operation: "fsync", context: partial) }
+        guard rename(partial, final) == 0 else { throw LMDBError(code: errno, operation: "rename", context: final) }
+        let directory = open(destination, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            close(directory)
         }
     }
 }

@@ -1,5 +1,9 @@
 internal import PoUWLMDB
 
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
 /// Counts and sizes of a store: per object kind (raw versus stored bytes), per collection, and the map.
 ///
 /// Guarantees: object counts and byte totals are exact (kept by every write in LMDB's main database); collection sizes are
@@ -81,6 +85,12 @@ extension Store {
     /// while writers continue. The copy opens as a store of its own.
     public func backup(to destination: String) throws {
         try makeDirectories(destination)
+        guard access(destination + "/data.mdb", F_OK) != 0 else {
+            throw StoreError(
+                .invalidArgument,
+                "\(destination) already holds a data directory (data.mdb): back up into an empty directory"
+            )
+        }
         try Self.translating { try environment.copy(to: destination, compact: true) }
     }
 }

@@ -68,6 +68,34 @@ struct DiskFullTests {
     }
 
     @Test(
+        "a backup that meets a full file system fails with diskFull and leaves no data.mdb; with room, it is made",
+        .enabled(if: SmallFileSystem.available, "needs permission to mount a small tmpfs")
+    )
+    func backupToFullFileSystem() throws {
+        try withTemporaryDirectory { dir in
+            let fileSystem = try SmallFileSystem(at: dir + "/fs", megabytes: 1)
+            defer { fileSystem.unmount() }
+            let store = try Store.open(at: dir + "/store", options: StoreOptions(autoTrainThreshold: nil))
+            var random = TestRandom(47)
+            let blobs = (0..<8).map { _ in random.bytes(200 << 10) }
+            try store.write { batch in for blob in blobs { try batch.put(.blob, blob) } }
+            let destination = fileSystem.path + "/backup"
+            let error = #expect(throws: StoreError.self) { try store.backup(to: destination) }
+            #expect(error?.code == .diskFull, "\(String(describing: error))")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: destination).isEmpty, "no partial copy")
+            try fileSystem.resize(megabytes: 8)
+            try store.backup(to: destination)
+            let copy = try Store.open(at: destination, options: StoreOptions(readOnly: true))
+            for blob in blobs { #expect(try copy.get(Hash256.sha256(blob)) == blob) }
+            #expect(try copy.verify().ok)
+            // A second backup into the same directory is refused, and the first stays whole.
+            let again = #expect(throws: StoreError.self) { try store.backup(to: destination) }
+            #expect(again?.code == .invalidArgument)
+            #expect(try copy.verify().ok)
+        }
+    }
+
+    @Test(
         "a commit that meets a full file system fails with diskFull, loses nothing committed, and writes resume once there is room",
         .enabled(if: SmallFileSystem.available, "needs permission to mount a small tmpfs")
     )

@@ -68,8 +68,9 @@ struct InspectBackupCommand: ParsableCommand {
         commandName: "backup",
         abstract: "Write a consistent, compacted copy of the data directory while the node keeps writing.",
         discussion: """
-            Uses LMDB's compacting copy (free pages left out). DEST is created if missing and must be empty; it is \
-            a data directory of its own.
+            Uses LMDB's compacting copy (free pages left out). DEST is created if missing and must hold no \
+            data.mdb; it is a data directory of its own. The copy is written as data.mdb.partial, synced, and \
+            renamed to data.mdb once whole: a backup that fails (a full disk) or is killed leaves no data.mdb.
 
             Example: pouw-inspect --data-dir ./pouw-data backup /backups/pouw-2026-11-25
             """
