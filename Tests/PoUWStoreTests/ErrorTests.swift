@@ -236,6 +236,27 @@ struct ErrorTests {
         }
     }
 
+    @Test("a data.mdb cut short (an interrupted copy) is corruptValue on open, read-only or not, never a SIGBUS")
+    func truncatedDataFile() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let store = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil))
+                var random = TestRandom(53)
+                try store.write { batch in for _ in 0..<40 { try batch.put(.blob, random.bytes(4000)) } }
+            }
+            let file = dir + "/data.mdb"
+            let size = try #require(try FileManager.default.attributesOfItem(atPath: file)[.size] as? Int)
+            #expect(truncate(file, off_t(size / 2)) == 0)
+            for readOnly in [true, false] {
+                let error = #expect(throws: StoreError.self) {
+                    try Store.open(at: dir, options: StoreOptions(readOnly: readOnly))
+                }
+                #expect(error?.code == .corruptValue)
+                #expect(error?.message.contains("cut short") == true, "\(String(describing: error))")
+            }
+        }
+    }
+
     @Test("no store at a read-only path is an I/O error, not a crash")
     func missingStore() throws {
         try withTemporaryDirectory { dir in
