@@ -95,3 +95,76 @@ struct ForeignGrowthTests {
         }
     }
 }
+
+@Suite("Crash safety of an import")
+struct ImportCrashTests {
+    @Test(
+        "SIGKILL during pouw-inspect import: the store verifies, holds none or all of the entries, and a rerun completes"
+    )
+    func killDuringImport() throws {
+        let inspect = try #require(toolPath("pouw-inspect"), "build pouw-inspect first (Tools/dev.sh does)")
+        let trials = ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? 200 : 12
+        let task = Hash256.sha256(Array("import crash".utf8))
+        try withTemporaryDirectory { dir in
+            // A stream of 12 MB of incompressible objects and 6,000 index entries (more than one group of each).
+            let stream = dir + "/stream"
+            do {
+                let source = try Store.open(at: dir + "/source", options: StoreOptions(autoTrainThreshold: nil))
+                var random = TestRandom(59)
+                try source.write { writer in
+                    for height in 0..<3000 {
+                        let hash = try writer.put(.blob, random.bytes(4096))
+                        try writer.appendBlock(height: UInt64(height), hash: hash)
+                        try writer.appendHistory(task: task, messageHash: hash)
+                    }
+                }
+                try source.export(to: stream)
+            }
+            func runImport(into data: String, killAfter microseconds: UInt32?) throws -> Double {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: inspect)
+                process.arguments = ["--data-dir", data, "import", stream]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                let start = Date()
+                try process.run()
+                if let microseconds {
+                    usleep(microseconds)
+                    kill(process.processIdentifier, SIGKILL)
+                }
+                process.waitUntilExit()
+                return Date().timeIntervalSince(start)
+            }
+            // One import to the end gives the span to kill within.
+            let span = try runImport(into: dir + "/whole", killAfter: nil)
+            var random = TestRandom(61)
+            var outcomes: Set<String> = []
+            for trial in 0..<trials {
+                let data = dir + "/t\(trial)"
+                _ = try runImport(into: data, killAfter: UInt32(span * 1e6 * Double(random.below(1000)) / 1000))
+                guard FileManager.default.fileExists(atPath: data + "/data.mdb") else {
+                    outcomes.insert("killed before the store existed")
+                    continue
+                }
+                do {
+                    let store = try Store.open(at: data, options: StoreOptions(autoTrainThreshold: nil))
+                    let report = try store.verify()
+                    #expect(report.ok, "trial \(trial): \(report.problems.prefix(3))")
+                    let (tip, history) = try store.read { view in
+                        (try view.tipHeight(), try view.historyCount(task: task))
+                    }
+                    #expect(
+                        (tip == nil && history == 0) || (tip == 2999 && history == 3000),
+                        "trial \(trial): the entries landed in part (tip \(String(describing: tip)), history \(history))"
+                    )
+                    outcomes.insert(tip == nil ? "no entries" : "every entry")
+                    try store.import(from: stream)
+                    #expect(try store.read { try $0.tipHeight() } == 2999)
+                    #expect(try store.verify().ok)
+                }
+                try FileManager.default.removeItem(atPath: data)
+            }
+            #expect(outcomes.contains("no entries"), "some kills landed before the entries: \(outcomes)")
+        }
+    }
+}
