@@ -66,7 +66,7 @@ struct BitRotTests {
                 located.append((value.hash, offsets, value.stored.count))
             }
             var random = TestRandom(2024)
-            let trials = ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? 600 : 90
+            let trials = trialCount(90, long: 600)
             for trial in 0..<trials {
                 let target = located[trial % located.count]
                 var damaged = [UInt8](file)

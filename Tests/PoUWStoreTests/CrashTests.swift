@@ -20,7 +20,7 @@ struct CrashTests {
     @Test("SIGKILL at random moments: the store opens, verifies, and holds every acknowledged append")
     func killDuringAppends() throws {
         let bench = try #require(toolPath("pouw-bench"), "build pouw-bench first (Tools/dev.sh does)")
-        let trials = ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? 1000 : 50
+        let trials = trialCount(50, long: 1000)
         let task = Hash256.sha256(Array("append-loop".utf8))
         try withTemporaryDirectory { dir in
             let data = dir + "/data"
@@ -29,15 +29,11 @@ struct CrashTests {
             var checked = 0
             var maxAcked: Int = -1
             for trial in 0..<trials {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: bench)
-                process.arguments = ["append-loop", "--data-dir", data, "--ack", ack]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                usleep(UInt32(30_000 + random.below(170_000)))
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
+                let process = try runChild(
+                    bench,
+                    ["append-loop", "--data-dir", data, "--ack", ack],
+                    killAfter: UInt32(30_000 + random.below(170_000))
+                )
                 #expect(
                     process.terminationReason == .uncaughtSignal,
                     "trial \(trial): the child was killed, not finished"
@@ -103,7 +99,7 @@ struct ImportCrashTests {
     )
     func killDuringImport() throws {
         let inspect = try #require(toolPath("pouw-inspect"), "build pouw-inspect first (Tools/dev.sh does)")
-        let trials = ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? 200 : 12
+        let trials = trialCount(12, long: 200)
         let task = Hash256.sha256(Array("import crash".utf8))
         try withTemporaryDirectory { dir in
             // A stream of 12 MB of incompressible objects and 6,000 index entries (more than one group of each).
@@ -121,18 +117,8 @@ struct ImportCrashTests {
                 try source.export(to: stream)
             }
             func runImport(into data: String, killAfter microseconds: UInt32?) throws -> Double {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: inspect)
-                process.arguments = ["--data-dir", data, "import", stream]
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
                 let start = Date()
-                try process.run()
-                if let microseconds {
-                    usleep(microseconds)
-                    kill(process.processIdentifier, SIGKILL)
-                }
-                process.waitUntilExit()
+                try runChild(inspect, ["--data-dir", data, "import", stream], killAfter: microseconds)
                 return Date().timeIntervalSince(start)
             }
             // One import to the end gives the span to kill within.

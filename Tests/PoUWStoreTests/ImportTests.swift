@@ -229,7 +229,7 @@ struct ImportTests {
         let seeds = [
             try readBytes(fixture), try readBytes(packageRoot + "/Fixtures/store/export-v1.pouwexp"),
         ].map { Array($0.dropLast(32)) }
-        let count = ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? 3000 : 150
+        let count = trialCount(150, long: 3000)
         var random = TestRandom(0x1_5EED)
         var refused = 0
         try withTemporaryDirectory { dir in

@@ -113,3 +113,26 @@ func sampleObjects(_ seed: UInt64 = 1) -> [(ObjectKind, [UInt8])] {
 extension StoreError.Code {
     static func of(_ error: any Error) -> StoreError.Code? { (error as? StoreError)?.code }
 }
+
+/// `short` trials by default, `long` with `POUW_LONG_TESTS=1` (the soak forms).
+func trialCount(_ short: Int, long: Int) -> Int {
+    ProcessInfo.processInfo.environment["POUW_LONG_TESTS"] == "1" ? long : short
+}
+
+/// Runs `executable` with `arguments`, its output discarded; with `killAfter`, sends it SIGKILL that many
+/// microseconds after starting it. Returns the process once it has exited.
+@discardableResult
+func runChild(_ executable: String, _ arguments: [String], killAfter microseconds: UInt32? = nil) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    if let microseconds {
+        usleep(microseconds)
+        kill(process.processIdentifier, SIGKILL)
+    }
+    process.waitUntilExit()
+    return process
+}
