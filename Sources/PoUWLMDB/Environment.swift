@@ -58,6 +58,11 @@ public final class Environment: @unchecked Sendable {
             var flags = UInt32(MDB_NOTLS)
             if options.readOnly { flags |= UInt32(MDB_RDONLY) }
             if options.durability == .fast { flags |= UInt32(MDB_NOSYNC) | UInt32(MDB_NOMETASYNC) }
+            var status = Glibc.stat()
+            if options.readOnly, stat(path + "/data.mdb", &status) == 0, status.st_size == 0 {
+                // LMDB itself reports this as EBADF.
+                throw LMDBError(code: MDB_INVALID, operation: "mdb_env_open", context: "\(path)/data.mdb is empty")
+            }
             try check(mdb_env_open(handle, path, flags, mdb_mode_t(options.fileMode)), "mdb_env_open", path)
             try Self.checkFileHoldsItsPages(handle, path)
             var dead: Int32 = 0

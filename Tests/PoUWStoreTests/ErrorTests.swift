@@ -236,7 +236,7 @@ struct ErrorTests {
         }
     }
 
-    @Test("a data.mdb cut short (an interrupted copy) is corruptValue on open, read-only or not, never a SIGBUS")
+    @Test("a data.mdb cut short (an interrupted copy) is an error on open, read-only or not, never a SIGBUS")
     func truncatedDataFile() throws {
         try withTemporaryDirectory { dir in
             do {
@@ -254,6 +254,12 @@ struct ErrorTests {
                 #expect(error?.code == .corruptValue)
                 #expect(error?.message.contains("cut short") == true, "\(String(describing: error))")
             }
+            // Cut to nothing: read-only, it is named (LMDB alone says "Bad file descriptor").
+            #expect(truncate(file, 0) == 0)
+            let empty = #expect(throws: StoreError.self) {
+                try Store.open(at: dir, options: StoreOptions(readOnly: true))
+            }
+            #expect(empty?.message.contains("data.mdb is empty") == true, "\(String(describing: empty))")
         }
     }
 
