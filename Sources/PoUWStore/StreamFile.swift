@@ -28,7 +28,12 @@ final class StreamFile {
     static func replacing<R>(_ path: String, _ body: (StreamFile) throws -> R) throws -> R {
         let partial = path + ".partial-\(getpid())"
         do {
-            let file = try StreamFile(path: partial, writing: true)
+            let file: StreamFile
+            do {
+                file = try StreamFile(path: partial, writing: true)
+            } catch let error as StoreError {
+                throw StoreError(error.code, "cannot write \(path)", cause: error.cause)
+            }
             let result = try body(file)
             try file.finish()
             guard rename(partial, path) == 0 else {
