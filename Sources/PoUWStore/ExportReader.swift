@@ -14,8 +14,8 @@ enum ExportRecord {
 /// Strict sequential reads from an export file, bounded by the checksummed length.
 ///
 /// Guarantees: every malformed record (unknown type, kind, collection or storage; a length beyond its limit; an
-/// empty key; sparse words outside their object; a record cut short; a wrong record count; bytes after the end
-/// record) is a `corruptStream` error naming what and where; nothing is allocated from a length before the length
+/// index entry of the wrong shape, `Collection.entryProblem`; sparse words outside their object; a record cut short;
+/// a wrong record count; bytes after the end record) is a `corruptStream` error naming what and where; nothing is allocated from a length before the length
 /// is checked against its limit.
 struct ExportReader {
     let file: StreamFile
