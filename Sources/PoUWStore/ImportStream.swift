@@ -17,6 +17,25 @@ extension Store {
     /// current becomes the store's current one for its kind only when the store has none.
     @discardableResult
     public func `import`(from path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        let (file, size) = try openCheckedStream(path)
+        var check = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
+        _ = try checkStream(&check, size: size, progress: progress)
+        var stream = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
+        return try applyStream(&stream, size: size, progress: progress)
+    }
+
+    /// What importing `path` would do, with nothing written (a read-only store will do): the first two passes of
+    /// `import`, so it throws what `import` would throw before writing anything. Returns the stream's counts, with
+    /// `added` the objects, entries and dictionaries this store does not hold yet. Only an object whose bytes do not
+    /// hash to its stated key goes unnoticed here: `import` finds that while it writes.
+    public func checkImport(from path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
+        let (file, size) = try openCheckedStream(path)
+        var check = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
+        return try checkStream(&check, size: size, progress: progress)
+    }
+
+    /// The first pass: the stream file opened and its SHA-256 checked; returns it with its size.
+    private func openCheckedStream(_ path: String) throws -> (StreamFile, Int) {
         let file = try StreamFile(path: path, writing: false)
         let size = file.size
         guard size >= 32 + 3 else { throw StoreError(.corruptStream, "\(path) is too short to be an export stream") }
@@ -32,20 +51,19 @@ extension Store {
         guard stated == hasher.finalize().bytes else {
             throw StoreError(.corruptStream, "\(path) fails its SHA-256 checksum (truncated or altered)")
         }
-        var check = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
-        try checkStream(&check, size: size, progress: progress)
-        var stream = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
-        return try applyStream(&stream, size: size, progress: progress)
+        return (file, size)
     }
 
     /// The second pass: every record parsed (object bytes passed over), entries checked for shape and order, and
-    /// entries and dictionaries compared with what this store holds, in one snapshot.
+    /// entries and dictionaries compared with what this store holds, in one snapshot. Returns the stream's counts
+    /// and, under `added`, how many of each this store does not hold.
     private func checkStream(
         _ stream: inout ExportReader,
         size: Int,
         progress: ((TransferProgress) -> Void)?
-    ) throws {
-        try read { view in
+    ) throws -> TransferReport {
+        var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size, added: .init())
+        return try read { view in
             var dictionaries: [UInt32: [UInt8]] = [:]
             var lastEntry: (code: UInt8, key: [UInt8])?
             while true {
@@ -62,7 +80,7 @@ extension Store {
                 }
                 switch record {
                 case .end:
-                    return
+                    return report
                 case .dictionary(let kind, _, let bytes):
                     let id = PoUWZstdBridge.dictionaryID(bytes)
                     guard id != 0 else {
@@ -73,15 +91,19 @@ extension Store {
                         throw StoreError(.corruptStream, "the stream holds two different dictionaries with id \(id)")
                     }
                     dictionaries[id] = stored
-                    if let held = try view.txn.get(databases.meta, Keys.dictionary(id)), held != stored {
+                    report.dictionaries += 1
+                    let held = try view.txn.get(databases.meta, Keys.dictionary(id))
+                    if held == nil { report.added?.dictionaries += 1 }
+                    if let held, held != stored {
                         throw StoreError(
                             .conflict,
                             "the store holds another dictionary with id \(id); import adds, it never replaces "
                                 + "(import into an empty data directory to restore a store)"
                         )
                     }
-                case .object:
-                    break
+                case .object(_, let hash, _, _, _):
+                    report.objects += 1
+                    if try !view.contains(hash) { report.added?.objects += 1 }
                 case .entry(let collection, let key, let value):
                     let code = ExportFormat.code(of: collection)
                     if let last = lastEntry,
@@ -95,7 +117,10 @@ extension Store {
                         )
                     }
                     lastEntry = (code, key)
-                    if let held = try view.txn.get(databases.handle(collection), key), held != value {
+                    report.entries += 1
+                    let held = try view.txn.get(databases.handle(collection), key)
+                    if held == nil { report.added?.entries += 1 }
+                    if let held, held != value {
                         throw StoreError(
                             .conflict,
                             "the store's \(collection.rawValue) entry differs from the stream's; import adds, it "

@@ -68,6 +68,26 @@ struct ImportTests {
         }
     }
 
+    @Test("checkImport writes nothing, even to a read-only store, counts what an import would add, and refuses alike")
+    func checkOnly() throws {
+        try withTemporaryDirectory { dir in
+            do {
+                let store = try Store.open(at: dir + "/a", options: StoreOptions(autoTrainThreshold: nil))
+                let planned = try store.checkImport(from: fixture)
+                #expect(planned.added == .init(objects: planned.objects, entries: planned.entries, dictionaries: 0))
+                #expect(try store.statistics().objects == 0, "nothing written")
+                let done = try store.import(from: fixture)
+                #expect(done.added == planned.added && done.objects == planned.objects)
+            }
+            let readOnly = try Store.open(at: dir + "/a", options: StoreOptions(readOnly: true))
+            #expect(try readOnly.checkImport(from: fixture).added == .init(), "all there already")
+            let other = try Store.open(at: dir + "/b", options: StoreOptions(autoTrainThreshold: nil))
+            try other.write { try $0.appendBlock(height: 0, hash: try $0.put(.block, Array("ours".utf8))) }
+            let error = #expect(throws: StoreError.self) { try other.checkImport(from: fixture) }
+            #expect(error?.code == .conflict)
+        }
+    }
+
     @Test("an index entry the store holds with other bytes is a conflict, found before anything is written")
     func entryConflict() throws {
         try withTemporaryDirectory { dir in

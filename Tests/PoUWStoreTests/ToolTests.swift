@@ -115,6 +115,8 @@ struct ToolTests {
             #expect(again.status == 0, "\(again.stderr)")
             let added = try JSONSerialization.jsonObject(with: again.stdout) as? [String: Any]
             #expect(added?["added"] as? [String: Int] == ["objects": 0, "entries": 0, "dictionaries": 0])
+            let check = try run(inspect, ["--data-dir", dir + "/copy", "import", dir + "/stream", "--check"])
+            #expect(check.status == 0 && String(decoding: check.stdout, as: UTF8.self).hasPrefix("would import "))
             let backup = try run(inspect, ["--data-dir", data, "backup", dir + "/backup", "--json"])
             #expect(backup.status == 0, "\(backup.stderr)")
             for copy in [dir + "/copy", dir + "/backup"] {

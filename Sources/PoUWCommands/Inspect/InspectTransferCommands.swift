@@ -43,15 +43,31 @@ struct InspectImportCommand: ParsableCommand {
             hash is checked before its group of records is written. Reads versions 1 and 2; objects are \
             compressed on all cores while the previous group commits.
 
-            Example: pouw-inspect --data-dir ./restored import node.pouwexp
+            With --check, nothing is written (the data directory may be read-only, and must exist): the stream \
+            is checked as above and the counts say what an import would add.
+
+            Examples:
+              pouw-inspect --data-dir ./restored import node.pouwexp
+              pouw-inspect --data-dir ./pouw-data import peer.pouwexp --check --json
             """
     )
 
     @OptionGroup var data: DataDirOptions
     @Argument(help: ArgumentHelp("Stream file to read.", valueName: "file")) var file: String
+    @Flag(help: "Check the stream against the store and count what it would add; write nothing.") var check = false
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func run() throws {
+        if check {
+            let store = try data.openStore(readOnly: true)
+            let display = TerminalProgress()
+            let report = try store.checkImport(from: file) {
+                display.update("check", done: $0.done, total: $0.total)
+            }
+            display.finish()
+            try printTransfer(report, verb: "would import", json: json)
+            return
+        }
         let store = try data.openStore(readOnly: false)
         let display = TerminalProgress()
         let report = try store.import(from: file) {
