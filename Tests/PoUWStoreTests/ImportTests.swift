@@ -68,6 +68,30 @@ struct ImportTests {
         }
     }
 
+    @Test("objects larger than the reader's 1 MiB buffer: passed over by a seek in the check, read whole in the write")
+    func largeObjects() throws {
+        try withTemporaryDirectory { dir in
+            var random = TestRandom(67)
+            let objects = [random.bytes(2_500_000), random.bytes(10), random.bytes(1_048_577), random.bytes(3_000_000)]
+            let source = try Store.open(at: dir + "/source", options: StoreOptions(autoTrainThreshold: nil))
+            try source.write { writer in
+                for object in objects {
+                    try writer.appendBlock(
+                        height: try writer.tipHeight().map { $0 + 1 } ?? 0,
+                        hash: writer.put(.blob, object)
+                    )
+                }
+            }
+            try source.export(to: dir + "/stream")
+            let target = try Store.open(at: dir + "/target", options: StoreOptions(autoTrainThreshold: nil))
+            #expect(try target.checkImport(from: dir + "/stream").added == .init(objects: 4, entries: 4))
+            try target.import(from: dir + "/stream")
+            for object in objects { #expect(try target.get(Hash256.sha256(object)) == object) }
+            #expect(try target.read { try $0.tipHeight() } == 3)
+            #expect(try target.verify().ok)
+        }
+    }
+
     @Test("checkImport writes nothing, even to a read-only store, counts what an import would add, and refuses alike")
     func checkOnly() throws {
         try withTemporaryDirectory { dir in
