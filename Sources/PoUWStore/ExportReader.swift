@@ -4,8 +4,8 @@ internal import PoUWCore
 enum ExportRecord {
     case dictionary(kind: ObjectKind, current: Bool, bytes: [UInt8])
     /// An object with the hash the stream states for it and how to store it; `bytes` is `nil` when the reader was
-    /// asked to pass over object bytes (`length` is their count either way).
-    case object(kind: ObjectKind, hash: Hash256, preference: StoragePreference, length: Int, bytes: [UInt8]?)
+    /// asked to pass over object bytes.
+    case object(kind: ObjectKind, hash: Hash256, preference: StoragePreference, bytes: [UInt8]?)
     case entry(collection: Collection, key: [UInt8], value: [UInt8])
     /// The end record, its count checked against the records read and nothing after it.
     case end
@@ -145,7 +145,7 @@ struct ExportReader {
             try skip(length)
             bytes = nil
         }
-        return .object(kind: kind, hash: hash, preference: preference, length: length, bytes: bytes)
+        return .object(kind: kind, hash: hash, preference: preference, bytes: bytes)
     }
 
     private mutating func bytes(_ count: Int) throws -> [UInt8] {

@@ -19,7 +19,7 @@ extension Store {
     public func `import`(from path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
         let (file, size) = try openCheckedStream(path)
         var check = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
-        _ = try checkStream(&check, size: size, progress: progress)
+        _ = try checkStream(&check, size: size, countingNewObjects: false, progress: progress)
         var stream = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
         return try applyStream(&stream, size: size, progress: progress)
     }
@@ -31,7 +31,7 @@ extension Store {
     public func checkImport(from path: String, progress: ((TransferProgress) -> Void)? = nil) throws -> TransferReport {
         let (file, size) = try openCheckedStream(path)
         var check = try ExportReader(file: file, limit: size - 32, maxObjectSize: options.maxObjectSize)
-        return try checkStream(&check, size: size, progress: progress)
+        return try checkStream(&check, size: size, countingNewObjects: true, progress: progress)
     }
 
     /// The first pass: the stream file opened and its SHA-256 checked; returns it with its size.
@@ -56,10 +56,12 @@ extension Store {
 
     /// The second pass: every record parsed (object bytes passed over), entries checked for shape and order, and
     /// entries and dictionaries compared with what this store holds, in one snapshot. Returns the stream's counts
-    /// and, under `added`, how many of each this store does not hold.
+    /// and, under `added`, how many of each this store does not hold (objects only when `countingNewObjects`: a
+    /// lookup each, which `import` leaves to its write).
     private func checkStream(
         _ stream: inout ExportReader,
         size: Int,
+        countingNewObjects: Bool,
         progress: ((TransferProgress) -> Void)?
     ) throws -> TransferReport {
         var report = TransferReport(objects: 0, entries: 0, dictionaries: 0, bytes: size, added: .init())
@@ -101,9 +103,9 @@ extension Store {
                                 + "(import into an empty data directory to restore a store)"
                         )
                     }
-                case .object(_, let hash, _, _, _):
+                case .object(_, let hash, _, _):
                     report.objects += 1
-                    if try !view.contains(hash) { report.added?.objects += 1 }
+                    if countingNewObjects, try !view.contains(hash) { report.added?.objects += 1 }
                 case .entry(let collection, let key, let value):
                     let code = ExportFormat.code(of: collection)
                     if let last = lastEntry,
@@ -178,7 +180,7 @@ extension Store {
                 try writeInFlight()
                 if try importDictionary(kind: kind, bytes: bytes, current: current) { report.added?.dictionaries += 1 }
                 report.dictionaries += 1
-            case .object(let kind, let hash, let preference, _, let bytes):
+            case .object(let kind, let hash, let preference, let bytes):
                 let bytes = bytes ?? []
                 pending.objects.append((kind, bytes))
                 pending.preferences.append(preference)
