@@ -17,6 +17,8 @@ internal import Glibc
 /// - Stale reader slots left by killed processes are cleared on open (`mdb_reader_check`).
 public final class Environment: @unchecked Sendable {
     private let env: OpaquePointer
+    /// The map's place and the file's size, for reads to check values against.
+    private let bounds: MapBounds
     /// The data directory.
     public let path: String
     public let options: EnvironmentOptions
@@ -69,6 +71,7 @@ public final class Environment: @unchecked Sendable {
             try check(mdb_reader_check(handle, &dead), "mdb_reader_check", path)
             staleReadersCleared = Int(dead)
             (self.databases, self.main) = try Self.openDatabases(handle, names, readOnly: options.readOnly)
+            bounds = try MapBounds(handle)
         } catch {
             mdb_env_close(handle)
             throw error
@@ -146,7 +149,7 @@ public final class Environment: @unchecked Sendable {
         while true {
             let outcome: R? = try resizeLock.withShared {
                 guard let handle = try beginRead() else { return nil }
-                let txn = ReadTransaction(handle: handle)
+                let txn = ReadTransaction(handle: handle, bounds: bounds)
                 defer {
                     txn.invalidate()
                     endRead(handle)
@@ -190,6 +193,7 @@ public final class Environment: @unchecked Sendable {
     private func adoptForeignMapSize() throws {
         try resizeLock.withExclusive {
             try check(mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize", "adopting a larger map")
+            bounds.refresh(env)
         }
     }
 
@@ -228,7 +232,7 @@ public final class Environment: @unchecked Sendable {
             if rc == MDB_MAP_RESIZED { return .mapResized }
             try check(rc, "mdb_txn_begin", "write")
             guard let handle else { throw LMDBError(code: MDB_BAD_TXN, operation: "mdb_txn_begin") }
-            let txn = WriteTransaction(handle: handle)
+            let txn = WriteTransaction(handle: handle, bounds: bounds)
             let result: R
             do {
                 result = try body(txn)
@@ -296,6 +300,7 @@ public final class Environment: @unchecked Sendable {
         }
         try resizeLock.withExclusive {
             try check(mdb_env_set_mapsize(env, target), "mdb_env_set_mapsize", "\(target) bytes")
+            bounds.refresh(env)
         }
     }
 

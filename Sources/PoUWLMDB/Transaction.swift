@@ -12,10 +12,12 @@ internal import Glibc
 /// transaction belongs to the thread running its closure.
 public class ReadTransaction {
     let handle: OpaquePointer
+    let bounds: MapBounds
     private(set) var isLive = true
 
-    init(handle: OpaquePointer) {
+    init(handle: OpaquePointer, bounds: MapBounds) {
         self.handle = handle
+        self.bounds = bounds
     }
 
     func invalidate() { isLive = false }
@@ -46,6 +48,7 @@ public class ReadTransaction {
         }
         if rc == MDB_NOTFOUND { return nil }
         try check(rc, "mdb_get", database.name)
+        try bounds.checkValue(value, database)
         let buffer = UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size)
         return try body(RawSpan(_unsafeBytes: buffer))
     }
@@ -97,6 +100,8 @@ public class ReadTransaction {
                 rc = mdb_cursor_get(cursor, &key, &value, reverse ? MDB_LAST : MDB_FIRST)
             }
             while rc == 0 {
+                try bounds.checkValue(key, database)
+                try bounds.checkValue(value, database)
                 let k = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: key.mv_data, count: key.mv_size))
                 let v = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
                 guard try body(k, v) else { return }

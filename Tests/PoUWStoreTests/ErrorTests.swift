@@ -263,6 +263,42 @@ struct ErrorTests {
         }
     }
 
+    @Test("a damaged page giving a value a size beyond the end of data.mdb is corruptValue, never a SIGBUS")
+    func valueSizeBeyondTheFile() throws {
+        try withTemporaryDirectory { dir in
+            var random = TestRandom(71)
+            let blob = random.bytes(200 << 10)  // incompressible: stored raw, on overflow pages
+            let hash = try Store.open(at: dir, options: StoreOptions(autoTrainThreshold: nil)).put(.blob, blob)
+            // In data.mdb, find the leaf node of `values` (a 40-byte key) whose data is on overflow pages (F_BIGDATA)
+            // and add 16 MiB to its size, as a flipped bit in the page would.
+            let file = dir + "/data.mdb"
+            var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            func u16(_ at: Int) -> Int { Int(bytes[at]) | Int(bytes[at + 1]) << 8 }
+            var damaged = 0
+            for page in stride(from: 2 * 4096, to: bytes.count, by: 4096) where u16(page + 10) & 0x02 != 0 {
+                let nodes = (u16(page + 12) - 16) / 2
+                guard nodes > 0, nodes < 2048 else { continue }
+                for index in 0..<nodes {
+                    let node = page + u16(page + 16 + 2 * index)
+                    guard node + 8 <= bytes.count, u16(node + 4) & 0x01 != 0, u16(node + 6) == 40 else { continue }
+                    bytes[node + 3] &+= 1
+                    damaged += 1
+                }
+            }
+            #expect(damaged == 1, "one overflowed value")
+            try Data(bytes).write(to: URL(fileURLWithPath: file))
+            let store = try Store.open(at: dir, options: StoreOptions(readOnly: true))
+            let error = #expect(throws: StoreError.self) { try store.get(hash) }
+            #expect(error?.code == .corruptValue)
+            #expect(error?.message.contains("reaches past the end of data.mdb") == true, "\(String(describing: error))")
+            // Copying the stored value out would read 16 MiB past the file's end: refused before it is touched.
+            let copy = #expect(throws: StoreError.self) { try store.read { try $0.storedValue(hash) } }
+            #expect(copy?.code == .corruptValue)
+            let failure = #expect(throws: StoreError.self) { try store.verify() }
+            #expect(failure?.code == .corruptValue)
+        }
+    }
+
     @Test("no store at a read-only path is an I/O error, not a crash")
     func missingStore() throws {
         try withTemporaryDirectory { dir in

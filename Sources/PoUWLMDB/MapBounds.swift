@@ -1,0 +1,91 @@
+internal import CLMDB
+internal import Synchronization
+
+#if canImport(Glibc)
+internal import Glibc
+#endif
+
+/// Where an environment's map lies and how much of it `data.mdb` backs, so that a read can refuse a value that
+/// reaches past the end of the file (a damaged page naming a wrong size or overflow page) instead of touching
+/// memory no file page backs, which kills the process with SIGBUS.
+///
+/// Guarantees: `checkValue` throws `MDB_CORRUPTED` for a value that lies in the map but ends beyond `data.mdb` or the
+/// map; values outside the map (a write transaction's own dirty pages) pass. The file only grows, so a value
+/// beyond the cached size is checked again against a fresh `fstat` before it is refused. The map's address and
+/// size are refreshed after every resize, with no transaction of the process live.
+final class MapBounds: Sendable {
+    private let base = Atomic<UInt>(0)
+    private let mapSize = Atomic<Int>(0)
+    private let fileSize = Atomic<Int>(0)
+    private let descriptor: Int32
+
+    init(_ env: OpaquePointer) throws {
+        var descriptor: mdb_filehandle_t = -1
+        try check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd")
+        self.descriptor = descriptor
+        refresh(env)
+    }
+
+    /// Finds the map again, and the file's size (after the map was resized). LMDB does not say where it mapped the
+    /// file (`me_mapaddr` is only set for `MDB_FIXEDMAP`), so the map is the mapping of this file in
+    /// `/proc/self/maps` as large as the map; when there is not exactly one (the process opened the same file twice
+    /// with the same map size), reads go unchecked.
+    func refresh(_ env: OpaquePointer) {
+        var info = MDB_envinfo()
+        mdb_env_info(env, &info)
+        var status = Glibc.stat()
+        let mappings = fstat(descriptor, &status) == 0 ? Self.mappings(ofInode: UInt64(status.st_ino)) : []
+        let ours = mappings.filter { $0.count == info.me_mapsize }
+        base.store(ours.count == 1 ? ours[0].lowerBound : 0, ordering: .relaxed)
+        mapSize.store(ours.count == 1 ? info.me_mapsize : 0, ordering: .relaxed)
+        _ = currentFileSize()
+    }
+
+    /// The address ranges mapping the file with inode `inode`, from `/proc/self/maps`.
+    private static func mappings(ofInode inode: UInt64) -> [Range<UInt>] {
+        guard let file = fopen("/proc/self/maps", "r") else { return [] }
+        defer { fclose(file) }
+        var ranges: [Range<UInt>] = []
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            // start-end perms offset dev inode path
+            let fields = String(cString: line).split(separator: " ", omittingEmptySubsequences: true)
+            guard fields.count >= 6, UInt64(fields[4]) == inode else { continue }
+            let bounds = fields[0].split(separator: "-")
+            guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
+                start < end
+            else { continue }
+            ranges.append(start..<end)
+        }
+        return ranges
+    }
+
+    private func currentFileSize() -> Int {
+        var status = Glibc.stat()
+        guard fstat(descriptor, &status) == 0 else { return fileSize.load(ordering: .relaxed) }
+        let size = Int(status.st_size)
+        fileSize.store(size, ordering: .relaxed)
+        return size
+    }
+
+    /// Throws `MDB_CORRUPTED` when `value` lies in the map but ends beyond the file or the map.
+    @inline(__always)
+    func checkValue(_ value: MDB_val, _ database: Database) throws {
+        guard let data = value.mv_data, value.mv_size > 0 else { return }
+        let start = UInt(bitPattern: data)
+        let base = base.load(ordering: .relaxed)
+        let mapSize = mapSize.load(ordering: .relaxed)
+        guard start >= base, start - base < UInt(mapSize) else { return }
+        let (end, overflow) = Int(start - base).addingReportingOverflow(value.mv_size)
+        if !overflow, end <= fileSize.load(ordering: .relaxed) { return }
+        if !overflow, end <= mapSize, end <= currentFileSize() { return }
+        throw LMDBError(
+            code: MDB_CORRUPTED,
+            operation: "read",
+            context: "a value of \(database.name) said to hold \(value.mv_size) bytes reaches past the end of data.mdb "
+                + "(\(fileSize.load(ordering: .relaxed)) bytes): a damaged page"
+        )
+    }
+}
