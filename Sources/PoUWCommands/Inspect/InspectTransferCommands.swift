@@ -58,23 +58,15 @@ struct InspectImportCommand: ParsableCommand {
     @Flag(help: "Print one JSON object instead of text.") var json = false
 
     func run() throws {
-        if check {
-            let store = try data.openStore(readOnly: true)
-            let display = TerminalProgress()
-            let report = try store.checkImport(from: file) {
-                display.update("check", done: $0.done, total: $0.total)
-            }
-            display.finish()
-            try printTransfer(report, verb: "would import", json: json)
-            return
-        }
-        let store = try data.openStore(readOnly: false)
+        let store = try data.openStore(readOnly: check)
         let display = TerminalProgress()
-        let report = try store.import(from: file) {
-            display.update("import \($0.phase)", done: $0.done, total: $0.total)
+        let progress = { (step: TransferProgress) in
+            display.update("import \(step.phase)", done: step.done, total: step.total)
         }
+        let report =
+            try check ? store.checkImport(from: file, progress: progress) : store.import(from: file, progress: progress)
         display.finish()
-        try printTransfer(report, verb: "imported", json: json)
+        try printTransfer(report, verb: check ? "would import" : "imported", json: json)
     }
 }
 
