@@ -66,12 +66,12 @@ public final class Environment: @unchecked Sendable {
                 throw LMDBError(code: MDB_INVALID, operation: "mdb_env_open", context: "\(path)/data.mdb is empty")
             }
             try check(mdb_env_open(handle, path, flags, mdb_mode_t(options.fileMode)), "mdb_env_open", path)
-            try Self.checkFileHoldsItsPages(handle, path)
+            // Before any page is read: MapBounds refuses a data.mdb cut short.
+            bounds = try MapBounds(handle, path: path)
             var dead: Int32 = 0
             try check(mdb_reader_check(handle, &dead), "mdb_reader_check", path)
             staleReadersCleared = Int(dead)
             (self.databases, self.main) = try Self.openDatabases(handle, names, readOnly: options.readOnly)
-            bounds = try MapBounds(handle)
         } catch {
             mdb_env_close(handle)
             throw error
@@ -85,28 +85,6 @@ public final class Environment: @unchecked Sendable {
     deinit {
         for txn in readerPool { mdb_txn_abort(txn) }
         mdb_env_close(env)
-    }
-
-    /// Throws `MDB_CORRUPTED` when `data.mdb` is shorter than the pages its newest meta page says are in use (a
-    /// cut-short copy, say): reading them through the map would kill the process with SIGBUS instead of failing.
-    private static func checkFileHoldsItsPages(_ env: OpaquePointer, _ path: String) throws {
-        var info = MDB_envinfo()
-        var stat = MDB_stat()
-        try check(mdb_env_info(env, &info), "mdb_env_info", path)
-        try check(mdb_env_stat(env, &stat), "mdb_env_stat", path)
-        var descriptor: mdb_filehandle_t = -1
-        try check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd", path)
-        var status = Glibc.stat()
-        guard fstat(descriptor, &status) == 0 else { throw LMDBError(code: errno, operation: "fstat", context: path) }
-        let needed = (info.me_last_pgno + 1) * Int(stat.ms_psize)
-        guard Int(status.st_size) >= needed else {
-            throw LMDBError(
-                code: MDB_CORRUPTED,
-                operation: "open",
-                context:
-                    "\(path)/data.mdb holds \(status.st_size) bytes but its pages reach \(needed): the file is cut short"
-            )
-        }
     }
 
     private static func openDatabases(

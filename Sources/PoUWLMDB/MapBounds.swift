@@ -9,7 +9,8 @@ internal import Glibc
 /// reaches past the end of the file (a damaged page naming a wrong size or overflow page) instead of touching
 /// memory no file page backs, which kills the process with SIGBUS.
 ///
-/// Guarantees: `checkValue` throws `MDB_CORRUPTED` for a value that lies in the map but ends beyond `data.mdb` or the
+/// Guarantees: `init` throws `MDB_CORRUPTED` when `data.mdb` is shorter than the pages its newest meta page says are
+/// in use (a cut-short copy), before any page is read. `checkValue` throws `MDB_CORRUPTED` for a value that lies in the map but ends beyond `data.mdb` or the
 /// map; values outside the map (a write transaction's own dirty pages) pass. The file only grows, so a value
 /// beyond the cached size is checked again against a fresh `fstat` before it is refused. The map's address and
 /// size are refreshed after every resize, with no transaction of the process live.
@@ -19,11 +20,26 @@ final class MapBounds: Sendable {
     private let fileSize = Atomic<Int>(0)
     private let descriptor: Int32
 
-    init(_ env: OpaquePointer) throws {
+    init(_ env: OpaquePointer, path: String) throws {
         var descriptor: mdb_filehandle_t = -1
-        try check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd")
+        try check(mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd", path)
         self.descriptor = descriptor
+        var status = Glibc.stat()
+        guard fstat(descriptor, &status) == 0 else { throw LMDBError(code: errno, operation: "fstat", context: path) }
         refresh(env)
+        var info = MDB_envinfo()
+        var stat = MDB_stat()
+        try check(mdb_env_info(env, &info), "mdb_env_info", path)
+        try check(mdb_env_stat(env, &stat), "mdb_env_stat", path)
+        let needed = (info.me_last_pgno + 1) * Int(stat.ms_psize)
+        let size = fileSize.load(ordering: .relaxed)
+        guard size >= needed else {
+            throw LMDBError(
+                code: MDB_CORRUPTED,
+                operation: "open",
+                context: "\(path)/data.mdb holds \(size) bytes but its pages reach \(needed): the file is cut short"
+            )
+        }
     }
 
     /// Finds the map again, and the file's size (after the map was resized). LMDB does not say where it mapped the
