@@ -13,6 +13,9 @@ final class DictionaryRegistry: Sendable {
 
     /// zstd level used with dictionaries.
     static let level = 1
+    /// Match-search acceleration with dictionaries (`CompressionDictionary.acceleration`): values compressed with
+    /// a dictionary are small, and for them the search is most of the cost of compressing.
+    static let acceleration = 4
 
     private let state = Mutex<(entries: [UInt32: Entry], current: [ObjectKind: UInt32])>(([:], [:]))
 
@@ -31,7 +34,11 @@ final class DictionaryRegistry: Sendable {
         state.withLock { state -> CompressionDictionary? in
             guard let id = state.current[kind], var entry = state.entries[id] else { return nil }
             if let digested = entry.compression { return digested }
-            let digested = try? CompressionDictionary(bytes: entry.bytes, level: Self.level)
+            let digested = try? CompressionDictionary(
+                bytes: entry.bytes,
+                level: Self.level,
+                acceleration: Self.acceleration
+            )
             entry.compression = digested
             state.entries[id] = entry
             return digested

@@ -61,6 +61,11 @@ public enum Zstd {
                     if let dictionary {
                         ZSTD_CCtx_setParameter(cctx, ZSTD_c_dictIDFlag, 0)
                         ZSTD_CCtx_refCDict(cctx, dictionary.cdict)
+                        if dictionary.acceleration > 1 {
+                            // ZSTD_c_literalCompressionMode: Huffman-coded literals, which zstd would otherwise
+                            // turn off for an accelerated search.
+                            ZSTD_CCtx_setParameter(cctx, ZSTD_c_experimentalParam5, Int32(ZSTD_ps_enable.rawValue))
+                        }
                     } else {
                         ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, Int32(level))
                         if case .entropyOnly = tuning {
