@@ -15,8 +15,11 @@ internal import Glibc
 ///   reaches a caller. Growth happens only with no transaction of this process live, and only if the file system
 ///   keeps `minimumFreeDisk` bytes free (else `diskFull`).
 /// - Stale reader slots left by killed processes are cleared on open (`mdb_reader_check`).
+/// - Opening reads the meta pages and walks the main database (and, writable, the free database) itself before
+///   liblmdb does (`PageCheck`): a damaged one is `MDB_CORRUPTED` naming the page, not a crash inside liblmdb.
+///   `checkPages` checks every tree the same way.
 public final class Environment: @unchecked Sendable {
-    private let env: OpaquePointer
+    let env: OpaquePointer
     /// The map's place and the file's size, for reads to check values against.
     private let bounds: MapBounds
     /// The data directory.
@@ -65,12 +68,16 @@ public final class Environment: @unchecked Sendable {
                 // LMDB itself reports this as EBADF.
                 throw LMDBError(code: MDB_INVALID, operation: "mdb_env_open", context: "\(path)/data.mdb is empty")
             }
+            // liblmdb divides by the meta page's page size and maps up to its last page unchecked.
+            try MetaPage.checkBeforeOpen(path: path)
             try check(mdb_env_open(handle, path, flags, mdb_mode_t(options.fileMode)), "mdb_env_open", path)
             // Before any page is read: MapBounds refuses a data.mdb cut short.
             bounds = try MapBounds(handle, path: path)
             var dead: Int32 = 0
             try check(mdb_reader_check(handle, &dead), "mdb_reader_check", path)
             staleReadersCleared = Int(dead)
+            // Before mdb_dbi_open searches the main database (and a commit reads the free list).
+            try Self.checkPagesAtOpen(handle, path: path, readOnly: options.readOnly)
             (self.databases, self.main) = try Self.openDatabases(handle, names, readOnly: options.readOnly)
         } catch {
             mdb_env_close(handle)

@@ -31,15 +31,28 @@ final class MapBounds: Sendable {
         var stat = MDB_stat()
         try check(mdb_env_info(env, &info), "mdb_env_info", path)
         try check(mdb_env_stat(env, &stat), "mdb_env_stat", path)
-        let needed = (info.me_last_pgno + 1) * Int(stat.ms_psize)
         let size = fileSize.load(ordering: .relaxed)
-        guard size >= needed else {
-            throw LMDBError(
-                code: MDB_CORRUPTED,
-                operation: "open",
-                context: "\(path)/data.mdb holds \(size) bytes but its pages reach \(needed): the file is cut short"
+        let pageSize = Int(stat.ms_psize)
+        guard pageSize > 0, info.me_last_pgno >= 0, info.me_last_pgno < size / pageSize else {
+            throw Self.cutShort(
+                path + "/data.mdb",
+                size: size,
+                lastPage: UInt64(bitPattern: Int64(info.me_last_pgno)),
+                pageSize: pageSize
             )
         }
+    }
+
+    /// The error for a `file` of `size` bytes whose meta page names `lastPage` as the last page in use.
+    static func cutShort(_ file: String, size: Int, lastPage: UInt64, pageSize: Int) -> LMDBError {
+        let (pages, overflow) = lastPage.addingReportingOverflow(1)
+        let (needed, tooLarge) = pages.multipliedReportingOverflow(by: UInt64(max(pageSize, 0)))
+        let reach = overflow || tooLarge ? "page \(lastPage)" : "\(needed)"
+        return LMDBError(
+            code: MDB_CORRUPTED,
+            operation: "open",
+            context: "\(file) holds \(size) bytes but its pages reach \(reach): the file is cut short"
+        )
     }
 
     /// Finds the map again, and the file's size (after the map was resized). LMDB does not say where it mapped the
