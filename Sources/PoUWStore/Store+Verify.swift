@@ -1,14 +1,20 @@
 public import PoUWCore
 internal import PoUWLMDB
 
-/// One defect found by `verify`: which collection, which key, what is wrong.
+/// One defect found by `verify`: which collection, which key (or which page of `data.mdb`), what is wrong.
+///
+/// Guarantees: a problem of a stored entry names its key; a problem of the file's structure names its page and the
+/// database the page belongs to (`collection`: a collection, or LMDB's `(meta)`, `(free)`, `(main)`), with an empty
+/// key.
 public struct VerifyProblem: Sendable, Encodable, Equatable {
     public var collection: String
-    /// The key, in hex (for `objects`, the object hash).
+    /// The key, in hex (for `objects`, the object hash); empty for a damaged page.
     public var key: String
     /// A `StoreError.Code` name (`corruptValue`, `missingObject`, …).
     public var code: String
     public var message: String
+    /// The damaged page of `data.mdb`, for a problem of the file's structure.
+    public var page: Int? = nil
 }
 
 /// Progress of a running `verify`.
@@ -33,13 +39,20 @@ public struct VerifyReport: Sendable, Encodable {
     /// The key verification resumed after, if any.
     public var resumedAfter: String?
     public var ok: Bool { problems.isEmpty }
+    /// Whether the file's structure is damaged (a problem names a page): then no entry was checked.
+    public var pagesDamaged: Bool { problems.contains { $0.page != nil } }
 }
 
 extension Store {
-    /// Decodes and re-hashes every object (in key order, after `resumeAfter` if given), then checks that every
-    /// index entry points at something that exists: block log and history and checkpoint and dataset entries at
-    /// objects (the block log may also point at a block record), transaction locations at a block. Works in
-    /// short read transactions, so writers are not held back.
+    /// At most this many damaged pages are listed by `verify`.
+    static let pageProblemLimit = 100
+
+    /// First checks the structure of `data.mdb` (every page of every tree of one snapshot, read from the file
+    /// itself: `Environment.checkPages`); when a page is damaged, reports the damaged pages and stops there, since
+    /// liblmdb would walk them unchecked. Then decodes and re-hashes every object (in key order, after
+    /// `resumeAfter` if given), then checks that every index entry points at something that exists: block log and
+    /// history and checkpoint and dataset entries at objects (the block log may also point at a block record),
+    /// transaction locations at a block. Works in short read transactions, so writers are not held back.
     public func verify(
         resumeAfter: Hash256? = nil,
         progress: ((VerifyProgress) -> Void)? = nil
@@ -51,6 +64,31 @@ extension Store {
             problems: [],
             resumedAfter: resumeAfter?.hex
         )
+        let pages = try Self.translating { try environment.checkPages(limit: Self.pageProblemLimit) }
+        progress?(VerifyProgress(phase: "pages", done: pages.pagesChecked, total: pages.pagesChecked, lastKey: nil))
+        if !pages.ok {
+            report.problems = pages.problems.map { problem in
+                VerifyProblem(
+                    collection: problem.database,
+                    key: "",
+                    code: StoreError.Code.corruptValue.rawValue,
+                    message: "page \(problem.page): \(problem.message)",
+                    page: problem.page
+                )
+            }
+            if pages.truncated {
+                report.problems.append(
+                    VerifyProblem(
+                        collection: "(data.mdb)",
+                        key: "",
+                        code: StoreError.Code.corruptValue.rawValue,
+                        message: "the page check stopped after \(Self.pageProblemLimit) problems",
+                        page: pages.problems.last?.page
+                    )
+                )
+            }
+            return report
+        }
         let total = try read { try $0.objectCount() }
         var cursor = resumeAfter
         var finished = false

@@ -76,10 +76,20 @@ public final class Store: Sendable {
                 // Only a store of an older format lacks one of this format's databases.
                 throw olderFormat(path, cause: error)
             }
+            try checkOpeningPages(environment)
             let store = Store(path: path, options: options, environment: environment)
             try store.checkFormat()
             try store.loadDictionaries()
             return store
+        }
+    }
+
+    /// Opening reads `meta` (the format, the dictionaries) through liblmdb, which walks pages unchecked: its pages
+    /// are checked first (the environment checked the main database's). A damaged one is `corruptValue` naming it.
+    private static func checkOpeningPages(_ environment: Environment) throws {
+        let meta = environment.database(Collection.meta.rawValue)
+        if let problem = try environment.checkPages(of: [meta], limit: 1).problems.first {
+            throw StoreError(.corruptValue, "\(environment.path)/data.mdb, \(problem): a damaged page")
         }
     }
 
@@ -127,6 +137,7 @@ public final class Store: Sendable {
                 databases: [Collection.meta.rawValue],
                 options: EnvironmentOptions(maxDatabases: 16, readOnly: true)
             )
+            try checkOpeningPages(environment)
             return try environment.read { try $0.get(environment.database(Collection.meta.rawValue), Keys.formatKey) }?
                 .first
         }

@@ -13,8 +13,10 @@ struct InspectVerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Decode and re-hash every object and check every index entry; exit 1 if anything is wrong.",
         discussion: """
-            Every object is decompressed and its SHA-256 compared with its key; every block, history, checkpoint, \
-            dataset and transaction index entry must point at something that exists. Every bad key is printed. \
+            First every page of data.mdb's B-trees is checked, read from the file itself (LMDB has no page \
+            checksums); damaged pages are printed and nothing more is read. Then every object is decompressed and \
+            its SHA-256 compared with its key; every block, history, checkpoint, dataset and transaction index \
+            entry must point at something that exists. Every bad key is printed. \
             An interrupted run can continue with --resume-after KEY (the last key shown in progress). \
             When the store holds a chain, every block is then re-validated from genesis (a reindex: signatures, \
             balances, sequence numbers, coinbase, difficulty) and the replayed ledger compared with the stored one \
@@ -57,7 +59,9 @@ struct InspectVerifyCommand: ParsableCommand {
         display.finish()
         if !json {
             for problem in report.problems {
-                print("BAD \(problem.collection) \(problem.key): \(problem.code): \(problem.message)")
+                // A damaged page has no key; its message starts with the page number.
+                let place = problem.page == nil ? problem.key : "data.mdb"
+                print("BAD \(problem.collection) \(place): \(problem.code): \(problem.message)")
             }
             print(
                 "\(report.ok ? "OK" : "FAILED"): \(report.objectsChecked) objects (\(report.bytesDecoded) bytes) and "
@@ -65,7 +69,8 @@ struct InspectVerifyCommand: ParsableCommand {
             )
         }
         var chain: ChainVerifyOutput?
-        if !noChain, resume == nil, try store.read({ try $0.tipHeight() }) != nil {
+        // With damaged pages, liblmdb must not walk the trees: no chain to read.
+        if !noChain, resume == nil, !report.pagesDamaged, try store.read({ try $0.tipHeight() }) != nil {
             do {
                 chain = try ChainVerifyOutput.reindex(
                     store,
