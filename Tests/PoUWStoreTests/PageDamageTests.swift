@@ -2,35 +2,6 @@ import Foundation
 import PoUWStore
 import Testing
 
-/// How a child process ended, and what it printed.
-private struct ChildOutcome {
-    var reason: Process.TerminationReason
-    var status: Int32
-    var stdout: Data
-    var stderr: String
-}
-
-private func runCapturing(_ executable: String, _ arguments: [String]) throws -> ChildOutcome {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return ChildOutcome(
-        reason: process.terminationReason,
-        status: process.terminationStatus,
-        stdout: stdout,
-        stderr: String(decoding: stderr, as: UTF8.self)
-    )
-}
-
 /// The fixture store (`Fixtures/store/export-v2.pouwexp` imported into a new store: 31 pages) at `path`; its
 /// `data.mdb`.
 private func makeFixtureStore(_ path: String) throws -> [UInt8] {
@@ -71,7 +42,7 @@ struct PageDamageTests {
                 damaged[page * pageSize + offset] ^= UInt8(1 + random.below(255))
                 let trialDir = dir + "/trial"
                 try writeStore(damaged, to: trialDir)
-                let child = try runCapturing(inspect, ["--data-dir", trialDir, "verify", "--json"])
+                let child = try run(inspect, ["--data-dir", trialDir, "verify", "--json"])
                 let place = "trial \(trial): byte \(offset) of page \(page)"
                 guard child.reason == .exit else {
                     Issue.record("\(place): pouw-inspect verify was killed by signal \(child.status)")
@@ -134,7 +105,7 @@ struct PageDamageTests {
                 #expect(problem.message.contains("its header names page"), "\(problem)")
             }
             if let inspect = toolPath("pouw-inspect") {
-                let child = try runCapturing(inspect, ["--data-dir", dir + "/damaged", "verify", "--json"])
+                let child = try run(inspect, ["--data-dir", dir + "/damaged", "verify", "--json"])
                 #expect(child.reason == .exit && child.status == 1)
                 let json = try JSONSerialization.jsonObject(with: child.stdout) as? [String: Any]
                 #expect(json?["chain"] == nil, "no chain read from a damaged file")

@@ -27,14 +27,15 @@ func toolPath(_ name: String) -> String? {
     return candidates.map { $0 + "/" + name }.first { FileManager.default.isExecutableFile(atPath: $0) }
 }
 
-/// Runs an executable and returns its exit status and output.
+/// Runs an executable and returns its exit status (the signal's number when `reason` is `.uncaughtSignal`) and
+/// output.
 @discardableResult
 func run(
     _ executable: String,
     _ arguments: [String],
     stdin: Data? = nil
 ) throws -> (
-    status: Int32, stdout: Data, stderr: String
+    status: Int32, stdout: Data, stderr: String, reason: Process.TerminationReason
 ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
@@ -51,7 +52,7 @@ func run(
     let stdout = out.fileHandleForReading.readDataToEndOfFile()
     let stderr = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self))
+    return (process.terminationStatus, stdout, String(decoding: stderr, as: UTF8.self), process.terminationReason)
 }
 
 /// Which system tool path exists (`/usr/bin/zstd` …), or nil.
