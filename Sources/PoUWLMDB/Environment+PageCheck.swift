@@ -35,11 +35,11 @@ extension Environment {
         message: "neither meta page holds the transaction that \(snapshotAttempts) read transactions in a row saw"
     )
 
-    /// At open, before liblmdb walks any tree: the main database (which `mdb_dbi_open` searches) and, when writes
-    /// are possible, the free database (which every commit reads). Throws `MDB_CORRUPTED` naming the first damaged
-    /// page.
-    static func checkPagesAtOpen(_ env: OpaquePointer, path: String, readOnly: Bool) throws {
-        let scope = PageCheck.Scope(databases: [], free: !readOnly, thorough: false)
+    /// At open, before liblmdb walks any tree: the main database (which `mdb_dbi_open` searches), the named
+    /// `databases` (`EnvironmentOptions.checkedAtOpen`) and, when writes are possible, the free database (which
+    /// every commit reads). Throws `MDB_CORRUPTED` naming the first damaged page.
+    static func checkPagesAtOpen(_ env: OpaquePointer, path: String, readOnly: Bool, databases: [String]) throws {
+        let scope = PageCheck.Scope(databases: Set(databases), free: !readOnly, thorough: false)
         var report: PageCheckReport?
         for _ in 0..<snapshotAttempts where report == nil {
             var txn: OpaquePointer?

@@ -76,8 +76,14 @@ public final class Environment: @unchecked Sendable {
             var dead: Int32 = 0
             try check(mdb_reader_check(handle, &dead), "mdb_reader_check", path)
             staleReadersCleared = Int(dead)
-            // Before mdb_dbi_open searches the main database (and a commit reads the free list).
-            try Self.checkPagesAtOpen(handle, path: path, readOnly: options.readOnly)
+            // Before mdb_dbi_open searches the main database (and a commit reads the free list, and the caller the
+            // databases it names).
+            try Self.checkPagesAtOpen(
+                handle,
+                path: path,
+                readOnly: options.readOnly,
+                databases: options.checkedAtOpen
+            )
             (self.databases, self.main) = try Self.openDatabases(handle, names, readOnly: options.readOnly)
         } catch {
             mdb_env_close(handle)

@@ -25,6 +25,9 @@ public struct EnvironmentOptions: Sendable {
     public var minimumFreeDisk: Int
     /// File mode for newly created files.
     public var fileMode: UInt32
+    /// Named databases whose pages opening checks too (`Environment.checkPages`), besides the main and free
+    /// databases it always checks: those the caller reads right after opening.
+    public var checkedAtOpen: [String]
 
     public init(
         maxDatabases: Int = 32,
@@ -33,7 +36,8 @@ public struct EnvironmentOptions: Sendable {
         durability: Durability = .durable,
         maxReaders: Int = 126,
         minimumFreeDisk: Int = 16 << 20,
-        fileMode: UInt32 = 0o644
+        fileMode: UInt32 = 0o644,
+        checkedAtOpen: [String] = []
     ) {
         self.maxDatabases = maxDatabases
         self.initialMapSize = initialMapSize
@@ -42,5 +46,6 @@ public struct EnvironmentOptions: Sendable {
         self.maxReaders = maxReaders
         self.minimumFreeDisk = minimumFreeDisk
         self.fileMode = fileMode
+        self.checkedAtOpen = checkedAtOpen
     }
 }

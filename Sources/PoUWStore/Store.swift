@@ -62,7 +62,9 @@ public final class Store: Sendable {
                 initialMapSize: options.initialMapSize,
                 readOnly: options.readOnly,
                 durability: options.durability == .durable ? .durable : .fast,
-                minimumFreeDisk: options.minimumFreeDisk
+                minimumFreeDisk: options.minimumFreeDisk,
+                // Opening reads the format and the dictionaries from meta next.
+                checkedAtOpen: [Collection.meta.rawValue]
             )
             let environment: Environment
             do {
@@ -76,20 +78,10 @@ public final class Store: Sendable {
                 // Only a store of an older format lacks one of this format's databases.
                 throw olderFormat(path, cause: error)
             }
-            try checkOpeningPages(environment)
             let store = Store(path: path, options: options, environment: environment)
             try store.checkFormat()
             try store.loadDictionaries()
             return store
-        }
-    }
-
-    /// Opening reads `meta` (the format, the dictionaries) through liblmdb, which walks pages unchecked: its pages
-    /// are checked first (the environment checked the main database's). A damaged one is `corruptValue` naming it.
-    private static func checkOpeningPages(_ environment: Environment) throws {
-        let meta = environment.database(Collection.meta.rawValue)
-        if let problem = try environment.checkPages(of: [meta], limit: 1).problems.first {
-            throw StoreError(.corruptValue, "\(environment.path)/data.mdb, \(problem): a damaged page")
         }
     }
 
@@ -135,9 +127,12 @@ public final class Store: Sendable {
             let environment = try Environment(
                 path: path,
                 databases: [Collection.meta.rawValue],
-                options: EnvironmentOptions(maxDatabases: 16, readOnly: true)
+                options: EnvironmentOptions(
+                    maxDatabases: 16,
+                    readOnly: true,
+                    checkedAtOpen: [Collection.meta.rawValue]
+                )
             )
-            try checkOpeningPages(environment)
             return try environment.read { try $0.get(environment.database(Collection.meta.rawValue), Keys.formatKey) }?
                 .first
         }

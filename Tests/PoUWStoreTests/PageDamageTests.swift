@@ -77,6 +77,42 @@ struct PageDamageTests {
         }
     }
 
+    @Test("a damaged page of `meta` (read at open, before verify can run) is refused at open, named")
+    func damagedMetaLeaf() throws {
+        try withTemporaryDirectory { dir in
+            var file = try makeFixtureStore(dir + "/pristine")
+            func u16(_ at: Int) -> Int { Int(file[at]) | Int(file[at + 1]) << 8 }
+            // Every leaf holding the key "format" (the `meta` database's, live or an older copy) now names another
+            // page in its header.
+            var damaged: [Int] = []
+            for page in 2..<file.count / 4096 where u16(page * 4096 + 10) == 0x02 {
+                let base = page * 4096
+                let nodes = (u16(base + 12) - 16) / 2
+                let holdsFormat = (0..<max(nodes, 0)).contains { index in
+                    let node = base + u16(base + 16 + 2 * index)
+                    return node + 14 <= base + 4096 && u16(node + 6) == 6
+                        && Array(file[node + 8..<node + 14]) == Array("format".utf8)
+                }
+                guard holdsFormat else { continue }
+                file[base + 2] ^= 1
+                damaged.append(page)
+            }
+            #expect(!damaged.isEmpty)
+            try writeStore(file, to: dir + "/damaged")
+            for readOnly in [true, false] {
+                let error = #expect(throws: StoreError.self) {
+                    try Store.open(at: dir + "/damaged", options: StoreOptions(readOnly: readOnly))
+                }
+                #expect(error?.code == .corruptValue, "\(String(describing: error))")
+                #expect(
+                    error?.message.contains("of meta: its header names page") == true,
+                    "\(String(describing: error))"
+                )
+            }
+            #expect(throws: StoreError.self) { try Store.storedFormatVersion(at: dir + "/damaged") }
+        }
+    }
+
     @Test("damaged leaf pages of `values`: verify names each page and its database, and reads no entry")
     func damagedValuesLeaves() throws {
         try withTemporaryDirectory { dir in
